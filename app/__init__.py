@@ -1,0 +1,1 @@
+"""newsarchive: a self-hostable REST API for a searchable news archive."""
