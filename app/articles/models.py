@@ -1,0 +1,38 @@
+"""The article table."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.db import JSONType, UTCDateTime, utcnow
+
+
+class Article(SQLModel, table=True):
+    __tablename__ = "articles"
+    __table_args__ = (
+        sa.Index("ix_articles_published_at_id", "published_at", "id"),
+        sa.Index("ix_articles_source", "source"),
+        sa.Index("ix_articles_section", "section"),
+        sa.Index("ix_articles_content_hash", "content_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str | None = Field(default=None, sa_column=sa.Column(sa.String(2048), unique=True))
+    external_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(512), unique=True))
+    title: str = Field(sa_column=sa.Column(sa.String(1000), nullable=False))
+    summary: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    body: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    authors: list[str] = Field(default_factory=list, sa_column=sa.Column(JSONType, nullable=False))
+    source: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    section: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    language: str = Field(default="en", sa_column=sa.Column(sa.String(2), nullable=False))
+    tags: list[str] = Field(default_factory=list, sa_column=sa.Column(JSONType, nullable=False))
+    published_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
+    )
+    content_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))

@@ -1,0 +1,148 @@
+"""HTTP routes for /articles."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import AwareDatetime
+
+from app.articles import service
+from app.articles.cursor import Cursor, InvalidCursor, SortOrder
+from app.articles.schemas import ArticleCreate, ArticleList, ArticlePublic, ArticleUpdate
+from app.deps import JsonBody, SessionDep, SettingsDep
+from app.errors import InvalidParameter, PayloadTooLarge, problem_responses
+
+router = APIRouter(prefix="/articles", tags=["articles"])
+
+
+def _check_body_size(body: str | None, limit: int) -> None:
+    if body is not None and len(body) > limit:
+        raise PayloadTooLarge(f"body has {len(body)} characters; the limit is {limit}.")
+
+
+@router.post(
+    "",
+    response_model=ArticlePublic,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[JsonBody],
+    responses={
+        200: {
+            "model": ArticlePublic,
+            "description": "Same url or external_id: updated or unchanged",
+        },
+        **problem_responses(409, 413, 415, 422),
+    },
+    summary="Create an article, or upsert by url / external_id",
+)
+def create_article(
+    data: ArticleCreate, session: SessionDep, settings: SettingsDep, response: Response
+) -> ArticlePublic:
+    """201 with Location for a new article. Posting the same url or external_id again returns
+    200 with the same id: unchanged when the content is identical, updated otherwise."""
+    _check_body_size(data.body, settings.MAX_BODY_CHARS)
+    article, outcome = service.upsert(session=session, data=data)
+    if outcome is service.Outcome.created:
+        response.headers["Location"] = f"/articles/{article.id}"
+    else:
+        response.status_code = status.HTTP_200_OK
+    response.headers["X-Upsert-Outcome"] = outcome.value
+    return ArticlePublic.model_validate(article)
+
+
+@router.get(
+    "",
+    response_model=ArticleList,
+    responses=problem_responses(422),
+    summary="List articles from the database, newest or oldest first",
+)
+def list_articles(
+    session: SessionDep,
+    source: str | None = None,
+    section: str | None = None,
+    language: str | None = None,
+    tag: Annotated[list[str], Query(description="Repeatable; every tag must match.")] = [],  # noqa: B006
+    published_from: AwareDatetime | None = None,
+    published_to: AwareDatetime | None = None,
+    sort: SortOrder = SortOrder.newest,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(description="`next` from the previous page.")] = None,
+    count: Annotated[bool, Query(description="Also return the total number of matches.")] = False,
+) -> ArticleList:
+    if published_from and published_to and published_from > published_to:
+        raise InvalidParameter(["query", "published_from"], "must not be after published_to")
+    position = None
+    if cursor is not None:
+        try:
+            position = Cursor.decode(cursor)
+        except InvalidCursor as exc:
+            raise InvalidParameter(["query", "cursor"], str(exc)) from exc
+        if position.sort is not sort:
+            raise InvalidParameter(
+                ["query", "cursor"], f"cursor was issued for sort={position.sort}"
+            )
+    filters = service.ListFilters(
+        source=source,
+        section=section,
+        language=language,
+        tags=tag,
+        published_from=published_from,
+        published_to=published_to,
+    )
+    rows, next_cursor, total = service.list_articles(
+        session=session, filters=filters, sort=sort, limit=limit, cursor=position, with_count=count
+    )
+    return ArticleList(
+        data=[ArticlePublic.model_validate(row) for row in rows],
+        next=next_cursor.encode() if next_cursor else None,
+        count=total,
+    )
+
+
+@router.get("/{article_id}", response_model=ArticlePublic, responses=problem_responses(404, 422))
+def get_article(article_id: int, session: SessionDep) -> ArticlePublic:
+    return ArticlePublic.model_validate(service.get(session=session, article_id=article_id))
+
+
+@router.patch(
+    "/{article_id}",
+    response_model=ArticlePublic,
+    dependencies=[JsonBody],
+    responses=problem_responses(404, 409, 413, 415, 422),
+    summary="Change some fields of an article",
+)
+def patch_article(
+    article_id: int, changes: ArticleUpdate, session: SessionDep, settings: SettingsDep
+) -> ArticlePublic:
+    _check_body_size(changes.body, settings.MAX_BODY_CHARS)
+    article = service.get(session=session, article_id=article_id)
+    return ArticlePublic.model_validate(
+        service.update(session=session, article=article, changes=changes)
+    )
+
+
+@router.put(
+    "/{article_id}",
+    response_model=ArticlePublic,
+    dependencies=[JsonBody],
+    responses=problem_responses(404, 409, 413, 415, 422),
+    summary="Replace an article; omitted optional fields are cleared",
+)
+def put_article(
+    article_id: int, data: ArticleCreate, session: SessionDep, settings: SettingsDep
+) -> ArticlePublic:
+    _check_body_size(data.body, settings.MAX_BODY_CHARS)
+    article = service.get(session=session, article_id=article_id)
+    return ArticlePublic.model_validate(
+        service.replace(session=session, article=article, data=data)
+    )
+
+
+@router.delete(
+    "/{article_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(404, 422),
+)
+def delete_article(article_id: int, session: SessionDep) -> Response:
+    article = service.get(session=session, article_id=article_id)
+    service.delete(session=session, article=article)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

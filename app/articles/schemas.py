@@ -1,0 +1,190 @@
+"""The article API contract: what clients send and what they get back."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Self
+
+import pycountry
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    PlainSerializer,
+    StringConstraints,
+    TypeAdapter,
+    WithJsonSchema,
+    model_validator,
+)
+
+TITLE_MAX_CHARS = 1000
+MAX_LIST_ITEMS = 100
+URL_MAX_CHARS = 2048
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _iso_language(value: str) -> str:
+    code = value.strip().lower()
+    if len(code) != 2 or pycountry.languages.get(alpha_2=code) is None:
+        raise ValueError("must be an ISO 639-1 two-letter language code such as 'en' or 'fr'")
+    return code
+
+
+_HTTP_URL = TypeAdapter(HttpUrl)
+
+
+def _canonical_url(value: str) -> str:
+    # The fragment never names a different article, so it is dropped before uniqueness checks.
+    url = str(_HTTP_URL.validate_python(value)).split("#", 1)[0]
+    if len(url) > URL_MAX_CHARS:
+        raise ValueError(f"URL is longer than {URL_MAX_CHARS} characters")
+    return url
+
+
+def _unique_in_order(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_CHARS)
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+OptionalShortText = Annotated[ShortText | None, BeforeValidator(_blank_to_none)]
+OptionalText = Annotated[NonBlank | None, BeforeValidator(_blank_to_none)]
+CanonicalUrl = Annotated[
+    str, AfterValidator(_canonical_url), WithJsonSchema({"type": "string", "format": "uri"})
+]
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+Language = Annotated[str, AfterValidator(_iso_language)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Tags = Annotated[list[Tag], Field(max_length=MAX_LIST_ITEMS), AfterValidator(_unique_in_order)]
+Authors = Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)]
+#: Datetimes leave the API as ISO 8601 with an explicit UTC offset ("+00:00").
+UTCDateTimeOut = Annotated[
+    datetime, PlainSerializer(lambda d: d.astimezone(UTC).isoformat(), return_type=str)
+]
+
+ARTICLE_EXAMPLE: dict[str, Any] = {
+    "url": "https://example.org/news/2024/05/harbour-bridge-reopens",
+    "external_id": "example-2024-0517",
+    "title": "Harbour bridge reopens after two-year repair",
+    "summary": "Traffic returned to the city's main crossing on Friday.",
+    "body": "The harbour bridge reopened to traffic on Friday after a repair that took two years...",
+    "authors": ["Ana Lima"],
+    "source": "Example Gazette",
+    "section": "city",
+    "language": "en",
+    "tags": ["transport", "infrastructure"],
+    "published_at": "2024-05-17T09:30:00+02:00",
+}
+
+
+class ArticleContent(BaseModel):
+    """Fields a client may write. `published_at` must carry a timezone offset."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [ARTICLE_EXAMPLE]})
+
+    url: CanonicalUrl | None = Field(
+        default=None, description="Canonical URL; unique when present."
+    )
+    external_id: ExternalId | None = Field(
+        default=None, description="The publisher's or your own id; unique when present."
+    )
+    title: Title
+    summary: OptionalText = None
+    body: NonBlank
+    authors: Authors = Field(default_factory=list)
+    source: OptionalShortText = Field(default=None, description="Publisher name.")
+    section: OptionalShortText = None
+    language: Language = Field(default="en", description="ISO 639-1 code.")
+    tags: Tags = Field(default_factory=list)
+    published_at: AwareDatetime | None = Field(
+        default=None,
+        description="ISO 8601 with a timezone offset; naive datetimes are rejected. Stored in UTC.",
+    )
+
+
+class ArticleCreate(ArticleContent):
+    """Body of POST /articles and PUT /articles/{id}."""
+
+
+class ArticleUpdate(BaseModel):
+    """Body of PATCH /articles/{id}: only the fields given are changed."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"section": "transport", "tags": ["bridges"]}]},
+    )
+
+    url: CanonicalUrl | None = None
+    external_id: ExternalId | None = None
+    title: Title | None = None
+    summary: OptionalText = None
+    body: NonBlank | None = None
+    authors: Authors | None = None
+    source: OptionalShortText = None
+    section: OptionalShortText = None
+    language: Language | None = None
+    tags: Tags | None = None
+    published_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _required_fields_not_nulled(self) -> Self:
+        for name in ("title", "body", "language", "authors", "tags"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class ArticlePublic(BaseModel):
+    """An article as stored."""
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    **ARTICLE_EXAMPLE,
+                    "published_at": "2024-05-17T07:30:00+00:00",
+                    "created_at": "2024-05-17T08:00:00+00:00",
+                    "updated_at": "2024-05-17T08:00:00+00:00",
+                    "content_hash": "4f1c0e5d3b0a9f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899",
+                }
+            ]
+        },
+    )
+
+    id: int
+    url: str | None
+    external_id: str | None
+    title: str
+    summary: str | None
+    body: str
+    authors: list[str]
+    source: str | None
+    section: str | None
+    language: str
+    tags: list[str]
+    published_at: UTCDateTimeOut | None
+    created_at: UTCDateTimeOut
+    updated_at: UTCDateTimeOut
+    content_hash: str = Field(description="SHA-256 of the normalised title, summary and body.")
+
+
+class ArticleList(BaseModel):
+    """A page of articles. Pass `next` back as `cursor` for the following page."""
+
+    data: list[ArticlePublic]
+    next: str | None = Field(description="Opaque cursor for the next page; null on the last page.")
+    count: int | None = Field(
+        default=None, description="Total matching articles, when requested with count=true."
+    )

@@ -1,0 +1,58 @@
+"""Settings from the environment (and an optional `.env` file); every field is in README."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Names are the environment variables, upper-cased."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    DATA_DIR: Path = DEFAULT_DATA_DIR
+    DATABASE_URL: str = f"sqlite:///{DEFAULT_DATA_DIR / 'newsarchive.db'}"
+    DATABASE_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0)
+    DATABASE_POOL_SIZE: int = Field(default=5, ge=1)
+
+    MEILI_URL: str | None = None
+    MEILI_MASTER_KEY: SecretStr | None = None
+    MEILI_INDEX: str = "articles"
+    MEILI_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0)
+    MEILI_BINARY: Path | None = None
+
+    SYNC_WORKER_ENABLED: bool = True
+    SYNC_BATCH_SIZE: int = Field(default=500, ge=1, le=10_000)
+    SYNC_POLL_SECONDS: float = Field(default=0.2, gt=0)
+    SYNC_MAX_ATTEMPTS: int = Field(default=10, ge=1)
+
+    MAX_BODY_CHARS: int = Field(default=1_000_000, ge=1)
+    MAX_REQUEST_BYTES: int = Field(default=10 * 1024 * 1024, ge=1024)
+
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    LOG_FORMAT: Literal["json", "console"] = "json"
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if value.startswith("postgresql://"):
+            # The psycopg 3 driver is the one installed; plain postgresql:// would look for psycopg2.
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError("DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.DATABASE_URL.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

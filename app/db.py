@@ -1,0 +1,91 @@
+"""Database engine, sessions and the column types shared by every table."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from app.config import Settings
+
+#: JSON lists and objects: JSONB on PostgreSQL (indexable containment), JSON text on SQLite.
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware datetimes stored in UTC on every backend.
+
+    SQLite has no timezone type and hands back naive values, so they are stored as naive UTC
+    and made aware again on the way out.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give a timezone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_engine(settings: Settings) -> Engine:
+    """An engine with per-backend safety settings (WAL and busy timeout on SQLite, timeouts on PG)."""
+    url = settings.DATABASE_URL
+    if settings.is_sqlite:
+        _ensure_sqlite_dir(url)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": settings.DATABASE_TIMEOUT_SECONDS},
+        )
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    timeout_ms = int(settings.DATABASE_TIMEOUT_SECONDS * 1000)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.DATABASE_POOL_SIZE,
+        pool_timeout=settings.DATABASE_TIMEOUT_SECONDS,
+        connect_args={
+            "connect_timeout": max(1, int(settings.DATABASE_TIMEOUT_SECONDS)),
+            "options": f"-c statement_timeout={timeout_ms * 6} -c lock_timeout={timeout_ms}",
+        },
+    )
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    database = sa.engine.make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL keeps every acknowledged write across a crash and lets readers run beside a writer.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that is closed after use; callers commit explicitly."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session

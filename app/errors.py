@@ -1,0 +1,184 @@
+"""Typed errors rendered as RFC 9457 problem details (`application/problem+json`).
+
+Routes and services raise `ApiError` subclasses; the handlers here are the only place that
+turns an exception into a response, so no traceback, SQL or upstream text reaches a client.
+"""
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://newsarchive.dev/problems/"
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(
+        description="Where the bad value is: ['body', 'title'], ['query', 'limit'], ..."
+    )
+    msg: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail."""
+
+    type: str = Field(examples=[PROBLEM_TYPE_BASE + "not-found"])
+    title: str = Field(examples=["Not Found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["No article with id 42."])
+    errors: list[FieldError] | None = Field(
+        default=None, description="Validation failures, one per bad field."
+    )
+
+
+class ApiError(Exception):
+    """An error with an HTTP status and a message safe to show to clients."""
+
+    status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR
+    slug: str = "internal-error"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    status, slug = HTTPStatus.BAD_REQUEST, "bad-request"
+
+
+class Unauthorized(ApiError):
+    status, slug = HTTPStatus.UNAUTHORIZED, "unauthorized"
+
+
+class Forbidden(ApiError):
+    status, slug = HTTPStatus.FORBIDDEN, "forbidden"
+
+
+class NotFound(ApiError):
+    status, slug = HTTPStatus.NOT_FOUND, "not-found"
+
+
+class Conflict(ApiError):
+    status, slug = HTTPStatus.CONFLICT, "conflict"
+
+
+class PayloadTooLarge(ApiError):
+    status, slug = HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "payload-too-large"
+
+
+class UnsupportedMediaType(ApiError):
+    status, slug = HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"
+
+
+class ServiceUnavailable(ApiError):
+    status, slug = HTTPStatus.SERVICE_UNAVAILABLE, "service-unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 5) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class InvalidParameter(ApiError):
+    """A semantically invalid parameter (422) that the schema alone could not catch."""
+
+    status, slug = HTTPStatus.UNPROCESSABLE_ENTITY, "validation-error"
+
+    def __init__(self, loc: Sequence[str | int], msg: str) -> None:
+        super().__init__(f"{'.'.join(str(part) for part in loc)}: {msg}")
+        self.errors = [FieldError(loc=list(loc), msg=msg)]
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    phrase = HTTPStatus(status).phrase
+    problem = Problem(
+        type=PROBLEM_TYPE_BASE + (slug or phrase.lower().replace(" ", "-")),
+        title=phrase,
+        status=status,
+        detail=detail,
+        errors=errors,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _validation_errors(raw: Sequence[Any]) -> list[FieldError]:
+    errors = []
+    for error in raw:
+        loc = [part for part in error.get("loc", ()) if isinstance(part, str | int)]
+        msg = str(error.get("msg", "invalid value"))
+        if error.get("type") == "json_invalid":
+            msg = f"malformed JSON: {error.get('ctx', {}).get('error', 'could not parse body')}"
+        errors.append(FieldError(loc=loc, msg=msg))
+    return errors
+
+
+async def _handle_api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return problem_response(
+        exc.status,
+        exc.detail,
+        slug=exc.slug,
+        errors=getattr(exc, "errors", None),
+        headers=exc.headers,
+    )
+
+
+async def _handle_validation(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _validation_errors(exc.errors())
+    summary = "; ".join(f"{'.'.join(str(p) for p in e.loc)}: {e.msg}" for e in errors[:5])
+    return problem_response(
+        422, summary or "invalid request", slug="validation-error", errors=errors
+    )
+
+
+async def _handle_http(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    return problem_response(exc.status_code, detail, headers=dict(exc.headers or {}))
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception(
+        "unhandled error", extra={"path": request.url.path, "error_type": type(exc).__name__}
+    )
+    return problem_response(500, "An internal error occurred; it has been logged.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _handle_api_error)
+    app.add_exception_handler(RequestValidationError, _handle_validation)
+    app.add_exception_handler(StarletteHTTPException, _handle_http)
+    app.add_exception_handler(Exception, _handle_unexpected)
+
+
+#: Reusable OpenAPI `responses=` entries so every route documents its problem shapes.
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {
+            "model": Problem,
+            "content": {PROBLEM_JSON: {}},
+            "description": HTTPStatus(status).phrase,
+        }
+        for status in statuses
+    }

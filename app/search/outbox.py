@@ -1,0 +1,62 @@
+"""The indexing outbox: a row per pending change, committed with the change itself.
+
+Writers call `enqueue_*` inside their transaction; the sync worker (app.search.sync) drains
+the table. Because both commit together, a change that is stored is always indexed eventually,
+even if Meilisearch is down when it happens.
+"""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, Session, SQLModel
+
+from app.db import UTCDateTime, utcnow
+
+
+class OutboxOp(enum.StrEnum):
+    upsert = "upsert"
+    delete = "delete"
+
+
+class OutboxStatus(enum.StrEnum):
+    pending = "pending"
+    failed = "failed"
+
+
+class OutboxEntry(SQLModel, table=True):
+    __tablename__ = "search_outbox"
+    __table_args__ = (sa.Index("ix_search_outbox_status_next", "status", "next_attempt_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(sa_column=sa.Column(sa.Integer, nullable=False, index=True))
+    op: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    status: str = Field(
+        default=OutboxStatus.pending.value, sa_column=sa.Column(sa.String(16), nullable=False)
+    )
+    attempts: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
+    )
+    next_attempt_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
+    )
+    error_code: str | None = Field(default=None, sa_column=sa.Column(sa.String(100)))
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class SyncState(SQLModel, table=True):
+    """One row per index: when it last took a batch successfully."""
+
+    __tablename__ = "search_sync_state"
+
+    index_name: str = Field(sa_column=sa.Column(sa.String(200), primary_key=True))
+    last_synced_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+
+
+def enqueue_upsert(*, session: Session, article_id: int) -> None:
+    session.add(OutboxEntry(article_id=article_id, op=OutboxOp.upsert.value))
+
+
+def enqueue_delete(*, session: Session, article_id: int) -> None:
+    session.add(OutboxEntry(article_id=article_id, op=OutboxOp.delete.value))
