@@ -1,0 +1,186 @@
+"""An article page's main text and metadata, with trafilatura doing the boilerplate removal.
+
+Dates: a timestamp the page states with a UTC offset (JSON-LD `datePublished`, meta
+`article:published_time`, ...) is kept to the second; one without an offset, or a date
+htmldate finds in the page's markup, keeps only its calendar day (midnight UTC), since
+the zone would be a guess. htmldate runs without its extensive search, so a date
+mentioned in the running text is never taken for the publication date.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
+from typing import Any
+
+import htmldate
+import trafilatura
+from trafilatura.settings import Document
+
+from app.ingestion.parsed import ParsedArticle, ParseError
+
+#: Meta tags that state the publication time, most specific first.
+_DATE_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "dc.date.issued",
+    "dcterms.created",
+    "pubdate",
+    "publishdate",
+    "date",
+)
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+
+
+def parse_html(html: str, *, url: str | None = None) -> ParsedArticle:
+    """The article on the page; `url` is where it was fetched, used when it names no canonical."""
+    if not html.strip():
+        raise ParseError("the HTML is empty")
+    markup = _Markup()
+    markup.feed(html)
+    markup.close()
+    document = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        favor_precision=True,
+        # The page's own date rules are applied below; trafilatura's would search free text.
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    if not isinstance(document, Document):
+        raise ParseError("no main text found in the HTML")
+    paragraphs = [line.strip() for line in (document.text or "").splitlines() if line.strip()]
+    if not paragraphs:
+        raise ParseError("no main text found in the HTML")
+    title = (document.title or "").strip()
+    if not title:
+        raise ParseError("the page has no title")
+    removed: list[str] = []
+    # The page's own headline heads the extracted text; it is the title, not body text.
+    if paragraphs[0] == title:
+        removed.append(paragraphs.pop(0))
+    if not paragraphs:
+        raise ParseError("no main text found in the HTML")
+
+    return ParsedArticle(
+        title=title,
+        body="\n\n".join(paragraphs),
+        summary=(document.description or "").strip() or None,
+        url=markup.canonical or document.url or url,
+        authors=_authors(document.author),
+        source=(document.sitename or "").strip() or None,
+        section=_first(document.categories),
+        language=_language(markup),
+        tags=[tag for tag in (document.tags or []) if tag.strip()],
+        published_at=_published_at(markup, html),
+        removed=removed,
+    )
+
+
+def _authors(raw: str | None) -> list[str]:
+    # trafilatura joins several bylines with "; ".
+    return [name.strip() for name in (raw or "").split(";") if name.strip()]
+
+
+def _first(values: list[str] | None) -> str | None:
+    return next((value.strip() for value in values or [] if value.strip()), None)
+
+
+def _language(markup: _Markup) -> str | None:
+    candidates = [
+        markup.html_lang,
+        markup.metas.get("content-language"),
+        markup.metas.get("og:locale"),
+    ]
+    for candidate in candidates:
+        value = (candidate or "").strip()
+        if _LANGUAGE.match(value):
+            return value.replace("_", "-").split("-")[0].lower()
+    return None
+
+
+def _published_at(markup: _Markup, html: str) -> datetime | None:
+    for stated in _stated_dates(markup):
+        parsed = _parse_stated(stated)
+        if parsed is not None:
+            return parsed
+    found = htmldate.find_date(html, extensive_search=False, original_date=True)
+    if found is None:
+        return None
+    day = date.fromisoformat(found)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _stated_dates(markup: _Markup) -> Iterator[str]:
+    for script in markup.json_ld:
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        yield from _json_ld_dates(data)
+    yield from (markup.metas[key] for key in _DATE_META if markup.metas.get(key))
+    yield from markup.time_published
+
+
+def _json_ld_dates(data: Any) -> Iterator[str]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _json_ld_dates(item)
+    elif isinstance(data, dict):
+        if isinstance(data.get("datePublished"), str):
+            yield data["datePublished"]
+        yield from _json_ld_dates(data.get("@graph", []))
+
+
+def _parse_stated(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+class _Markup(HTMLParser):
+    """The head-level facts trafilatura does not return: canonical link, lang, dated metas."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.canonical: str | None = None
+        self.html_lang: str | None = None
+        #: First value per lower-cased property / name / itemprop / http-equiv.
+        self.metas: dict[str, str] = {}
+        self.json_ld: list[str] = []
+        self.time_published: list[str] = []
+        self._in_json_ld = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name.lower(): value or "" for name, value in attrs}
+        if tag == "html":
+            self.html_lang = values.get("lang") or self.html_lang
+        elif tag == "link" and "canonical" in values.get("rel", "").lower().split():
+            self.canonical = self.canonical or values.get("href", "").strip() or None
+        elif tag == "meta" and "content" in values:
+            for key in ("property", "name", "itemprop", "http-equiv"):
+                if values.get(key):
+                    self.metas.setdefault(values[key].lower(), values["content"])
+        elif tag == "script" and values.get("type", "").lower() == "application/ld+json":
+            self._in_json_ld = True
+            self.json_ld.append("")
+        elif tag == "time" and values.get("itemprop") == "datePublished" and values.get("datetime"):
+            self.time_published.append(values["datetime"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_json_ld = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_json_ld:
+            self.json_ld[-1] += data
