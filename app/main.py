@@ -12,7 +12,7 @@ from app.db import make_engine
 from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.logs import configure_logging
-from app.middleware import RequestContext
+from app.middleware import BodySizeLimit, RequestContext
 
 DESCRIPTION = """
 A self-hostable archive of news articles with keyword, date and entity search.
@@ -37,11 +37,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        max_body_size=settings.MAX_REQUEST_BYTES,
     )
     app.state.settings = settings
     app.state.engine = engine
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_REQUEST_BYTES)
     app.add_middleware(RequestContext)
     app.include_router(health_router)
     app.include_router(articles_router)

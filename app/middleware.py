@@ -1,11 +1,14 @@
-"""ASGI middleware: a request id on every request, echoed and logged with the outcome."""
+"""ASGI middleware: request ids with an access log line, and a streaming body-size limit."""
 
 import logging
 import re
 import time
 import uuid
 
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import problem_response
 
 logger = logging.getLogger("app.access")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -49,3 +52,43 @@ class RequestContext:
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
+
+
+class BodySizeLimit:
+    """Refuse request bodies over `max_bytes` with 413 problem+json, counting while streaming.
+
+    A declared Content-Length over the limit is refused before anything is read; a chunked
+    body fails as soon as it passes the limit, so a huge upload never sits in memory.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _too_large(self) -> StarletteHTTPException:
+        detail = f"Request body is larger than the limit of {self.max_bytes} bytes."
+        return StarletteHTTPException(status_code=413, detail=detail)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            error = self._too_large()
+            response = problem_response(error.status_code, error.detail)
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # FastAPI re-raises HTTP exceptions from body reading; our handler renders it.
+                    raise self._too_large()
+            return message
+
+        await self.app(scope, limited_receive, send)

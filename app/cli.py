@@ -1,0 +1,79 @@
+"""The `newsarchive` command line."""
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from app import migrate as migrations
+from app.config import Settings, get_settings
+from app.logs import configure_logging
+
+app = typer.Typer(help="newsarchive: a self-hostable news archive API.", no_args_is_help=True)
+logger = logging.getLogger("app.cli")
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    return settings
+
+
+@contextmanager
+def local_meilisearch(settings: Settings) -> Iterator[Settings]:
+    """Start a Meilisearch on loopback unless MEILI_URL names one; yield settings pointing at it."""
+    if settings.MEILI_URL:
+        yield settings
+        return
+    from app.search.meili_process import MeiliProcess
+
+    process = MeiliProcess(data_dir=settings.DATA_DIR / "meilisearch", binary=settings.MEILI_BINARY)
+    process.start()
+    logger.info("started local meilisearch", extra={"meili_url": process.url})
+    # Worker processes spawned by uvicorn read their settings from the environment.
+    os.environ["MEILI_URL"] = process.url
+    os.environ["MEILI_MASTER_KEY"] = process.master_key
+    get_settings.cache_clear()
+    try:
+        yield get_settings()
+    finally:
+        process.stop()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Apply migrations and run the API (starting a local Meilisearch when MEILI_URL is unset)."""
+    settings = _settings()
+    migrations.upgrade(settings.DATABASE_URL)
+    with local_meilisearch(settings):
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            proxy_headers=True,
+        )
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply database migrations up to REVISION (default: the latest)."""
+    settings = _settings()
+    migrations.upgrade(settings.DATABASE_URL, revision)
+    typer.echo(f"database migrated to {revision}")
+
+
+if __name__ == "__main__":
+    app()
