@@ -1,5 +1,7 @@
 """Raw page-export text: our own articles in the export's layout, plus the shared sample."""
 
+import re
+
 import pytest
 
 from app.ingestion.parsed import ParseError
@@ -126,7 +128,7 @@ def test_single_paragraph_has_no_summary() -> None:
     ],
 )
 def test_unusable_text_raises_parse_error(text: str, message: str) -> None:
-    with pytest.raises(ParseError, match=f"^{message}$"):
+    with pytest.raises(ParseError, match=f"^{re.escape(message)}$"):
         parse_raw_text(text)
 
 
