@@ -33,9 +33,7 @@ def meili_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeiliServ
         yield MeiliServer(url=url.rstrip("/"), master_key=os.environ.get("MEILI_MASTER_KEY"))
         return
     # Indexing threads are capped: CI machines are small and shared with other jobs.
-    proc = MeiliProcess(
-        tmp_path_factory.mktemp("meili"), extra_args=("--max-indexing-threads", "2")
-    )
+    proc = MeiliProcess(tmp_path_factory.mktemp("meili"), extra_args=("--max-indexing-threads=2",))
     with proc:
         yield MeiliServer(url=proc.url, master_key=proc.master_key, process=proc)
 

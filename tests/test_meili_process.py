@@ -121,3 +121,12 @@ def test_exit_hook_stops_live_servers(tmp_path: Path) -> None:
     p = MeiliProcess(tmp_path / "data").start()
     meili_process._stop_all()
     assert not p.is_running()
+
+
+def test_master_key_starting_with_a_dash_is_not_read_as_a_flag(tmp_path: Path) -> None:
+    # secrets.token_urlsafe() produces such keys about one time in 64.
+    with MeiliProcess(tmp_path / "data", master_key="-B" + "k" * 30) as p:
+        authed = requests.get(
+            f"{p.url}/indexes", headers={"Authorization": f"Bearer {p.master_key}"}, timeout=5
+        )
+        assert authed.status_code == 200

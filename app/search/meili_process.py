@@ -138,21 +138,17 @@ class MeiliProcess:
         return self._proc is not None and self._proc.poll() is None
 
     def _command(self) -> list[str]:
+        # `--flag=value` form: a generated key may start with "-", which the CLI would
+        # otherwise read as another flag.
         return [
             str(self.binary),
-            "--http-addr",
-            f"{_LOOPBACK}:{self.port}",
-            "--master-key",
-            self.master_key,
-            "--env",
-            "production",
+            f"--http-addr={_LOOPBACK}:{self.port}",
+            f"--master-key={self.master_key}",
+            "--env=production",
             "--no-analytics",
-            "--db-path",
-            str(self.data_dir / "data.ms"),
-            "--dump-dir",
-            str(self.data_dir / "dumps"),
-            "--snapshot-dir",
-            str(self.data_dir / "snapshots"),
+            f"--db-path={self.data_dir / 'data.ms'}",
+            f"--dump-dir={self.data_dir / 'dumps'}",
+            f"--snapshot-dir={self.data_dir / 'snapshots'}",
             *self.extra_args,
         ]
 
