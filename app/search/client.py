@@ -27,6 +27,7 @@ from meilisearch.errors import (
     MeilisearchTimeoutError,
 )
 from meilisearch.index import Index
+from meilisearch.models.task import Task
 from requests.adapters import HTTPAdapter
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,23 @@ NO_COMPRESSION = {"Accept-Encoding": "identity"}
 #: concurrent sync routes never queue for a connection or open throwaway ones.
 DEFAULT_POOL_SIZE = 40
 DEFAULT_CONNECT_TIMEOUT = 2.0
+
+
+class MeiliTaskError(RuntimeError):
+    """A Meilisearch task ended in another state than ``succeeded``.
+
+    ``code`` is Meilisearch's error code (e.g. ``invalid_settings_filterable_attributes``),
+    or ``task_canceled`` when the task was canceled.
+    """
+
+    def __init__(self, task: Task) -> None:
+        error = task.error or {}
+        self.task_uid = task.uid
+        self.task_type = task.type
+        self.status = task.status
+        self.code: str = error.get("code") or f"task_{task.status}"
+        self.message: str = error.get("message") or f"task {task.uid} {task.status}"
+        super().__init__(f"{task.type} task {task.uid} {task.status}: [{self.code}] {self.message}")
 
 
 class PooledHttpRequests(HttpRequests):
@@ -188,3 +206,26 @@ def build_client(
         extra={"meili_url": url, "timeout_s": timeout, "pool_size": pool_size},
     )
     return SearchClient(url, api_key, timeout=timeout, pool_size=pool_size)
+
+
+def wait_for_success(client: Client, task_uid: int, *, timeout_s: float = 60.0) -> Task:
+    """Wait for a task and insist it succeeded: an accepted (202) write is not a done one.
+
+    Raises :class:`MeiliTaskError` if the task failed or was canceled, and
+    ``MeilisearchTimeoutError`` if it is still pending after ``timeout_s``.
+    """
+    task: Task = client.wait_for_task(
+        task_uid, timeout_in_ms=int(timeout_s * 1000), interval_in_ms=20
+    )
+    if task.status != "succeeded":
+        logger.warning(
+            "meilisearch task did not succeed",
+            extra={
+                "task_uid": task.uid,
+                "task_type": task.type,
+                "task_status": task.status,
+                "error_code": (task.error or {}).get("code"),
+            },
+        )
+        raise MeiliTaskError(task)
+    return task
