@@ -1,11 +1,12 @@
 """Settings from the environment (and an optional `.env` file); every field is in README."""
 
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
 
@@ -36,6 +37,24 @@ class Settings(BaseSettings):
 
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     LOG_FORMAT: Literal["json", "console"] = "json"
+
+    #: Writes always need an API key; reads need a `read` key only when this is on.
+    REQUIRE_KEY_FOR_READS: bool = False
+    #: Browser origins allowed to call the API, comma-separated or a JSON list; empty sends no CORS headers.
+    CORS_ALLOW_ORIGINS: Annotated[list[str], NoDecode] = []
+    #: Per API key, or per client IP without one; 0 turns a limit off. Counted per process.
+    RATE_LIMIT_READS_PER_MINUTE: int = Field(default=600, ge=0)
+    RATE_LIMIT_WRITES_PER_MINUTE: int = Field(default=120, ge=0)
+    RATE_LIMIT_MAX_CLIENTS: int = Field(default=10_000, ge=1)
+
+    @field_validator("CORS_ALLOW_ORIGINS", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
     @field_validator("DATABASE_URL")
     @classmethod
