@@ -44,7 +44,9 @@ from app.entities.types import (
     RawMention,
 )
 
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"'})
+#: "International Coffee Organization (ICO)": the acronym joins later mentions by itself.
+_TRAILING_PARENTHESIS = re.compile(r"\s*\([^()]*\)?$")
 _POSSESSIVE = re.compile(r"(?:'s|(?<=s)')$", re.IGNORECASE)
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 #: "pro-Western", "anti-American": the lowercase prefix is the writer's stance, not the name.
@@ -53,6 +55,7 @@ _STANCE_PREFIX = re.compile(r"^[a-z]+-(?=[A-Z])")
 _FORMER_PREFIX = re.compile(r"(?:\b(?:ex|post|pre|non)-|\bformer\s+)$", re.IGNORECASE)
 _EDGE_PUNCTUATION = " \t\n\"'`,;:()[]{}<>*-–—"
 _NEXT_WORD = re.compile(r"^(?:'s)?\s+([A-Za-z]+)")
+_OF_COUNTRY = re.compile(r"\bof (?:the )?([A-Z][\w.' ]+)$")
 _ACRONYM_STOPWORDS = frozenset({"of", "the", "and", "for", "&", "on", "in", "de"})
 #: Words longer than this in ALL CAPS are shouting, not acronyms ("REUTERS" but not "OPEC").
 _ACRONYM_MAX = 4
@@ -113,7 +116,7 @@ def clean_surface(surface: str, type: EntityType) -> str:
     previous = None
     while text != previous:
         previous = text
-        text = text.strip(_EDGE_PUNCTUATION)
+        text = _TRAILING_PARENTHESIS.sub("", text).strip(_EDGE_PUNCTUATION)
         text = _POSSESSIVE.sub("", text)
         text = _LEADING_THE.sub("", text)
         text = _STANCE_PREFIX.sub("", text)
@@ -158,7 +161,7 @@ def resolve(name: str, type: EntityType) -> CanonicalRef:
             return CanonicalRef(
                 slug=place.slug, name=place.name, type=EntityType.PLACE, within=place.within
             )
-    return CanonicalRef(slug=slugify(surface), name=surface, type=type)
+    return CanonicalRef(slug=_key(surface, type), name=surface, type=type)
 
 
 def canonicalise(
@@ -167,7 +170,7 @@ def canonicalise(
     """One entity per real thing named in `text`, ordered by first appearance."""
     groups: dict[str, _Group] = {}
     for mention in _prepare(text, sorted(mentions, key=lambda m: m.start)):
-        key = slugify(mention.surface)
+        key = _key(mention.surface, mention.type)
         if key and any(char.isalpha() for char in key):
             groups.setdefault(key, _Group(key=key)).add(mention)
     for group in groups.values():
@@ -175,6 +178,12 @@ def canonicalise(
     parents = _join_references(list(groups.values()))
     entities = _merge(groups, parents)
     return _with_clients(text, entities, client_entities)
+
+
+def _key(surface: str, type: EntityType) -> str:
+    key = slugify(surface)
+    # British and American spellings of one body ("Organisation") must not split it.
+    return key.replace("isation", "ization") if type is EntityType.ORGANIZATION else key
 
 
 def _prepare(text: str, mentions: Sequence[RawMention]) -> list[_Mention]:
@@ -192,20 +201,47 @@ def _prepare(text: str, mentions: Sequence[RawMention]) -> list[_Mention]:
             previous = raw
             continue
         surface = clean_surface(raw.text, type)
-        if type is EntityType.ORGANIZATION and previous is not None and prepared:
+        owner = None
+        if type is EntityType.ORGANIZATION and previous is not None:
             owner = _state_owner(text, previous, raw, surface)
-            if owner is not None:
-                # The country was counted as its own mention just before; it is part of the
-                # name instead ("Azerbaijan's Defense Ministry").
-                prepared.pop()
-                surface = f"{owner} {surface}"
-                raw = RawMention(raw.text, raw.label, previous.start, raw.end)
+        if owner is not None:
+            # The country (already counted on its own) is part of the body's name:
+            # "Azerbaijan's Defense Ministry" is the "Azerbaijan Defense Ministry".
+            surface = f"{owner} {surface}"
+            raw = RawMention(
+                raw.text, raw.label, previous.start if previous else raw.start, raw.end
+            )
+        else:
+            prepared.extend(_countries_inside(raw, surface, type))
         follower = _NEXT_WORD.match(text[raw.end : raw.end + 40].translate(_QUOTES))
         cue = follower is not None and follower.group(1).lower() in curated.PLACE_CUES
         if surface:
             prepared.append(_Mention(surface=surface, type=type, start=raw.start, place_cue=cue))
         previous = raw
     return prepared
+
+
+def _countries_inside(raw: RawMention, surface: str, type: EntityType) -> list[_Mention]:
+    """Countries named inside a longer name: "U.S. Agriculture Department", "Bank of Japan".
+
+    The model labels the whole span, so without this the country of the story goes missing.
+    A demonym counts only before a state body: "Japanese Finance Ministry" is Japan's, while
+    "British Petroleum" says little about where the story happens.
+    """
+    if type in (EntityType.PERSON, EntityType.PLACE, EntityType.GROUP):
+        return []
+    words = surface.split(" ")
+    state_body = bool(set(slugify(surface).split("-")) & curated.STATE_BODY_HEADS)
+    for size in range(min(3, len(words) - 1), 0, -1):
+        head = " ".join(words[:size])
+        if lookup_country(head, demonyms=state_body) is not None:
+            offset = max(raw.text.find(words[0]), 0)
+            return [_Mention(head, EntityType.PLACE, raw.start + offset, place_cue=False)]
+    tail = _OF_COUNTRY.search(surface)
+    if tail is not None and lookup_country(tail.group(1), demonyms=False) is not None:
+        offset = max(raw.text.rfind(tail.group(1)), 0)
+        return [_Mention(tail.group(1), EntityType.PLACE, raw.start + offset, place_cue=False)]
+    return []
 
 
 def _state_owner(text: str, previous: RawMention, raw: RawMention, surface: str) -> str | None:

@@ -27,7 +27,9 @@ COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "TT": ("Trinidad",),
     "SU": ("USSR", "U.S.S.R.", "Soviet Union"),
     "DD": ("East Germany", "GDR"),
-    "XW": ("West Germany", "Federal Republic of Germany", "FRG"),
+    # The Federal Republic is one state before and after 1990, so "West Germany" is Germany;
+    # East Germany was a different state and stays its own entity.
+    "DE": ("West Germany", "Federal Republic of Germany", "FRG"),
 }
 
 #: States that no longer exist but that archive text names as the place of the story. Each is
@@ -35,7 +37,6 @@ COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
 HISTORIC: dict[str, str] = {
     "SU": "Soviet Union",
     "DD": "East Germany",
-    "XW": "West Germany",
     "YU": "Yugoslavia",
     "CS": "Czechoslovakia",
 }
@@ -78,7 +79,7 @@ IRREGULAR_DEMONYMS: dict[str, tuple[str, ...]] = {
     "MM": ("Burmese",),
     "NZ": ("New Zealander", "New Zealanders"),
     "SU": ("Soviet", "Soviets"),
-    "XW": ("West German", "West Germans"),
+    "DE": ("West German", "West Germans"),
     "DD": ("East German", "East Germans"),
     "YU": ("Yugoslav", "Yugoslavs"),
     "CS": ("Czechoslovak",),

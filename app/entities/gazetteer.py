@@ -63,11 +63,14 @@ _lock = threading.Lock()
 _tables: _Tables | None = None
 
 
-def lookup_country(surface: str) -> Place | None:
+def lookup_country(surface: str, *, demonyms: bool = True) -> Place | None:
     """The country a name, alias or demonym denotes ("Americans" -> United States)."""
     key = slugify(surface)
     tables = _get_tables()
-    return tables.countries.get(key) or tables.demonyms.get(key)
+    found = tables.countries.get(key)
+    if found is None and demonyms:
+        found = tables.demonyms.get(key)
+    return found
 
 
 def lookup_subplace(surface: str) -> Place | None:
@@ -205,8 +208,10 @@ def _subplaces(cache: Any, countries: dict[str, Place]) -> dict[str, Place]:
     united_states = countries["code:us"].slug
     for state in cache.get_us_states().values():
         key = slugify(state["name"])
-        # A city keeps its name ("New York"): datelines and most mentions mean the city.
-        if key not in countries and key not in subplaces:
+        # A US city keeps its name ("New York", "Washington"): datelines and most mentions
+        # mean the city; a foreign town does not ("Colorado" in Brazil).
+        held = subplaces.get(key)
+        if key not in countries and (held is None or held.within != united_states):
             subplaces[key] = Place(
                 slug=key, name=state["name"], kind=PlaceKind.STATE, within=united_states
             )

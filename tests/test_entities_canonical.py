@@ -1,0 +1,285 @@
+"""Canonicalisation on articles of our own, with the model replaced by exact phrase labels."""
+
+from __future__ import annotations
+
+import re
+
+from app.entities.canonical import canonicalise, clean_surface, resolve
+from app.entities.gazetteer import slugify
+from app.entities.types import (
+    ArticleEntity,
+    CanonicalRef,
+    ClientEntity,
+    EntitySource,
+    EntityType,
+    RawMention,
+)
+
+P, ORG, PL, G = EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PLACE, EntityType.GROUP
+
+
+def labelled(text: str, *spans: tuple[str, str]) -> list[RawMention]:
+    """Mentions for each (phrase, label), taken in order of occurrence, one per pair."""
+    mentions, cursor = [], 0
+    for phrase, label in spans:
+        found = re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)").search(text, cursor)
+        assert found is not None, phrase
+        mentions.append(RawMention(phrase, label, found.start(), found.end()))
+        cursor = found.end()
+    return mentions
+
+
+def summary(entities: list[ArticleEntity]) -> list[tuple[str, str, int]]:
+    return [(e.slug, e.type.value, e.mentions) for e in entities]
+
+
+def test_kept_labels_map_to_plain_types_and_the_rest_are_dropped() -> None:
+    text = (
+        "Mary Okafor of Acme Widgets met Kenyan traders at Wembley Stadium during Expo 2030 "
+        "to launch the Widget Pro, sing Blue Skies and discuss the Clean Air Act on Monday, "
+        "selling 300 units for $5 million, up 4%, the third time."
+    )
+    mentions = labelled(
+        text,
+        ("Mary Okafor", "PERSON"),
+        ("Acme Widgets", "ORG"),
+        ("Kenyan", "NORP"),
+        ("Wembley Stadium", "FAC"),
+        ("Expo 2030", "EVENT"),
+        ("Widget Pro", "PRODUCT"),
+        ("Blue Skies", "WORK_OF_ART"),
+        ("Clean Air Act", "LAW"),
+        ("Monday", "DATE"),
+        ("300", "CARDINAL"),
+        ("$5 million", "MONEY"),
+        ("4%", "PERCENT"),
+        ("third", "ORDINAL"),
+    )
+    assert [(e.slug, e.type) for e in canonicalise(text, mentions)] == [
+        ("mary-okafor", P),
+        ("acme-widgets", ORG),
+        ("kenya", PL),
+        ("wembley-stadium", EntityType.FACILITY),
+        ("expo-2030", EntityType.EVENT),
+        ("widget-pro", EntityType.PRODUCT),
+        ("blue-skies", EntityType.WORK),
+        ("clean-air-act", EntityType.LAW),
+    ]
+
+
+def test_group_without_a_country_stays_a_group() -> None:
+    text = "Democrats and Republicans argued."
+    mentions = labelled(text, ("Democrats", "NORP"), ("Republicans", "NORP"))
+    assert summary(canonicalise(text, mentions)) == [
+        ("democrats", "group", 1),
+        ("republicans", "group", 1),
+    ]
+
+
+def test_cleaning_surface_forms() -> None:
+    assert clean_surface("Nagorno-Karabakh’s", PL) == "Nagorno-Karabakh"
+    assert clean_surface("Azerbaijan's", PL) == "Azerbaijan"
+    assert clean_surface("the  South\nCaucasus", PL) == "South Caucasus"
+    assert clean_surface("“Ocean Blue”", EntityType.WORK) == "Ocean Blue"
+    assert clean_surface("REUTERS", ORG) == "Reuters"
+    assert clean_surface("OPEC", ORG) == "OPEC"
+    assert clean_surface("U.S.", PL) == "U.S."
+    assert clean_surface("Chrysler Corp.", ORG) == "Chrysler"
+    assert clean_surface("Mr. Jones", P) == "Jones"
+    assert clean_surface("anti-American", G) == "American"
+    assert clean_surface("International Coffee Organization (ICO)", ORG) == (
+        "International Coffee Organization"
+    )
+
+
+def test_slugs_are_lowercase_ascii_with_hyphens() -> None:
+    assert slugify("Nikol Pashinyan") == "nikol-pashinyan"
+    assert slugify("Côte d’Ivoire") == "cote-divoire"
+    assert slugify("U.S.") == "us"
+    assert slugify("  São Paulo ") == "sao-paulo"
+
+
+def test_all_caps_headline_does_not_split_an_entity() -> None:
+    text = "GLOBEX PROFITS RISE\n\nGlobex said profits rose."
+    mentions = labelled(text, ("GLOBEX", "ORG"), ("Globex", "ORG"))
+    entities = canonicalise(text, mentions)
+    assert summary(entities) == [("globex", "organization", 2)]
+    assert entities[0].name == "Globex"
+
+
+def test_majority_vote_decides_the_type_of_a_surface_form() -> None:
+    text = "Zentrix grew. Zentrix hired. Zentrix said so."
+    mentions = labelled(text, ("Zentrix", "ORG"), ("Zentrix", "PERSON"), ("Zentrix", "ORG"))
+    assert summary(canonicalise(text, mentions)) == [("zentrix", "organization", 3)]
+
+
+def test_a_known_country_is_a_place_whatever_the_votes() -> None:
+    text = "Armenia said. Armenia agreed. Armenia left. Azerbaijan won. Azerbaijan spoke."
+    mentions = labelled(
+        text,
+        ("Armenia", "ORG"),
+        ("Armenia", "PERSON"),
+        ("Armenia", "ORG"),
+        ("Azerbaijan", "PERSON"),
+        ("Azerbaijan", "PERSON"),
+    )
+    assert summary(canonicalise(text, mentions)) == [
+        ("armenia", "place", 3),
+        ("azerbaijan", "place", 2),
+    ]
+
+
+def test_place_cue_and_compass_name_make_a_place() -> None:
+    text = "Fighting in the Vallaria region spread across the North Plains."
+    mentions = labelled(text, ("Vallaria", "ORG"), ("North Plains", "NORP"))
+    assert summary(canonicalise(text, mentions)) == [
+        ("vallaria", "place", 1),
+        ("north-plains", "place", 1),
+    ]
+
+
+def test_surname_mentions_join_the_full_name() -> None:
+    text = "Pashinyan spoke first. Prime Minister Nikol Pashinyan said later that Pashinyan's aide left."
+    mentions = labelled(
+        text, ("Pashinyan", "ORG"), ("Nikol Pashinyan", "PERSON"), ("Pashinyan's", "PERSON")
+    )
+    entities = canonicalise(text, mentions)
+    assert summary(entities) == [("nikol-pashinyan", "person", 3)]
+    assert entities[0].name == "Nikol Pashinyan"
+    assert entities[0].first_position == 0
+    assert entities[0].aliases == ("Nikol Pashinyan", "Pashinyan")
+
+
+def test_shared_surname_stays_unjoined() -> None:
+    text = "Ann Lee and Bo Lee met. Lee said."
+    mentions = labelled(text, ("Ann Lee", "PERSON"), ("Bo Lee", "PERSON"), ("Lee", "PERSON"))
+    assert summary(canonicalise(text, mentions)) == [
+        ("ann-lee", "person", 1),
+        ("bo-lee", "person", 1),
+        ("lee", "person", 1),
+    ]
+
+
+def test_country_aliases_and_demonyms_are_one_entity() -> None:
+    text = (
+        "The U.S. and the US, that is the United States or America, hosted American and "
+        "Americans. Britain, the U.K., the UK and British envoys came. Soviets and the Soviet "
+        "Union talked with West German and West Germany officials."
+    )
+    mentions = labelled(
+        text,
+        ("U.S.", "GPE"),
+        ("US", "GPE"),
+        ("United States", "GPE"),
+        ("America", "GPE"),
+        ("American", "NORP"),
+        ("Americans", "NORP"),
+        ("Britain", "GPE"),
+        ("U.K.", "GPE"),
+        ("UK", "ORG"),
+        ("British", "NORP"),
+        ("Soviets", "NORP"),
+        ("Soviet Union", "GPE"),
+        ("West German", "NORP"),
+        ("West Germany", "GPE"),
+    )
+    entities = canonicalise(text, mentions)
+    assert summary(entities) == [
+        ("united-states", "place", 6),
+        ("united-kingdom", "place", 4),
+        ("soviet-union", "place", 2),
+        ("germany", "place", 2),
+    ]
+    assert [e.name for e in entities] == [
+        "United States",
+        "United Kingdom",
+        "Soviet Union",
+        "Germany",
+    ]
+
+
+def test_former_affiliation_is_not_the_country() -> None:
+    text = "The two ex-Soviet nations and the Soviet delegation."
+    mentions = labelled(text, ("Soviet", "NORP"), ("Soviet", "NORP"))
+    assert summary(canonicalise(text, mentions)) == [("soviet-union", "place", 1)]
+
+
+def test_city_links_to_its_country() -> None:
+    text = "WASHINGTON, Feb 26 - Officials in Paris and Houston, Texas, agreed."
+    mentions = labelled(
+        text, ("WASHINGTON", "GPE"), ("Paris", "GPE"), ("Houston", "GPE"), ("Texas", "GPE")
+    )
+    assert [(e.slug, e.name, e.within) for e in canonicalise(text, mentions)] == [
+        ("washington", "Washington", "united-states"),
+        ("paris", "Paris", "france"),
+        ("houston", "Houston", "united-states"),
+        ("texas", "Texas", "united-states"),
+    ]
+
+
+def test_country_inside_an_organisation_name_counts_as_a_mention() -> None:
+    text = "The U.S. Agriculture Department and the Bank of Japan disagreed."
+    mentions = labelled(text, ("U.S. Agriculture Department", "ORG"), ("Bank of Japan", "ORG"))
+    # The country starts where the organisation does; equal positions order by slug.
+    assert summary(canonicalise(text, mentions)) == [
+        ("united-states", "place", 1),
+        ("us-agriculture-department", "organization", 1),
+        ("bank-of-japan", "organization", 1),
+        ("japan", "place", 1),
+    ]
+
+
+def test_acronym_and_shorter_name_join_the_organisation() -> None:
+    text = (
+        "The Northern Grain Board (NGB) met Azerbaijan's Defense Ministry. NGB and the "
+        "Grain Board agreed; the Defense Ministry said the EC and the European Economic "
+        "Community approved."
+    )
+    mentions = labelled(
+        text,
+        ("Northern Grain Board (NGB)", "ORG"),
+        ("Azerbaijan", "GPE"),
+        ("Defense Ministry", "ORG"),
+        ("NGB", "ORG"),
+        ("Grain Board", "ORG"),
+        ("Defense Ministry", "ORG"),
+        ("EC", "ORG"),
+        ("European Economic Community", "ORG"),
+    )
+    entities = canonicalise(text, mentions)
+    assert summary(entities) == [
+        ("northern-grain-board", "organization", 3),
+        ("azerbaijan", "place", 1),
+        ("azerbaijan-defense-ministry", "organization", 2),
+        ("european-community", "organization", 2),
+    ]
+
+
+def test_client_entities_are_kept_and_win_over_extraction() -> None:
+    text = "Armenia and Globex met at Zentrix Hall. Globex agreed."
+    mentions = labelled(text, ("Armenia", "GPE"), ("Globex", "PERSON"), ("Globex", "PERSON"))
+    clients = (
+        ClientEntity(name="Globex Corporation", type=ORG, slug="globex"),
+        ClientEntity(name="Republic of Armenia", type=PL),
+        ClientEntity(name="Zentrix Hall", type=EntityType.FACILITY),
+        ClientEntity(name="Unmentioned Fund", type=ORG),
+    )
+    entities = canonicalise(text, mentions, clients)
+    assert [(e.slug, e.name, e.type, e.source, e.mentions, e.first_position) for e in entities] == [
+        ("armenia", "Republic of Armenia", PL, EntitySource.CLIENT, 1, 0),
+        ("globex", "Globex Corporation", ORG, EntitySource.CLIENT, 2, 12),
+        ("zentrix-hall", "Zentrix Hall", EntityType.FACILITY, EntitySource.CLIENT, 1, 26),
+        ("unmentioned-fund", "Unmentioned Fund", ORG, EntitySource.CLIENT, 0, None),
+    ]
+
+
+def test_resolve_names_outside_an_article() -> None:
+    assert resolve("usa", PL) == CanonicalRef("united-states", "United States", PL)
+    assert resolve("ussr", PL) == CanonicalRef("soviet-union", "Soviet Union", PL)
+    assert resolve("EC", ORG) == CanonicalRef("european-community", "European Community", ORG)
+    assert resolve("Moscow", PL) == CanonicalRef("moscow", "Moscow", PL, within="russia")
+    assert resolve("James Baker", P) == CanonicalRef("james-baker", "James Baker", P)
+
+
+def test_no_mentions_no_entities() -> None:
+    assert canonicalise("", []) == []
