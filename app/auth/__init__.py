@@ -1,0 +1,1 @@
+"""API keys: who may write (and, optionally, read) the archive."""
