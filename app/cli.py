@@ -10,10 +10,12 @@ import typer
 import uvicorn
 
 from app import migrate as migrations
+from app.auth.cli import keys
 from app.config import Settings, get_settings
 from app.logs import configure_logging
 
 app = typer.Typer(help="newsarchive: a self-hostable news archive API.", no_args_is_help=True)
+app.add_typer(keys, name="keys", no_args_is_help=True)
 logger = logging.getLogger("app.cli")
 
 
