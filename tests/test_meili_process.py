@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
+from app.paths import PROJECT_ROOT
 from app.search import meili_process
 from app.search.meili_process import (
     NODE_MODULES_BINARY,
@@ -130,3 +135,43 @@ def test_master_key_starting_with_a_dash_is_not_read_as_a_flag(tmp_path: Path) -
             f"{p.url}/indexes", headers={"Authorization": f"Bearer {p.master_key}"}, timeout=5
         )
         assert authed.status_code == 200
+
+
+def test_server_dies_with_a_killed_parent(tmp_path: Path) -> None:
+    """atexit cannot run on SIGKILL; the parent-death signal still stops the server."""
+    script = (
+        "import sys, time\n"
+        "from app.search.meili_process import MeiliProcess\n"
+        "p = MeiliProcess(sys.argv[1]).start()\n"
+        "print(p.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path / "data")],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    try:
+        assert parent.stdout is not None
+        server_pid = int(parent.stdout.readline())
+        os.kill(server_pid, 0)  # alive
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if not _alive(server_pid):
+            return
+        time.sleep(0.05)
+    os.kill(server_pid, signal.SIGKILL)
+    pytest.fail("meilisearch outlived its killed parent")
+
+
+def _alive(pid: int) -> bool:
+    # An exited child not yet reaped by its new parent is a zombie: dead for our purpose.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"

@@ -8,6 +8,7 @@ reachable from the network.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import logging
 import os
 import secrets
@@ -15,9 +16,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -39,6 +43,29 @@ _PORT_ATTEMPTS = 3
 # Started servers, held strongly until stopped: one that is still alive at interpreter
 # exit (a crashed or interrupted test run) is stopped rather than left orphaned.
 _live: set[MeiliProcess] = set()
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
+    """A pre-exec hook asking Linux to SIGTERM the server when its parent dies.
+
+    atexit does not run when the parent is killed (a CI timeout, SIGTERM to pytest);
+    this does. The signal fires when the *thread* that spawned the child ends, so it is
+    only used from the main thread, whose end is the process's end.
+    """
+    if not sys.platform.startswith("linux") or threading.current_thread() is not (
+        threading.main_thread()
+    ):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def hook() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return hook
 
 
 class MeiliProcessError(RuntimeError):
@@ -191,6 +218,8 @@ class MeiliProcess:
             env=self._child_env(),
             # Own process group: a Ctrl-C in the terminal is for pytest, not the server.
             start_new_session=True,
+            # Runs between fork and exec; it only calls prctl, so it takes no locks.
+            preexec_fn=_parent_death_signal(),
         )
         _live.add(self)
         logger.info(
