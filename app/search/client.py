@@ -1,12 +1,12 @@
 """The Meilisearch client the API uses: pooled keep-alive connections, no compression.
 
-Meilisearch compresses responses when asked (requests and httpx send ``Accept-Encoding:
-gzip`` by default) and streams the compressed body as several chunked writes on a socket
-without TCP_NODELAY, so Nagle holds a small write until the previous segment is ACKed,
-while the client, on a warm keep-alive connection, delays that ACK by ~40 ms (a fresh
-connection starts in quick-ACK mode, which is why per-request connections never stall).
-We therefore reuse connections through one ``requests.Session`` but ask for
-``Accept-Encoding: identity``, so the body goes out as a single Content-Length write.
+Meilisearch compresses a response when asked (requests and httpx send ``Accept-Encoding:
+gzip`` by default) and streams it as several chunked writes on a socket without
+TCP_NODELAY, so Nagle holds each small write until the previous one is ACKed, while the
+client, on a warm keep-alive connection, delays that ACK by ~40 ms (a fresh connection
+starts in quick-ACK mode, hence no stall per-request). Our side already sets TCP_NODELAY
+(urllib3 and httpx do), so only an uncompressed, single-write response avoids the stall:
+we keep one pooled ``requests.Session`` and send ``Accept-Encoding: identity``.
 """
 
 from __future__ import annotations
