@@ -1,15 +1,88 @@
-"""Liveness and readiness."""
+"""Liveness (/health) and readiness with index freshness (/ready)."""
 
-from fastapi import APIRouter
+import logging
+from datetime import datetime
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+
+from app.db import utcnow
+from app.deps import get_engine
+from app.search import sync
+from app.search.backend import SearchBackend
 
 router = APIRouter(tags=["health"])
+logger = logging.getLogger(__name__)
 
 
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
 
 
+class Dependency(BaseModel):
+    ok: bool
+    error: str | None = Field(default=None, examples=["unreachable"])
+
+
+class IndexLag(BaseModel):
+    """How far the search index is behind the database."""
+
+    pending: int = Field(description="Changes waiting to be indexed.", examples=[0])
+    failed: int = Field(description="Changes Meilisearch rejected after every retry.", examples=[0])
+    oldest_pending_age_seconds: float | None = Field(examples=[0.4])
+    last_synced_at: datetime | None = Field(examples=["2024-05-17T07:30:00+00:00"])
+
+
+class Readiness(BaseModel):
+    status: str = Field(description="ok, or unavailable when a dependency is down.")
+    database: Dependency
+    meilisearch: Dependency
+    index: IndexLag | None
+
+
 @router.get("/health", response_model=Health, summary="The process is up")
 def health() -> Health:
     return Health(status="ok")
+
+
+@router.get(
+    "/ready",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "A dependency is down"}},
+    summary="Database and Meilisearch reachable, and how fresh the index is",
+)
+def ready(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> JSONResponse:
+    backend: SearchBackend | None = request.app.state.search
+    database = Dependency(ok=True)
+    index = None
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        lag = sync.lag(engine, backend.index_uid if backend else "")
+        age = (utcnow() - lag.oldest_pending_at).total_seconds() if lag.oldest_pending_at else None
+        index = IndexLag(
+            pending=lag.pending,
+            failed=lag.failed,
+            oldest_pending_age_seconds=age,
+            last_synced_at=lag.last_synced_at,
+        )
+    except sa.exc.SQLAlchemyError as exc:
+        logger.warning("database not ready", extra={"error_type": type(exc).__name__})
+        database = Dependency(ok=False, error="unreachable")
+    meili = Dependency(ok=False, error="not configured (MEILI_URL unset)")
+    if backend is not None:
+        try:
+            backend.client.health()
+            meili = Dependency(ok=True)
+        except Exception as exc:
+            logger.warning("meilisearch not ready", extra={"error_type": type(exc).__name__})
+            meili = Dependency(ok=False, error="unreachable")
+    ok = database.ok and meili.ok
+    body = Readiness(
+        status="ok" if ok else "unavailable", database=database, meilisearch=meili, index=index
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=200 if ok else 503)

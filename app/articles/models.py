@@ -15,6 +15,8 @@ class Article(SQLModel, table=True):
         sa.Index("ix_articles_source", "source"),
         sa.Index("ix_articles_section", "section"),
         sa.Index("ix_articles_content_hash", "content_hash"),
+        # Ids are never reused after a delete, so an id always names one article.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -58,6 +58,8 @@ class SearchFilters:
     languages: Sequence[str] = ()
     tags: Sequence[str] = ()
     include_duplicates: bool = False
+    #: A place entity also matches articles that mention places inside it (its cities).
+    include_places_within: bool = False
 
 
 def quote(value: str) -> str:
@@ -134,9 +136,19 @@ def filter_clauses(
         clauses.append(f"published_at <= {end}")
 
     all_entities = _distinct("all_entities", filters.all_entities)
-    clauses.extend(f"entity_slugs = {quote(slug)}" for slug in all_entities)
+    for slug in all_entities:
+        if filters.include_places_within:
+            clauses.append(f"(entity_slugs = {quote(slug)} OR entity_within = {quote(slug)})")
+        else:
+            clauses.append(f"entity_slugs = {quote(slug)}")
+    any_entities = _distinct("any_entities", filters.any_entities)
+    if any_entities and filters.include_places_within:
+        clauses.append(
+            f"({_in('entity_slugs', any_entities)} OR {_in('entity_within', any_entities)})"
+        )
+    elif any_entities:
+        clauses.append(_in("entity_slugs", any_entities))
     for name, attribute, values in (
-        ("any_entities", "entity_slugs", filters.any_entities),
         ("entity_types", "entity_types", filters.entity_types),
         ("sources", "source", filters.sources),
         ("sections", "section", filters.sections),

@@ -34,6 +34,7 @@ SEARCHABLE_ATTRIBUTES: Final = ("title", "summary", "entity_names", "entity_alia
 FILTERABLE_ATTRIBUTES: Final = (
     "published_at",
     "entity_slugs",
+    "entity_within",
     "entity_types",
     "source",
     "section",

@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("external_id"),
         sa.UniqueConstraint("url"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.create_index("ix_articles_content_hash", ["content_hash"], unique=False)

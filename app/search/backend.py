@@ -1,0 +1,53 @@
+"""The search side of a running app: Meilisearch client, target index and the sync worker."""
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from app.config import Settings
+from app.search.client import SearchClient, build_client
+from app.search.sync import EntityLoader, IndexSync, SyncWorker, no_entities
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SearchBackend:
+    client: SearchClient
+    index_uid: str
+    sync: IndexSync
+    worker: SyncWorker | None = None
+
+    def wake(self) -> None:
+        if self.worker is not None:
+            self.worker.wake()
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        self.client.close()
+
+
+def build_backend(
+    settings: Settings, engine: Engine, *, entity_loader: EntityLoader = no_entities
+) -> SearchBackend | None:
+    """None when no Meilisearch is configured: writes still queue in the outbox."""
+    if not settings.MEILI_URL:
+        logger.warning("MEILI_URL is not set: search is unavailable, writes are queued")
+        return None
+    key = settings.MEILI_MASTER_KEY.get_secret_value() if settings.MEILI_MASTER_KEY else None
+    client = build_client(settings.MEILI_URL, key, timeout=settings.MEILI_TIMEOUT_SECONDS)
+    sync = IndexSync(
+        engine=engine,
+        client=client,
+        index_uid=settings.MEILI_INDEX,
+        batch_size=settings.SYNC_BATCH_SIZE,
+        max_attempts=settings.SYNC_MAX_ATTEMPTS,
+        entity_loader=entity_loader,
+    )
+    backend = SearchBackend(client=client, index_uid=settings.MEILI_INDEX, sync=sync)
+    if settings.SYNC_WORKER_ENABLED:
+        backend.worker = SyncWorker(sync, poll_seconds=settings.SYNC_POLL_SECONDS)
+        backend.worker.start()
+    return backend

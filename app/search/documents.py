@@ -1,0 +1,51 @@
+"""The one place that turns a stored article into a Meilisearch document."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+
+from app.articles.models import Article
+
+
+@dataclass(frozen=True)
+class DocumentEntity:
+    """What the index needs to know of an entity an article mentions."""
+
+    slug: str
+    name: str
+    type: str
+    aliases: Sequence[str] = field(default_factory=tuple)
+    #: Slugs of places that contain this one (a city's country), for include_places_within.
+    within: Sequence[str] = field(default_factory=tuple)
+
+
+def article_to_document(
+    article: Article, entities: Sequence[DocumentEntity] = ()
+) -> dict[str, Any]:
+    published = article.published_at.astimezone(UTC) if article.published_at else None
+    return {
+        "id": article.id,
+        "title": article.title,
+        "summary": article.summary,
+        "body": article.body,
+        "url": article.url,
+        "external_id": article.external_id,
+        "authors": list(article.authors),
+        "source": article.source,
+        "section": article.section,
+        "language": article.language,
+        "tags": list(article.tags),
+        "published_at": int(published.timestamp()) if published else None,
+        "published_at_iso": published.isoformat() if published else None,
+        "month": published.strftime("%Y-%m") if published else None,
+        "created_at": article.created_at.isoformat(),
+        "updated_at": article.updated_at.isoformat(),
+        "entity_slugs": [entity.slug for entity in entities],
+        "entity_names": [entity.name for entity in entities],
+        "entity_aliases": sorted({alias for entity in entities for alias in entity.aliases}),
+        "entity_types": sorted({entity.type for entity in entities}),
+        "entity_within": sorted({slug for entity in entities for slug in entity.within}),
+        "entities": [{"slug": e.slug, "name": e.name, "type": e.type} for e in entities],
+        "duplicate_of": None,
+    }

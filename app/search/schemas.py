@@ -1,0 +1,259 @@
+"""The /search contract: parameters (query string or JSON body) and the response."""
+
+import enum
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+MAX_PER_PAGE = 100
+MAX_QUERY_CHARS = 1000
+CURSOR_START = "*"
+
+
+class SearchSort(enum.StrEnum):
+    relevance = "relevance"
+    newest = "newest"
+    oldest = "oldest"
+
+
+class Facet(enum.StrEnum):
+    entity = "entity"
+    entity_type = "entity_type"
+    source = "source"
+    section = "section"
+    language = "language"
+    month = "month"
+    tag = "tag"
+
+
+class EntityTypeName(enum.StrEnum):
+    person = "person"
+    organization = "organization"
+    place = "place"
+    group = "group"
+    facility = "facility"
+    event = "event"
+    product = "product"
+    work = "work"
+    law = "law"
+
+
+#: Fields a hit can carry; `fields=` chooses among them.
+PUBLIC_FIELDS = (
+    "id",
+    "url",
+    "external_id",
+    "title",
+    "summary",
+    "body",
+    "authors",
+    "source",
+    "section",
+    "language",
+    "tags",
+    "published_at",
+    "entities",
+    "duplicate_of",
+)
+
+
+def _split_commas(value: Any) -> Any:
+    """Accept `fields=a,b` as well as repeated `fields=a&fields=b`."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list):
+        return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
+    return value
+
+
+def _date_or_datetime(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return date.fromisoformat(text)
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValueError(
+                "must be an ISO 8601 date (2024-05-17) or datetime with offset (2024-05-17T09:30:00+02:00)"
+            ) from exc
+        if parsed.tzinfo is None:
+            raise ValueError("datetime needs a timezone offset, e.g. 2024-05-17T09:30:00Z")
+        return parsed
+    return value
+
+
+DateOrDateTime = Annotated[date | datetime, BeforeValidator(_date_or_datetime)]
+CommaList = Annotated[list[str], BeforeValidator(_split_commas)]
+
+
+def start_of(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time.min, tzinfo=UTC)
+
+
+def end_of(value: date | datetime) -> datetime:
+    """Inclusive end: a bare date means the whole UTC day."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time.max, tzinfo=UTC)
+
+
+class SearchParams(BaseModel):
+    """What to search for. The same fields work as query parameters (GET) or a JSON body (POST)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "q": 'oil prices -futures "opec meeting"',
+                    "from": "1987-03-01",
+                    "to": "1987-03-31",
+                    "entity": ["saudi-arabia"],
+                    "sort": "newest",
+                    "facets": ["source", "month"],
+                    "highlight": True,
+                }
+            ]
+        },
+    )
+
+    q: str | None = Field(
+        default=None,
+        max_length=MAX_QUERY_CHARS,
+        description='Keywords (typo tolerant); "exact phrase"; -excluded word.',
+    )
+    from_: DateOrDateTime | None = Field(
+        default=None, alias="from", description="Published on or after (date or datetime)."
+    )
+    to: DateOrDateTime | None = Field(
+        default=None, description="Published on or before; a bare date includes the whole day."
+    )
+    entity: CommaList = Field(
+        default_factory=list, description="Every one must match (slug or name)."
+    )
+    any_entity: CommaList = Field(default_factory=list, description="At least one must match.")
+    entity_type: list[EntityTypeName] = Field(
+        default_factory=list, description="Articles mentioning an entity of one of these types."
+    )
+    include_places_within: bool = Field(
+        default=False, description="A place entity also matches articles naming places inside it."
+    )
+    source: list[str] = Field(default_factory=list)
+    section: list[str] = Field(default_factory=list)
+    language: list[str] = Field(default_factory=list)
+    tag: list[str] = Field(default_factory=list)
+    include_duplicates: bool = Field(
+        default=False, description="Also return articles recorded as duplicates of another."
+    )
+    sort: SearchSort | None = Field(
+        default=None, description="relevance (default when q is given) | newest | oldest."
+    )
+    page: int = Field(default=1, ge=1, le=10_000)
+    per_page: int = Field(default=20, ge=1, le=MAX_PER_PAGE)
+    cursor: str | None = Field(
+        default=None,
+        description="Walk a newest/oldest result set with no depth cap: pass '*' first, then `next`.",
+    )
+    facets: list[Facet] = Field(
+        default_factory=list, description="Counts per value, under the filters."
+    )
+    highlight: bool = False
+    highlight_pre_tag: str = Field(default="<mark>", max_length=100)
+    highlight_post_tag: str = Field(default="</mark>", max_length=100)
+    crop_length: int = Field(default=40, ge=5, le=500, description="Words in the body snippet.")
+    fields: CommaList = Field(
+        default_factory=list,
+        description=f"Fields to return (default all): {', '.join(PUBLIC_FIELDS)}.",
+    )
+
+
+class AppliedQuery(BaseModel):
+    q: str | None
+    filters: dict[str, Any] = Field(description="The filters in force, as resolved.")
+    sort: SearchSort
+    warnings: list[str]
+
+
+class EntityRef(BaseModel):
+    slug: str
+    name: str
+    type: str
+
+
+class SearchHit(BaseModel):
+    """An article found. Fields not chosen with `fields=` are absent."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: int
+    url: str | None = None
+    external_id: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    body: str | None = None
+    authors: list[str] | None = None
+    source: str | None = None
+    section: str | None = None
+    language: str | None = None
+    tags: list[str] | None = None
+    published_at: str | None = None
+    entities: list[EntityRef] | None = None
+    duplicate_of: int | None = None
+    highlights: dict[str, str] | None = Field(
+        default=None,
+        alias="_highlights",
+        description="title and summary with matches wrapped in tags; body is a snippet.",
+    )
+    matches_position: dict[str, list[dict[str, int]]] | None = Field(
+        default=None,
+        alias="_matches_position",
+        description="Byte offsets of the matches per field.",
+    )
+
+
+class SearchResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "query": {
+                        "q": "bridge",
+                        "filters": {"source": ["Example Gazette"]},
+                        "sort": "relevance",
+                        "warnings": [],
+                    },
+                    "total": 1,
+                    "page": 1,
+                    "per_page": 20,
+                    "next": None,
+                    "hits": [
+                        {
+                            "id": 1,
+                            "title": "Harbour bridge reopens",
+                            "published_at": "2024-05-17T07:30:00+00:00",
+                            "source": "Example Gazette",
+                            "_highlights": {"title": "Harbour <mark>bridge</mark> reopens"},
+                        }
+                    ],
+                    "facets": {"source": {"Example Gazette": 1}},
+                    "processing_time_ms": 1,
+                }
+            ]
+        }
+    )
+
+    query: AppliedQuery
+    total: int = Field(description="Matching articles (exact, up to the index's maxTotalHits).")
+    page: int | None = Field(description="Page mode: this page's number; null in cursor mode.")
+    per_page: int
+    next: str | None = Field(
+        description="Cursor mode: pass as `cursor` for the next page; else null."
+    )
+    hits: list[SearchHit]
+    facets: dict[str, dict[str, int]]
+    processing_time_ms: int

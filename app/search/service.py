@@ -1,0 +1,270 @@
+"""Turn search parameters into one Meilisearch request and its answer into our response.
+
+Cursor mode sends two queries in one multi-search round trip: the page (with the keyset
+filter) and the totals and facets (without it), so totals describe the whole result set.
+"""
+
+import base64
+import binascii
+import json
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from meilisearch.errors import (
+    MeilisearchApiError,
+    MeilisearchCommunicationError,
+    MeilisearchTimeoutError,
+)
+
+from app.errors import ApiError, InvalidParameter, ServiceUnavailable
+from app.search import filters
+from app.search.backend import SearchBackend
+from app.search.index_settings import MAX_TOTAL_HITS
+from app.search.schemas import (
+    CURSOR_START,
+    PUBLIC_FIELDS,
+    AppliedQuery,
+    Facet,
+    SearchParams,
+    SearchResponse,
+    SearchSort,
+    end_of,
+    start_of,
+)
+
+logger = logging.getLogger(__name__)
+
+FACET_ATTRIBUTES: dict[Facet, str] = {
+    Facet.entity: "entity_slugs",
+    Facet.entity_type: "entity_types",
+    Facet.source: "source",
+    Facet.section: "section",
+    Facet.language: "language",
+    Facet.month: "month",
+    Facet.tag: "tags",
+}
+#: Public field name -> document attribute, where they differ.
+DOCUMENT_FIELD = {"published_at": "published_at_iso"}
+HIGHLIGHTED = ("title", "summary", "body")
+CROP_MARKER = "…"
+
+#: Resolves user-given entity names or slugs to canonical slugs, with warnings.
+EntityResolver = Callable[[Sequence[str]], tuple[list[str], list[str]]]
+
+
+class SearchBackendError(ApiError):
+    status, slug = 502, "search-backend-error"  # type: ignore[assignment]
+
+
+def _slug_resolver(values: Sequence[str]) -> tuple[list[str], list[str]]:
+    from app.entities.gazetteer import slugify
+
+    return [slugify(value) or value for value in values], []
+
+
+def _encode_cursor(sort: SearchSort, published_at: int | None, article_id: int) -> str:
+    raw = json.dumps({"s": sort.value, "p": published_at, "i": article_id}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(token: str, sort: SearchSort, where: str) -> filters.Cursor:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        published, article_id, issued_for = payload["p"], payload["i"], payload["s"]
+        if not isinstance(article_id, int) or not (published is None or isinstance(published, int)):
+            raise TypeError("bad cursor fields")
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise InvalidParameter(
+            [where, "cursor"], "not a cursor from this API; pass '*' or a `next` value"
+        ) from exc
+    if issued_for != sort.value:
+        raise InvalidParameter([where, "cursor"], f"cursor was issued for sort={issued_for}")
+    return filters.Cursor(published_at=published, id=article_id)
+
+
+def _check(params: SearchParams, where: str) -> tuple[SearchSort, list[str]]:
+    """Semantic checks the schema can't express; returns the sort and the fields to return."""
+    if params.from_ and params.to and start_of(params.from_) > end_of(params.to):
+        raise InvalidParameter([where, "from"], "must not be after `to`")
+    sort = params.sort or (SearchSort.relevance if params.q else SearchSort.newest)
+    if params.cursor is not None:
+        if sort is SearchSort.relevance:
+            raise InvalidParameter(
+                [where, "cursor"], "cursor mode needs sort=newest or sort=oldest"
+            )
+        if params.page != 1:
+            raise InvalidParameter([where, "page"], "page and cursor can't be combined")
+    unknown = [field for field in params.fields if field not in PUBLIC_FIELDS]
+    if unknown:
+        raise InvalidParameter(
+            [where, "fields"],
+            f"unknown field(s) {', '.join(unknown)}; choose from {', '.join(PUBLIC_FIELDS)}",
+        )
+    fields = list(dict.fromkeys(["id", *params.fields])) if params.fields else list(PUBLIC_FIELDS)
+    return sort, fields
+
+
+def _to_hit(document: dict[str, Any], fields: list[str], params: SearchParams) -> dict[str, Any]:
+    hit = {field: document.get(DOCUMENT_FIELD.get(field, field)) for field in fields}
+    if params.highlight:
+        formatted = document.get("_formatted", {})
+        hit["_highlights"] = {
+            name: formatted[name] for name in HIGHLIGHTED if formatted.get(name) is not None
+        }
+        hit["_matches_position"] = document.get("_matchesPosition", {})
+    return hit
+
+
+def search(
+    *,
+    backend: SearchBackend,
+    params: SearchParams,
+    where: str = "query",
+    resolve_entities: EntityResolver = _slug_resolver,
+) -> SearchResponse:
+    sort, fields = _check(params, where)
+    warnings: list[str] = []
+    all_entities, entity_warnings = resolve_entities(params.entity)
+    any_entities, any_warnings = resolve_entities(params.any_entity)
+    warnings += entity_warnings + any_warnings
+    applied = filters.SearchFilters(
+        published_from=start_of(params.from_) if params.from_ else None,
+        published_to=end_of(params.to) if params.to else None,
+        all_entities=all_entities,
+        any_entities=any_entities,
+        entity_types=[t.value for t in params.entity_type],
+        sources=params.source,
+        sections=params.section,
+        languages=params.language,
+        tags=params.tag,
+        include_duplicates=params.include_duplicates,
+        include_places_within=params.include_places_within,
+    )
+    try:
+        base_filter = filters.filter_clauses(applied)
+    except ValueError as exc:
+        raise InvalidParameter([where], str(exc)) from exc
+
+    request: dict[str, Any] = {
+        "indexUid": backend.index_uid,
+        "q": params.q or "",
+        "filter": base_filter,
+        "attributesToRetrieve": [DOCUMENT_FIELD.get(f, f) for f in fields],
+    }
+    if sort is not SearchSort.relevance:
+        order = filters.Order(sort.value)
+        request["sort"] = filters.keyset_sort(order)
+    if params.highlight:
+        request |= {
+            "attributesToHighlight": list(HIGHLIGHTED),
+            "attributesToCrop": ["body"],
+            "cropLength": params.crop_length,
+            "cropMarker": CROP_MARKER,
+            "highlightPreTag": params.highlight_pre_tag,
+            "highlightPostTag": params.highlight_post_tag,
+            "showMatchesPosition": True,
+        }
+    facet_attributes = [FACET_ATTRIBUTES[f] for f in params.facets]
+
+    if params.cursor is None:
+        if params.page * params.per_page > MAX_TOTAL_HITS:
+            raise InvalidParameter(
+                [where, "page"],
+                f"pages reach {MAX_TOTAL_HITS} hits deep; use cursor mode to go further",
+            )
+        request |= {"page": params.page, "hitsPerPage": params.per_page, "facets": facet_attributes}
+        [result] = _run(backend, [request])
+        documents, total, next_cursor = result["hits"], result["totalHits"], None
+        facet_result = result.get("facetDistribution", {})
+        took = result.get("processingTimeMs", 0)
+    else:
+        order = filters.Order(sort.value)
+        # A strict total order needs every hit to match every word (see app/search/filters.py).
+        request["matchingStrategy"] = "all"
+        position = (
+            None if params.cursor == CURSOR_START else _decode_cursor(params.cursor, sort, where)
+        )
+        page_request = request | {
+            "filter": base_filter
+            + ([filters.cursor_clause(position, order)] if position is not None else []),
+            "limit": params.per_page + 1,
+            "attributesToRetrieve": [*request["attributesToRetrieve"], "published_at"],
+        }
+        count_request = request | {
+            "page": 1,
+            "hitsPerPage": 0,
+            "facets": facet_attributes,
+            "attributesToRetrieve": ["id"],
+        }
+        for unused in ("attributesToHighlight", "attributesToCrop", "showMatchesPosition"):
+            count_request.pop(unused, None)
+        page_result, count_result = _run(backend, [page_request, count_request])
+        documents = page_result["hits"][: params.per_page]
+        total = count_result["totalHits"]
+        facet_result = count_result.get("facetDistribution", {})
+        took = max(page_result.get("processingTimeMs", 0), count_result.get("processingTimeMs", 0))
+        next_cursor = None
+        if len(page_result["hits"]) > params.per_page:
+            last = documents[-1]
+            next_cursor = _encode_cursor(sort, last.get("published_at"), last["id"])
+    if total >= MAX_TOTAL_HITS:
+        warnings.append(f"total is capped at {MAX_TOTAL_HITS}; narrow the query for an exact count")
+
+    by_attribute = {attribute: facet for facet, attribute in FACET_ATTRIBUTES.items()}
+    return SearchResponse(
+        query=AppliedQuery(
+            q=params.q,
+            filters=_describe_filters(applied, params),
+            sort=sort,
+            warnings=warnings,
+        ),
+        total=total,
+        page=params.page if params.cursor is None else None,
+        per_page=params.per_page,
+        next=next_cursor,
+        hits=[_to_hit(document, fields, params) for document in documents],
+        facets={by_attribute[a].value: counts for a, counts in facet_result.items()},
+        processing_time_ms=took,
+    )
+
+
+def _describe_filters(applied: filters.SearchFilters, params: SearchParams) -> dict[str, Any]:
+    described: dict[str, Any] = {
+        "from": applied.published_from.isoformat() if applied.published_from else None,
+        "to": applied.published_to.isoformat() if applied.published_to else None,
+        "entity": list(applied.all_entities),
+        "any_entity": list(applied.any_entities),
+        "entity_type": list(applied.entity_types),
+        "include_places_within": params.include_places_within,
+        "source": list(applied.sources),
+        "section": list(applied.sections),
+        "language": list(applied.languages),
+        "tag": list(applied.tags),
+        "include_duplicates": applied.include_duplicates,
+    }
+    return {key: value for key, value in described.items() if value not in (None, [], False)}
+
+
+def _run(backend: SearchBackend, queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    try:
+        if len(queries) == 1:
+            query = dict(queries[0])
+            index_uid = query.pop("indexUid")
+            q = query.pop("q")
+            return [backend.client.index(index_uid).search(q, query)]
+        results: list[dict[str, Any]] = backend.client.multi_search(queries)["results"]
+        return results
+    except (MeilisearchCommunicationError, MeilisearchTimeoutError) as exc:
+        logger.warning("meilisearch unreachable", extra={"error_type": type(exc).__name__})
+        raise ServiceUnavailable("Search is temporarily unavailable; try again shortly.") from exc
+    except MeilisearchApiError as exc:
+        if exc.code == "index_not_found":
+            logger.info("search before the index exists", extra={"index": backend.index_uid})
+            return [_empty_result() for _ in queries]
+        logger.error("meilisearch error", extra={"error_code": exc.code, "status": exc.status_code})
+        raise SearchBackendError("The search engine could not answer this query.") from exc
+
+
+def _empty_result() -> dict[str, Any]:
+    return {"hits": [], "totalHits": 0, "facetDistribution": {}, "processingTimeMs": 0}

@@ -1,0 +1,377 @@
+"""Drain the indexing outbox into Meilisearch.
+
+Each entry says "article N changed"; the worker sends the article's current state (or a delete
+when it is gone), waits for Meilisearch's task to reach a final status, and only then removes
+the entry. A task that fails is retried with backoff and, after SYNC_MAX_ATTEMPTS, parked as
+failed with Meilisearch's error code. An unreachable Meilisearch is not the entries' fault: they
+are left untouched, so everything is indexed once it is back, however long it was away.
+
+Several workers may run at once: on PostgreSQL they claim disjoint batches with
+`FOR UPDATE SKIP LOCKED`; on SQLite a claimed batch is leased for a while. Sending an article
+twice is harmless, because what is sent is always the article as stored now.
+"""
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from meilisearch.errors import (
+    MeilisearchApiError,
+    MeilisearchCommunicationError,
+    MeilisearchTimeoutError,
+)
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from app.articles.models import Article
+from app.db import utcnow
+from app.search.client import MeiliTaskError, SearchClient
+from app.search.documents import DocumentEntity, article_to_document
+from app.search.index_settings import IndexPrimaryKeyMismatch, ensure_index
+from app.search.outbox import OutboxEntry, OutboxStatus, SyncState
+
+logger = logging.getLogger(__name__)
+
+#: How long a claimed batch stays invisible to other workers before it may be taken again.
+LEASE = timedelta(minutes=2)
+MAX_BACKOFF_SECONDS = 300.0
+TASK_TIMEOUT_MS = 120_000
+TASK_POLL_MS = 10
+
+#: Looks up the entities of articles for their search documents (filled by the entities domain).
+EntityLoader = Callable[[Session, Sequence[int]], dict[int, list[DocumentEntity]]]
+
+
+def no_entities(_session: Session, _ids: Sequence[int]) -> dict[int, list[DocumentEntity]]:
+    return {}
+
+
+class MeilisearchUnavailable(Exception):
+    """Meilisearch could not be reached; nothing was changed."""
+
+
+class TaskFailed(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Lag:
+    """How far the index is behind the database."""
+
+    pending: int
+    failed: int
+    oldest_pending_at: datetime | None
+    last_synced_at: datetime | None
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with jitter, capped, so a bad batch doesn't hammer Meilisearch."""
+    base: float = min(MAX_BACKOFF_SECONDS, 2.0 ** min(attempts, 16))
+    return base * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
+
+
+class IndexSync:
+    """Moves outbox entries into one Meilisearch index."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        client: SearchClient,
+        index_uid: str,
+        batch_size: int = 500,
+        max_attempts: int = 10,
+        entity_loader: EntityLoader = no_entities,
+    ) -> None:
+        self.engine = engine
+        self.client = client
+        self.index_uid = index_uid
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.entity_loader = entity_loader
+        self._index_ready = False
+
+    def run_once(self) -> int:
+        """Process one batch; return how many entries were completed.
+
+        Raises MeilisearchUnavailable when Meilisearch can't be reached (entries untouched).
+        """
+        entries = self._claim()
+        if not entries:
+            return 0
+        try:
+            self._ensure_index()
+            sent_versions = self._send(entries)
+        except MeilisearchUnavailable:
+            self._release(entries)
+            raise
+        except TaskFailed as failure:
+            if len(entries) == 1:
+                self._record_failure(entries, failure)
+                return 0
+            # Find the bad apple: resend one article at a time so good ones still get through.
+            return self._send_individually(entries)
+        return self._complete_unless_changed(entries, sent_versions)
+
+    def _ensure_index(self) -> None:
+        if self._index_ready:
+            return
+        try:
+            ensure_index(self.client, self.index_uid)
+        except (MeilisearchCommunicationError, MeilisearchTimeoutError) as exc:
+            raise MeilisearchUnavailable(str(exc)) from exc
+        except MeiliTaskError as exc:
+            raise TaskFailed(exc.code, exc.message) from exc
+        except IndexPrimaryKeyMismatch as exc:
+            raise TaskFailed("index_primary_key_mismatch", str(exc)) from exc
+        except MeilisearchApiError as exc:
+            raise TaskFailed(exc.code or "meilisearch_api_error", exc.message) from exc
+        self._index_ready = True
+
+    def _send_individually(self, entries: list[OutboxEntry]) -> int:
+        done = 0
+        by_article: dict[int, list[OutboxEntry]] = {}
+        for entry in entries:
+            by_article.setdefault(entry.article_id, []).append(entry)
+        for group in by_article.values():
+            try:
+                sent_versions = self._send(group)
+            except TaskFailed as failure:
+                self._record_failure(group, failure)
+                continue
+            done += self._complete_unless_changed(group, sent_versions)
+        return done
+
+    def _claim(self) -> list[OutboxEntry]:
+        now = utcnow()
+        with Session(self.engine, expire_on_commit=False) as session:
+            query = (
+                select(OutboxEntry)
+                .where(
+                    col(OutboxEntry.status) == OutboxStatus.pending.value,
+                    col(OutboxEntry.next_attempt_at) <= now,
+                )
+                .order_by(col(OutboxEntry.id))
+                .limit(self.batch_size)
+            )
+            if self.engine.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            entries = list(session.exec(query).all())
+            if entries:
+                session.execute(
+                    sa.update(OutboxEntry)
+                    .where(col(OutboxEntry.id).in_([e.id for e in entries]))
+                    .values(next_attempt_at=now + LEASE)
+                )
+            session.commit()
+            return entries
+
+    def _send(self, entries: Sequence[OutboxEntry]) -> dict[int, datetime | None]:
+        """Send the current state of the entries' articles; return the versions sent."""
+        article_ids = sorted({entry.article_id for entry in entries})
+        with Session(self.engine) as session:
+            articles = session.exec(select(Article).where(col(Article.id).in_(article_ids))).all()
+            entities = self.entity_loader(session, [a.id for a in articles if a.id is not None])
+            documents = [
+                article_to_document(article, entities.get(article.id or 0, []))
+                for article in articles
+            ]
+        gone = sorted(set(article_ids) - {article.id for article in articles})
+        index = self.client.index(self.index_uid)
+        try:
+            tasks = []
+            if documents:
+                tasks.append(index.add_documents(documents, primary_key="id").task_uid)
+            if gone:
+                # Ids are integers from our database, safe to put in a filter as they are.
+                id_list = ", ".join(str(i) for i in gone)
+                tasks.append(index.delete_documents(filter=f"id IN [{id_list}]").task_uid)
+            for task_uid in tasks:
+                self._wait(task_uid)
+            return {a.id: a.updated_at for a in articles if a.id is not None} | dict.fromkeys(gone)
+        except (MeilisearchCommunicationError, MeilisearchTimeoutError) as exc:
+            raise MeilisearchUnavailable(str(exc)) from exc
+        except MeilisearchApiError as exc:
+            if exc.code == "index_not_found":
+                self._index_ready = False
+            raise TaskFailed(exc.code or "meilisearch_api_error", exc.message) from exc
+
+    def _wait(self, task_uid: int) -> None:
+        task = self.client.wait_for_task(
+            task_uid, timeout_in_ms=TASK_TIMEOUT_MS, interval_in_ms=TASK_POLL_MS
+        )
+        if task.status != "succeeded":
+            error = task.error or {}
+            raise TaskFailed(
+                str(error.get("code", f"task_{task.status}")),
+                str(error.get("message", f"task {task_uid} ended {task.status}")),
+            )
+
+    def _complete_unless_changed(
+        self, entries: Sequence[OutboxEntry], sent_versions: dict[int, datetime | None]
+    ) -> int:
+        """Complete the entries whose article is still as sent.
+
+        Another worker may have sent a newer version between our read and our task; if the
+        article moved on since we read it, our entry stays queued so the newest state wins.
+        """
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Article.id, Article.updated_at).where(col(Article.id).in_(sent_versions))
+            ).all()
+        current: dict[int, datetime | None] = dict.fromkeys(sent_versions)
+        current.update({article_id: updated for article_id, updated in rows if article_id})
+        stale = {i for i, version in sent_versions.items() if current[i] != version}
+        fresh = [e for e in entries if e.article_id not in stale]
+        if stale:
+            self._release([e for e in entries if e.article_id in stale])
+        if fresh:
+            self._complete(fresh)
+        return len(fresh)
+
+    def _complete(self, entries: Sequence[OutboxEntry]) -> None:
+        with Session(self.engine) as session:
+            session.execute(
+                sa.delete(OutboxEntry).where(col(OutboxEntry.id).in_([e.id for e in entries]))
+            )
+            state = session.get(SyncState, self.index_uid) or SyncState(index_name=self.index_uid)
+            state.last_synced_at = utcnow()
+            session.add(state)
+            session.commit()
+        logger.info("indexed", extra={"entries": len(entries), "index": self.index_uid})
+
+    def _release(self, entries: Sequence[OutboxEntry]) -> None:
+        with Session(self.engine) as session:
+            session.execute(
+                sa.update(OutboxEntry)
+                .where(col(OutboxEntry.id).in_([e.id for e in entries]))
+                .values(next_attempt_at=utcnow())
+            )
+            session.commit()
+
+    def _record_failure(self, entries: Sequence[OutboxEntry], failure: TaskFailed) -> None:
+        with Session(self.engine) as session:
+            for claimed in entries:
+                entry = session.get(OutboxEntry, claimed.id)
+                if entry is None:
+                    continue
+                entry.attempts += 1
+                entry.error_code = failure.code[:100]
+                entry.error = failure.message[:2000]
+                if entry.attempts >= self.max_attempts:
+                    entry.status = OutboxStatus.failed.value
+                entry.next_attempt_at = utcnow() + timedelta(
+                    seconds=backoff_seconds(entry.attempts)
+                )
+                session.add(entry)
+            session.commit()
+        logger.warning(
+            "indexing failed",
+            extra={
+                "article_ids": [e.article_id for e in entries],
+                "error_code": failure.code,
+                "index": self.index_uid,
+            },
+        )
+
+
+def lag(engine: Engine, index_uid: str) -> Lag:
+    with Session(engine) as session:
+        pending_query = select(sa.func.count(), sa.func.min(OutboxEntry.created_at)).where(
+            col(OutboxEntry.status) == OutboxStatus.pending.value
+        )
+        pending, oldest = session.exec(pending_query).one()
+        failed = session.exec(
+            select(sa.func.count()).where(col(OutboxEntry.status) == OutboxStatus.failed.value)
+        ).one()
+        state = session.get(SyncState, index_uid)
+        # min() of a TypeDecorator column comes back raw on some backends.
+        oldest_at = _as_aware(oldest)
+        return Lag(
+            pending=pending,
+            failed=failed,
+            oldest_pending_at=oldest_at,
+            last_synced_at=state.last_synced_at if state else None,
+        )
+
+
+def _as_aware(value: datetime | str | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
+
+
+def retry_failed(engine: Engine) -> int:
+    """Put every failed entry back in the queue; return how many."""
+    with Session(engine) as session:
+        result = session.execute(
+            sa.update(OutboxEntry)
+            .where(col(OutboxEntry.status) == OutboxStatus.failed.value)
+            .values(status=OutboxStatus.pending.value, attempts=0, next_attempt_at=utcnow())
+        )
+        session.commit()
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class SyncWorker:
+    """Runs IndexSync in a background thread until stopped."""
+
+    def __init__(self, sync: IndexSync, *, poll_seconds: float = 0.1) -> None:
+        self.sync = sync
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="index-sync", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Look at the outbox now rather than at the next poll."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        outage = 0
+        while not self._stop.is_set():
+            try:
+                done = self.sync.run_once()
+                outage = 0
+            except MeilisearchUnavailable:
+                outage += 1
+                if outage == 1:
+                    logger.warning("meilisearch unreachable; indexing paused")
+                self._sleep(min(5.0, 0.2 * 2**outage))
+                continue
+            except Exception:
+                logger.exception("index sync error")
+                self._sleep(1.0)
+                continue
+            if done == 0:
+                self._sleep(self.poll_seconds)
+
+    def _sleep(self, seconds: float) -> None:
+        self._wake.wait(seconds)
+        self._wake.clear()
+
+
+def drain(sync: IndexSync, *, timeout: float = 60.0) -> None:
+    """Run until no entry is ready to send (for tests and one-shot commands)."""
+    deadline = time.monotonic() + timeout
+    while sync.run_once():
+        if time.monotonic() > deadline:
+            raise TimeoutError("outbox not drained in time")

@@ -1,0 +1,119 @@
+"""The outbox reaches a real Meilisearch: upserts, deletes, outages and failed tasks."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from meilisearch.errors import MeilisearchApiError
+from sqlmodel import Session, select
+
+from app.search.client import SearchClient
+from app.search.outbox import OutboxEntry
+from app.search.sync import MeilisearchUnavailable
+from tests.conftest import index_sync, sync_index
+from tests.test_articles_api import ARTICLE, make_article
+
+
+def outbox(client: TestClient) -> list[OutboxEntry]:
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        return list(session.exec(select(OutboxEntry).order_by(OutboxEntry.id)).all())  # type: ignore[arg-type]
+
+
+def document(meili_client: SearchClient, index_uid: str, article_id: int) -> dict[str, Any] | None:
+    try:
+        return dict(meili_client.index(index_uid).get_document(article_id))
+    except MeilisearchApiError as exc:
+        assert exc.code == "document_not_found"
+        return None
+
+
+def test_write_records_outbox_in_same_transaction(search_client: TestClient) -> None:
+    search_client.post("/articles", json=ARTICLE)
+    search_client.post("/articles", json=ARTICLE)  # unchanged: no new work
+    search_client.patch("/articles/1", json={"section": "transport"})
+    search_client.delete("/articles/1")
+    assert [(e.article_id, e.op) for e in outbox(search_client)] == [
+        (1, "upsert"),
+        (1, "upsert"),
+        (1, "delete"),
+    ]
+
+
+def test_failed_write_records_no_outbox_row(search_client: TestClient) -> None:
+    search_client.post("/articles", json=make_article(1))
+    search_client.post("/articles", json=make_article(2))
+    sync_index(search_client)
+    response = search_client.patch("/articles/2", json={"url": "https://example.org/news/1"})
+    assert response.status_code == 409
+    assert outbox(search_client) == []
+
+
+def test_upsert_update_and_delete_reach_the_index(
+    search_client: TestClient, meili_client: SearchClient, meili_index_uid: str
+) -> None:
+    search_client.post("/articles", json=ARTICLE)
+    assert len(outbox(search_client)) == 1
+    sync_index(search_client)
+    assert outbox(search_client) == []
+    doc = document(meili_client, meili_index_uid, 1)
+    assert doc is not None
+    assert (doc["title"], doc["published_at"], doc["month"]) == (
+        ARTICLE["title"],
+        1715931000,
+        "2024-05",
+    )
+    search_client.patch("/articles/1", json={"title": "Bridge reopens at last"})
+    sync_index(search_client)
+    assert document(meili_client, meili_index_uid, 1)["title"] == "Bridge reopens at last"  # type: ignore[index]
+    search_client.delete("/articles/1")
+    sync_index(search_client)
+    assert document(meili_client, meili_index_uid, 1) is None
+    assert outbox(search_client) == []
+
+
+def test_unreachable_meilisearch_leaves_the_outbox_untouched(search_client: TestClient) -> None:
+    search_client.post("/articles", json=ARTICLE)
+    sync = index_sync(search_client)
+    real_client = sync.client
+    from app.search.client import build_client
+
+    sync.client = build_client("http://127.0.0.1:9", "key", timeout=1.0)  # nothing listens on 9
+    try:
+        with pytest.raises(MeilisearchUnavailable):
+            sync.run_once()
+    finally:
+        sync.client = real_client
+    [entry] = outbox(search_client)
+    assert (entry.attempts, entry.status, entry.error_code) == (0, "pending", None)
+    sync_index(search_client)
+    assert outbox(search_client) == []
+
+
+def test_failed_task_is_recorded_with_meilisearch_code_and_parked(
+    search_client: TestClient, meili_client: SearchClient, meili_index_uid: str
+) -> None:
+    # An index that already exists with another primary key rejects our documents.
+    task = meili_client.create_index(meili_index_uid, {"primaryKey": "uid"})
+    meili_client.wait_for_task(task.task_uid)
+    search_client.post("/articles", json=ARTICLE)
+    sync = index_sync(search_client)
+    sync.max_attempts = 2
+    assert sync.run_once() == 0
+    [entry] = outbox(search_client)
+    assert (entry.attempts, entry.status, entry.error_code) == (
+        1,
+        "pending",
+        "index_primary_key_mismatch",
+    )
+    with Session(search_client.app.state.engine) as session:  # type: ignore[attr-defined]
+        stored = session.get(OutboxEntry, entry.id)
+        assert stored is not None
+        stored.next_attempt_at = stored.created_at  # skip the backoff wait
+        session.add(stored)
+        session.commit()
+    assert sync.run_once() == 0
+    [entry] = outbox(search_client)
+    assert (entry.attempts, entry.status) == (2, "failed")
+    ready = search_client.get("/ready").json()
+    assert ready["index"]["failed"] == 1
+    assert ready["index"]["pending"] == 0
