@@ -93,7 +93,9 @@ def test_repost_changed_content_updates_by_url(client: TestClient) -> None:
 
 
 def test_repost_by_external_id_only(client: TestClient) -> None:
-    first = client.post("/articles", json={"external_id": "wire-7", "title": "T", "body": "B"}).json()
+    first = client.post(
+        "/articles", json={"external_id": "wire-7", "title": "T", "body": "B"}
+    ).json()
     response = client.post("/articles", json={"external_id": "wire-7", "title": "T2", "body": "B"})
     assert response.status_code == 200
     assert response.json()["id"] == first["id"]
@@ -179,3 +181,29 @@ def test_unknown_id_is_404_problem(client: TestClient) -> None:
         }
     assert client.patch("/articles/999", json={"title": "x"}).status_code == 404
     assert client.put("/articles/999", json={"title": "x", "body": "y"}).status_code == 404
+
+
+def test_same_content_under_another_url_is_recorded_as_duplicate(client: TestClient) -> None:
+    first = client.post("/articles", json=make_article(1, title="Same story")).json()
+    second = client.post("/articles", json=make_article(2, title="Same story")).json()
+    third = client.post("/articles", json=make_article(3, title="Same   story ")).json()
+    assert (first["duplicate_of"], second["duplicate_of"], third["duplicate_of"]) == (None, 1, 1)
+    changed = client.patch("/articles/2", json={"title": "A different story"}).json()
+    assert changed["duplicate_of"] is None
+    client.delete("/articles/1")
+    assert client.get("/articles/3").json()["duplicate_of"] is None
+
+
+def test_publisher_fields_round_trip(client: TestClient) -> None:
+    payload = {
+        **ARTICLE,
+        "image_caption": "The bridge at dawn.",
+        "credit": "Reuters",
+        "related_titles": ["Bridge closes for repairs", "Ferry service extended"],
+    }
+    body = client.post("/articles", json=payload).json()
+    assert (body["image_caption"], body["credit"], body["related_titles"]) == (
+        "The bridge at dawn.",
+        "Reuters",
+        ["Bridge closes for repairs", "Ferry service extended"],
+    )

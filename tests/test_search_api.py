@@ -297,3 +297,17 @@ def test_post_errors_name_the_body_field(search_client: TestClient) -> None:
 
 def test_search_before_anything_is_indexed_is_empty(search_client: TestClient) -> None:
     assert search(search_client, q="anything")["total"] == 0
+
+
+def test_duplicates_are_hidden_unless_asked_for(search_client: TestClient) -> None:
+    for n in (1, 2):
+        search_client.post(
+            "/articles",
+            json={"title": "Twin story", "body": "Same words.", "url": f"https://ex.org/{n}"},
+        )
+    sync_index(search_client)
+    assert hit_ids(search(search_client, q="twin")) == [1]
+    assert sorted(hit_ids(search(search_client, q="twin", include_duplicates=True))) == [1, 2]
+    search_client.delete("/articles/1")
+    sync_index(search_client)
+    assert hit_ids(search(search_client, q="twin")) == [2]

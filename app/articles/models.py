@@ -38,3 +38,17 @@ class Article(SQLModel, table=True):
         default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
     )
     content_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    image_caption: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    credit: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    related_titles: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(JSONType, nullable=False, server_default="[]")
+    )
+    #: The first stored article with the same content, when this one repeats it under another URL.
+    duplicate_of: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("articles.id", ondelete="SET NULL", name="fk_articles_duplicate_of"),
+            index=True,
+        ),
+    )

@@ -67,6 +67,9 @@ Language = Annotated[str, AfterValidator(_iso_language)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_LIST_ITEMS), AfterValidator(_unique_in_order)]
 Authors = Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)]
+Caption = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+OptionalCaption = Annotated[Caption | None, BeforeValidator(_blank_to_none)]
+RelatedTitles = Annotated[list[Title], Field(max_length=MAX_LIST_ITEMS)]
 #: Datetimes leave the API as ISO 8601 with an explicit UTC offset ("+00:00").
 UTCDateTimeOut = Annotated[
     datetime, PlainSerializer(lambda d: d.astimezone(UTC).isoformat(), return_type=str)
@@ -110,6 +113,11 @@ class ArticleContent(BaseModel):
         default=None,
         description="ISO 8601 with a timezone offset; naive datetimes are rejected. Stored in UTC.",
     )
+    image_caption: OptionalCaption = None
+    credit: OptionalShortText = Field(default=None, description='Credit line, e.g. "Reuters".')
+    related_titles: RelatedTitles = Field(
+        default_factory=list, description='Titles of linked stories ("READ MORE: ...").'
+    )
 
 
 class ArticleCreate(ArticleContent):
@@ -135,10 +143,13 @@ class ArticleUpdate(BaseModel):
     language: Language | None = None
     tags: Tags | None = None
     published_at: AwareDatetime | None = None
+    image_caption: OptionalCaption = None
+    credit: OptionalShortText = None
+    related_titles: RelatedTitles | None = None
 
     @model_validator(mode="after")
     def _required_fields_not_nulled(self) -> Self:
-        for name in ("title", "body", "language", "authors", "tags"):
+        for name in ("title", "body", "language", "authors", "tags", "related_titles"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
@@ -178,6 +189,13 @@ class ArticlePublic(BaseModel):
     created_at: UTCDateTimeOut
     updated_at: UTCDateTimeOut
     content_hash: str = Field(description="SHA-256 of the normalised title, summary and body.")
+    image_caption: str | None = None
+    credit: str | None = None
+    related_titles: list[str] = Field(default_factory=list)
+    duplicate_of: int | None = Field(
+        default=None,
+        description="Id of the first stored article with the same content under another URL.",
+    )
 
 
 class ArticleList(BaseModel):

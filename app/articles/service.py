@@ -37,6 +37,9 @@ CONTENT_FIELDS = (
     "language",
     "tags",
     "published_at",
+    "image_caption",
+    "credit",
+    "related_titles",
 )
 
 
@@ -72,7 +75,17 @@ def _find_existing(session: Session, url: str | None, external_id: str | None) -
     return next(iter(matches.values()), None)
 
 
-def _apply(article: Article, values: dict[str, Any]) -> bool:
+def _first_with_same_content(session: Session, article: Article) -> int | None:
+    """The earliest other original article with the same content hash, if any."""
+    query = select(Article.id).where(
+        col(Article.content_hash) == article.content_hash, col(Article.duplicate_of).is_(None)
+    )
+    if article.id is not None:
+        query = query.where(col(Article.id) != article.id)
+    return session.exec(query.order_by(col(Article.id)).limit(1)).first()
+
+
+def _apply(session: Session, article: Article, values: dict[str, Any]) -> bool:
     """Set the given fields; return whether anything changed."""
     changed = False
     for name, value in values.items():
@@ -80,7 +93,10 @@ def _apply(article: Article, values: dict[str, Any]) -> bool:
             setattr(article, name, value)
             changed = True
     if changed:
-        article.content_hash = content_hash(article.title, article.summary, article.body)
+        new_hash = content_hash(article.title, article.summary, article.body)
+        if new_hash != article.content_hash:
+            article.content_hash = new_hash
+            article.duplicate_of = _first_with_same_content(session, article)
         article.updated_at = utcnow()
     return changed
 
@@ -107,7 +123,7 @@ def upsert(*, session: Session, data: ArticleCreate) -> tuple[Article, Outcome]:
     for attempt in range(2):
         existing = _find_existing(session, values["url"], values["external_id"])
         if existing is not None:
-            if not _apply(existing, values):
+            if not _apply(session, existing, values):
                 return existing, Outcome.unchanged
             outbox.enqueue_upsert(session=session, article_id=_id(existing))
             session.commit()
@@ -119,6 +135,7 @@ def upsert(*, session: Session, data: ArticleCreate) -> tuple[Article, Outcome]:
             created_at=now,
             updated_at=now,
         )
+        article.duplicate_of = _first_with_same_content(session, article)
         session.add(article)
         try:
             session.flush()
@@ -147,7 +164,7 @@ def replace(*, session: Session, article: Article, data: ArticleCreate) -> Artic
 
 def _save(session: Session, article: Article, values: dict[str, Any]) -> Article:
     _check_unique_elsewhere(session, article, values)
-    if _apply(article, values):
+    if _apply(session, article, values):
         session.add(article)
         outbox.enqueue_upsert(session=session, article_id=_id(article))
         try:
@@ -160,6 +177,11 @@ def _save(session: Session, article: Article, values: dict[str, Any]) -> Article
 
 def delete(*, session: Session, article: Article) -> None:
     article_id = _id(article)
+    # Its duplicates lose their original (the foreign key sets them to null): reindex them.
+    duplicates = session.exec(select(Article.id).where(col(Article.duplicate_of) == article_id))
+    for duplicate_id in duplicates.all():
+        if duplicate_id is not None:
+            outbox.enqueue_upsert(session=session, article_id=duplicate_id)
     session.delete(article)
     outbox.enqueue_delete(session=session, article_id=article_id)
     session.commit()

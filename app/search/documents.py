@@ -47,5 +47,8 @@ def article_to_document(
         "entity_types": sorted({entity.type for entity in entities}),
         "entity_within": sorted({slug for entity in entities for slug in entity.within}),
         "entities": [{"slug": e.slug, "name": e.name, "type": e.type} for e in entities],
-        "duplicate_of": None,
+        "duplicate_of": article.duplicate_of,
+        "image_caption": article.image_caption,
+        "credit": article.credit,
+        "related_titles": list(article.related_titles),
     }

@@ -55,6 +55,9 @@ PUBLIC_FIELDS = (
     "published_at",
     "entities",
     "duplicate_of",
+    "image_caption",
+    "credit",
+    "related_titles",
 )
 
 
@@ -204,6 +207,9 @@ class SearchHit(BaseModel):
     published_at: str | None = None
     entities: list[EntityRef] | None = None
     duplicate_of: int | None = None
+    image_caption: str | None = None
+    credit: str | None = None
+    related_titles: list[str] | None = None
     highlights: dict[str, str] | None = Field(
         default=None,
         alias="_highlights",
