@@ -8,11 +8,15 @@ from fastapi import FastAPI
 from app import __version__
 from app.articles.router import router as articles_router
 from app.config import Settings, get_settings
+from app.cors import add_cors
 from app.db import make_engine
 from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.logs import configure_logging
+from app.metrics import RequestMetrics
+from app.metrics import router as metrics_router
 from app.middleware import BodySizeLimit, RequestContext
+from app.ratelimit import RateLimit, RateLimiter
 
 DESCRIPTION = """
 A self-hostable archive of news articles with keyword, date and entity search.
@@ -41,8 +45,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     install_error_handlers(app)
+    # Last added runs first: CORS, request id, metrics, rate limit, body limit, routes.
     app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_REQUEST_BYTES)
+    app.state.rate_limiter = RateLimiter(
+        reads_per_minute=settings.RATE_LIMIT_READS_PER_MINUTE,
+        writes_per_minute=settings.RATE_LIMIT_WRITES_PER_MINUTE,
+        max_clients=settings.RATE_LIMIT_MAX_CLIENTS,
+    )
+    app.add_middleware(RateLimit, limiter=app.state.rate_limiter)
+    app.add_middleware(RequestMetrics)
     app.add_middleware(RequestContext)
+    add_cors(app, settings.CORS_ALLOW_ORIGINS)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(articles_router)
     return app

@@ -6,9 +6,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from app import migrate
+from app.auth import service as auth_service
+from app.auth.models import Scope
 from app.config import Settings
+from app.db import make_engine
 from app.main import create_app
 
 pytest_plugins = ["tests.pg_plugin"]
@@ -45,7 +49,29 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
+def auth_headers(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
+def write_key(settings: Settings) -> str:
+    """A write-scoped API key in the test database."""
+    engine = make_engine(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        created = auth_service.create(session=session, name="tests", scope=Scope.write)
+    engine.dispose()
+    return created.plaintext
+
+
+@pytest.fixture
+def client(settings: Settings, write_key: str) -> Iterator[TestClient]:
+    """A client that sends a write key with every request."""
+    with TestClient(create_app(settings), headers=auth_headers(write_key)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anonymous_client(settings: Settings) -> Iterator[TestClient]:
+    """A client that sends no API key."""
     with TestClient(create_app(settings)) as test_client:
         yield test_client

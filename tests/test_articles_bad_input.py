@@ -91,9 +91,10 @@ def test_non_integer_id_is_422(client: TestClient) -> None:
     assert_problem(client.get("/articles/abc"), 422)
 
 
-def test_body_over_configured_limit_is_413(settings: Settings) -> None:
+def test_body_over_configured_limit_is_413(settings: Settings, write_key: str) -> None:
     limited = settings.model_copy(update={"MAX_BODY_CHARS": 100})
-    with TestClient(create_app(limited)) as client:
+    headers = {"Authorization": f"Bearer {write_key}"}
+    with TestClient(create_app(limited), headers=headers) as client:
         client.post("/articles", json=ARTICLE)
         problem = assert_problem(
             client.post(
@@ -107,9 +108,10 @@ def test_body_over_configured_limit_is_413(settings: Settings) -> None:
         assert stored_count(client) == 1
 
 
-def test_request_over_byte_limit_is_413_even_without_content_length(settings: Settings) -> None:
+def test_request_over_byte_limit_is_413_even_without_content_length(settings: Settings, write_key: str) -> None:
     limited = settings.model_copy(update={"MAX_REQUEST_BYTES": 2048})
-    with TestClient(create_app(limited)) as client:
+    headers = {"Authorization": f"Bearer {write_key}"}
+    with TestClient(create_app(limited), headers=headers) as client:
         big = {**ARTICLE, "body": "z" * 5000}
         assert_problem(client.post("/articles", json=big), 413)
 

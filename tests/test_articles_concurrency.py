@@ -13,9 +13,12 @@ from tests.test_articles_api import ARTICLE
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("same_content", [True, False])
-def test_concurrent_posts_of_same_url(settings: Settings, same_content: bool) -> None:
+def test_concurrent_posts_of_same_url(
+    settings: Settings, write_key: str, same_content: bool
+) -> None:
     rounds = 8
-    with TestClient(create_app(settings)) as client:
+    headers = {"Authorization": f"Bearer {write_key}"}
+    with TestClient(create_app(settings), headers=headers) as client:
         for round_number in range(rounds):
             url = f"https://example.org/race/{round_number}"
             payloads = [

@@ -8,6 +8,7 @@ from pydantic import AwareDatetime
 from app.articles import service
 from app.articles.cursor import Cursor, InvalidCursor, SortOrder
 from app.articles.schemas import ArticleCreate, ArticleList, ArticlePublic, ArticleUpdate
+from app.auth.deps import RequireRead, RequireWrite
 from app.deps import JsonBody, SessionDep, SettingsDep
 from app.errors import InvalidParameter, PayloadTooLarge, problem_responses
 
@@ -23,13 +24,13 @@ def _check_body_size(body: str | None, limit: int) -> None:
     "",
     response_model=ArticlePublic,
     status_code=status.HTTP_201_CREATED,
-    dependencies=[JsonBody],
+    dependencies=[RequireWrite, JsonBody],
     responses={
         200: {
             "model": ArticlePublic,
             "description": "Same url or external_id: updated or unchanged",
         },
-        **problem_responses(409, 413, 415, 422),
+        **problem_responses(401, 403, 409, 413, 415, 422),
     },
     summary="Create an article, or upsert by url / external_id",
 )
@@ -51,7 +52,8 @@ def create_article(
 @router.get(
     "",
     response_model=ArticleList,
-    responses=problem_responses(422),
+    dependencies=[RequireRead],
+    responses=problem_responses(401, 422),
     summary="List articles from the database, newest or oldest first",
 )
 def list_articles(
@@ -97,7 +99,12 @@ def list_articles(
     )
 
 
-@router.get("/{article_id}", response_model=ArticlePublic, responses=problem_responses(404, 422))
+@router.get(
+    "/{article_id}",
+    response_model=ArticlePublic,
+    dependencies=[RequireRead],
+    responses=problem_responses(401, 404, 422),
+)
 def get_article(article_id: int, session: SessionDep) -> ArticlePublic:
     return ArticlePublic.model_validate(service.get(session=session, article_id=article_id))
 
@@ -105,8 +112,8 @@ def get_article(article_id: int, session: SessionDep) -> ArticlePublic:
 @router.patch(
     "/{article_id}",
     response_model=ArticlePublic,
-    dependencies=[JsonBody],
-    responses=problem_responses(404, 409, 413, 415, 422),
+    dependencies=[RequireWrite, JsonBody],
+    responses=problem_responses(401, 403, 404, 409, 413, 415, 422),
     summary="Change some fields of an article",
 )
 def patch_article(
@@ -122,8 +129,8 @@ def patch_article(
 @router.put(
     "/{article_id}",
     response_model=ArticlePublic,
-    dependencies=[JsonBody],
-    responses=problem_responses(404, 409, 413, 415, 422),
+    dependencies=[RequireWrite, JsonBody],
+    responses=problem_responses(401, 403, 404, 409, 413, 415, 422),
     summary="Replace an article; omitted optional fields are cleared",
 )
 def put_article(
@@ -140,7 +147,8 @@ def put_article(
     "/{article_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=problem_responses(404, 422),
+    dependencies=[RequireWrite],
+    responses=problem_responses(401, 403, 404, 422),
 )
 def delete_article(article_id: int, session: SessionDep) -> Response:
     article = service.get(session=session, article_id=article_id)
