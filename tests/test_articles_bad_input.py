@@ -108,7 +108,9 @@ def test_body_over_configured_limit_is_413(settings: Settings, write_key: str) -
         assert stored_count(client) == 1
 
 
-def test_request_over_byte_limit_is_413_even_without_content_length(settings: Settings, write_key: str) -> None:
+def test_request_over_byte_limit_is_413_even_without_content_length(
+    settings: Settings, write_key: str
+) -> None:
     limited = settings.model_copy(update={"MAX_REQUEST_BYTES": 2048})
     headers = {"Authorization": f"Bearer {write_key}"}
     with TestClient(create_app(limited), headers=headers) as client:
