@@ -34,6 +34,8 @@ class Settings(BaseSettings):
 
     MAX_BODY_CHARS: int = Field(default=1_000_000, ge=1)
     MAX_REQUEST_BYTES: int = Field(default=10 * 1024 * 1024, ge=1024)
+    #: Most articles in one application/json array to POST /articles/bulk (NDJSON has no count limit).
+    BULK_MAX_ITEMS: int = Field(default=1000, ge=1)
 
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     LOG_FORMAT: Literal["json", "console"] = "json"

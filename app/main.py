@@ -12,6 +12,7 @@ from app.cors import add_cors
 from app.db import make_engine
 from app.errors import install_error_handlers
 from app.health import router as health_router
+from app.ingestion.router import router as ingestion_router
 from app.logs import configure_logging
 from app.metrics import RequestMetrics
 from app.metrics import router as metrics_router
@@ -59,4 +60,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(articles_router)
+    app.include_router(ingestion_router)
     return app
