@@ -4,8 +4,19 @@ from sqlmodel import SQLModel
 
 from app.articles.models import Article
 from app.auth.models import ApiKey
+from app.entities.models import ArticleEntityLink, Entity, EntityAlias, EntityRedirect
 from app.search.outbox import OutboxEntry, SyncState
 
 metadata = SQLModel.metadata
 
-__all__ = ["ApiKey", "Article", "OutboxEntry", "SyncState", "metadata"]
+__all__ = [
+    "ApiKey",
+    "Article",
+    "ArticleEntityLink",
+    "Entity",
+    "EntityAlias",
+    "EntityRedirect",
+    "OutboxEntry",
+    "SyncState",
+    "metadata",
+]
