@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     SYNC_POLL_SECONDS: float = Field(default=0.2, gt=0)
     SYNC_MAX_ATTEMPTS: int = Field(default=10, ge=1)
 
+    #: Find entities in article text on write; off, only the entities a client sends are kept.
+    ENTITY_EXTRACTION_ENABLED: bool = True
+
     MAX_BODY_CHARS: int = Field(default=1_000_000, ge=1)
     MAX_REQUEST_BYTES: int = Field(default=10 * 1024 * 1024, ge=1024)
     #: Most articles in one application/json array to POST /articles/bulk (NDJSON has no count limit).

@@ -10,6 +10,7 @@ from app.articles.router import router as articles_router
 from app.config import Settings, get_settings
 from app.cors import add_cors
 from app.db import make_engine
+from app.entities.router import router as entities_router
 from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.ingestion.router import router as ingestion_router
@@ -61,4 +62,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(articles_router)
     app.include_router(ingestion_router)
+    app.include_router(entities_router)
     return app

@@ -40,13 +40,15 @@ def create_article(
     """201 with Location for a new article. Posting the same url or external_id again returns
     200 with the same id: unchanged when the content is identical, updated otherwise."""
     _check_body_size(data.body, settings.MAX_BODY_CHARS)
-    article, outcome = service.upsert(session=session, data=data)
+    article, outcome = service.upsert(
+        session=session, data=data, extract=settings.ENTITY_EXTRACTION_ENABLED
+    )
     if outcome is service.Outcome.created:
         response.headers["Location"] = f"/articles/{article.id}"
     else:
         response.status_code = status.HTTP_200_OK
     response.headers["X-Upsert-Outcome"] = outcome.value
-    return ArticlePublic.model_validate(article)
+    return service.to_public(session=session, articles=[article])[0]
 
 
 @router.get(
@@ -93,7 +95,7 @@ def list_articles(
         session=session, filters=filters, sort=sort, limit=limit, cursor=position, with_count=count
     )
     return ArticleList(
-        data=[ArticlePublic.model_validate(row) for row in rows],
+        data=service.to_public(session=session, articles=rows),
         next=next_cursor.encode() if next_cursor else None,
         count=total,
     )
@@ -106,7 +108,8 @@ def list_articles(
     responses=problem_responses(401, 404, 422),
 )
 def get_article(article_id: int, session: SessionDep) -> ArticlePublic:
-    return ArticlePublic.model_validate(service.get(session=session, article_id=article_id))
+    article = service.get(session=session, article_id=article_id)
+    return service.to_public(session=session, articles=[article])[0]
 
 
 @router.patch(
@@ -121,9 +124,13 @@ def patch_article(
 ) -> ArticlePublic:
     _check_body_size(changes.body, settings.MAX_BODY_CHARS)
     article = service.get(session=session, article_id=article_id)
-    return ArticlePublic.model_validate(
-        service.update(session=session, article=article, changes=changes)
+    service.update(
+        session=session,
+        article=article,
+        changes=changes,
+        extract=settings.ENTITY_EXTRACTION_ENABLED,
     )
+    return service.to_public(session=session, articles=[article])[0]
 
 
 @router.put(
@@ -138,9 +145,10 @@ def put_article(
 ) -> ArticlePublic:
     _check_body_size(data.body, settings.MAX_BODY_CHARS)
     article = service.get(session=session, article_id=article_id)
-    return ArticlePublic.model_validate(
-        service.replace(session=session, article=article, data=data)
+    service.replace(
+        session=session, article=article, data=data, extract=settings.ENTITY_EXTRACTION_ENABLED
     )
+    return service.to_public(session=session, articles=[article])[0]
 
 
 @router.delete(

@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from app.entities.schemas import ArticleEntityPublic, EntityIn
+
 TITLE_MAX_CHARS = 1000
 MAX_LIST_ITEMS = 100
 URL_MAX_CHARS = 2048
@@ -70,6 +72,7 @@ Authors = Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)]
 Caption = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 OptionalCaption = Annotated[Caption | None, BeforeValidator(_blank_to_none)]
 RelatedTitles = Annotated[list[Title], Field(max_length=MAX_LIST_ITEMS)]
+ClientEntities = Annotated[list[EntityIn], Field(max_length=MAX_LIST_ITEMS)]
 #: Datetimes leave the API as ISO 8601 with an explicit UTC offset ("+00:00").
 UTCDateTimeOut = Annotated[
     datetime, PlainSerializer(lambda d: d.astimezone(UTC).isoformat(), return_type=str)
@@ -118,6 +121,10 @@ class ArticleContent(BaseModel):
     related_titles: RelatedTitles = Field(
         default_factory=list, description='Titles of linked stories ("READ MORE: ...").'
     )
+    entities: ClientEntities = Field(
+        default_factory=list,
+        description="Entities you name yourself; kept as given. The archive adds those it finds.",
+    )
 
 
 class ArticleCreate(ArticleContent):
@@ -146,10 +153,11 @@ class ArticleUpdate(BaseModel):
     image_caption: OptionalCaption = None
     credit: OptionalShortText = None
     related_titles: RelatedTitles | None = None
+    entities: ClientEntities | None = None
 
     @model_validator(mode="after")
     def _required_fields_not_nulled(self) -> Self:
-        for name in ("title", "body", "language", "authors", "tags", "related_titles"):
+        for name in ("title", "body", "language", "authors", "tags", "related_titles", "entities"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
@@ -169,6 +177,15 @@ class ArticlePublic(BaseModel):
                     "created_at": "2024-05-17T08:00:00+00:00",
                     "updated_at": "2024-05-17T08:00:00+00:00",
                     "content_hash": "4f1c0e5d3b0a9f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899",
+                    "entities": [
+                        {
+                            "slug": "harbour-bridge",
+                            "name": "Harbour Bridge",
+                            "type": "facility",
+                            "mentions": 2,
+                            "source": "extracted",
+                        }
+                    ],
                 }
             ]
         },
@@ -195,6 +212,9 @@ class ArticlePublic(BaseModel):
     duplicate_of: int | None = Field(
         default=None,
         description="Id of the first stored article with the same content under another URL.",
+    )
+    entities: list[ArticleEntityPublic] = Field(
+        default_factory=list, description="Entities the article names, in order of first mention."
     )
 
 

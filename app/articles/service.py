@@ -7,6 +7,7 @@ so the search index can never silently miss a committed change.
 import enum
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,8 +18,10 @@ from sqlmodel import Session, col, select
 
 from app.articles.cursor import Cursor, SortOrder
 from app.articles.models import Article
-from app.articles.schemas import ArticleCreate, ArticleUpdate
+from app.articles.schemas import ArticleCreate, ArticlePublic, ArticleUpdate
 from app.db import utcnow
+from app.entities import service as entity_service
+from app.entities.types import ArticleEntity, ArticleText, ClientEntity
 from app.errors import Conflict, NotFound
 from app.search import outbox
 
@@ -41,6 +44,8 @@ CONTENT_FIELDS = (
     "credit",
     "related_titles",
 )
+#: Fields the entities of an article are found in.
+TEXT_FIELDS = ("title", "summary", "body", "language")
 
 
 class Outcome(enum.StrEnum):
@@ -85,9 +90,11 @@ def _first_with_same_content(session: Session, article: Article) -> int | None:
     return session.exec(query.order_by(col(Article.id)).limit(1)).first()
 
 
-def _apply(session: Session, article: Article, values: dict[str, Any]) -> bool:
-    """Set the given fields; return whether anything changed."""
-    changed = False
+def _apply(
+    session: Session, article: Article, values: dict[str, Any], *, entities_changed: bool = False
+) -> bool:
+    """Set the given fields; return whether anything (entities included) changed."""
+    changed = entities_changed
     for name, value in values.items():
         if getattr(article, name) != value:
             setattr(article, name, value)
@@ -113,21 +120,107 @@ def _check_unique_elsewhere(session: Session, article: Article, values: dict[str
             raise Conflict(f"{name} {value!r} already belongs to article {owner}.")
 
 
-def upsert(*, session: Session, data: ArticleCreate) -> tuple[Article, Outcome]:
+def _client_entities(data: ArticleCreate | ArticleUpdate) -> tuple[ClientEntity, ...]:
+    return tuple(ClientEntity(name=e.name, type=e.type, slug=e.slug) for e in data.entities or ())
+
+
+def _find_entities(
+    article: Article | None,
+    values: dict[str, Any],
+    clients: tuple[ClientEntity, ...],
+    extract: bool,
+) -> list[ArticleEntity]:
+    """The entities of the article as it will be once `values` are applied."""
+
+    def current(name: str) -> Any:
+        return values[name] if name in values or article is None else getattr(article, name)
+
+    text = ArticleText(
+        title=current("title"),
+        summary=current("summary") or "",
+        body=current("body"),
+        client_entities=clients,
+    )
+    return entity_service.entities_of(text, extract=extract, language=current("language") or "en")
+
+
+def _needs_relink(
+    session: Session,
+    article: Article,
+    values: dict[str, Any],
+    clients: tuple[ClientEntity, ...] | None,
+) -> bool:
+    """Whether the text or the client's entities change, so the entities must be found anew."""
+    if any(name in values and getattr(article, name) != values[name] for name in TEXT_FIELDS):
+        return True
+    return clients is not None and entity_service.client_entities_changed(
+        session=session, article_id=_id(article), clients=clients
+    )
+
+
+def _store_entities(
+    session: Session,
+    article: Article,
+    entities: list[ArticleEntity] | None,
+    old_published_at: datetime | None,
+) -> None:
+    """Link the found entities (or just move the links' date) after the article is flushed.
+
+    Flushing first takes the article's row lock, so concurrent writers of one article
+    replace its links one after the other.
+    """
+    session.flush()
+    if entities is not None:
+        entity_service.link_article(
+            session=session,
+            article_id=_id(article),
+            published_at=article.published_at,
+            entities=entities,
+        )
+    elif article.published_at != old_published_at:
+        entity_service.set_published_at(
+            session=session, article_id=_id(article), published_at=article.published_at
+        )
+
+
+def upsert(
+    *,
+    session: Session,
+    data: ArticleCreate,
+    entities: list[ArticleEntity] | None = None,
+    extract: bool = True,
+) -> tuple[Article, Outcome]:
     """Create an article, or update the one with the same url or external_id.
 
-    Identical content is a no-op. Two concurrent posts of the same url race on the unique
-    constraint; the loser retries once and takes the update path.
+    Identical content (client entities included) is a no-op. Two concurrent posts of the same
+    url race on the unique constraint; the loser retries once and takes the update path.
+
+    `entities` are the article's entities found beforehand (bulk ingestion finds many at
+    once); None finds them now, from the text unless `extract` is off, and from the payload.
     """
     values = data.model_dump(include=set(CONTENT_FIELDS))
+    clients = _client_entities(data)
     for attempt in range(2):
         existing = _find_existing(session, values["url"], values["external_id"])
         if existing is not None:
-            if not _apply(session, existing, values):
+            relink = _needs_relink(session, existing, values, clients)
+            found = None
+            if relink:
+                # Found before any write, so no lock is held while the model reads.
+                found = (
+                    entities
+                    if entities is not None
+                    else _find_entities(existing, values, clients, extract)
+                )
+            old_published_at = existing.published_at
+            if not _apply(session, existing, values, entities_changed=relink):
                 return existing, Outcome.unchanged
+            _store_entities(session, existing, found, old_published_at)
             outbox.enqueue_upsert(session=session, article_id=_id(existing))
             session.commit()
             return existing, Outcome.updated
+        if entities is None:
+            entities = _find_entities(None, values, clients, extract)
         now = utcnow()
         article = Article(
             **values,
@@ -139,6 +232,7 @@ def upsert(*, session: Session, data: ArticleCreate) -> tuple[Article, Outcome]:
         session.add(article)
         try:
             session.flush()
+            _store_entities(session, article, entities, None)
             outbox.enqueue_upsert(session=session, article_id=_id(article))
             session.commit()
         except IntegrityError:
@@ -151,21 +245,43 @@ def upsert(*, session: Session, data: ArticleCreate) -> tuple[Article, Outcome]:
     raise AssertionError("unreachable")
 
 
-def update(*, session: Session, article: Article, changes: ArticleUpdate) -> Article:
-    """Apply a partial update (PATCH)."""
-    values = changes.model_dump(exclude_unset=True)
-    return _save(session, article, values)
+def update(
+    *, session: Session, article: Article, changes: ArticleUpdate, extract: bool = True
+) -> Article:
+    """Apply a partial update (PATCH); client entities stay as they are unless given."""
+    values = changes.model_dump(exclude_unset=True, exclude={"entities"})
+    clients = _client_entities(changes) if "entities" in changes.model_fields_set else None
+    return _save(session, article, values, clients, extract)
 
 
-def replace(*, session: Session, article: Article, data: ArticleCreate) -> Article:
+def replace(
+    *, session: Session, article: Article, data: ArticleCreate, extract: bool = True
+) -> Article:
     """Replace every client field (PUT); omitted optional fields are cleared."""
-    return _save(session, article, data.model_dump(include=set(CONTENT_FIELDS)))
+    values = data.model_dump(include=set(CONTENT_FIELDS))
+    return _save(session, article, values, _client_entities(data), extract)
 
 
-def _save(session: Session, article: Article, values: dict[str, Any]) -> Article:
+def _save(
+    session: Session,
+    article: Article,
+    values: dict[str, Any],
+    clients: tuple[ClientEntity, ...] | None,
+    extract: bool,
+) -> Article:
     _check_unique_elsewhere(session, article, values)
-    if _apply(session, article, values):
+    relink = _needs_relink(session, article, values, clients)
+    found = None
+    if relink:
+        if clients is None:
+            clients = entity_service.stored_client_entities(
+                session=session, article_id=_id(article)
+            )
+        found = _find_entities(article, values, clients, extract)
+    old_published_at = article.published_at
+    if _apply(session, article, values, entities_changed=relink):
         session.add(article)
+        _store_entities(session, article, found, old_published_at)
         outbox.enqueue_upsert(session=session, article_id=_id(article))
         try:
             session.commit()
@@ -190,6 +306,19 @@ def delete(*, session: Session, article: Article) -> None:
 def _id(article: Article) -> int:
     assert article.id is not None, "article must be flushed before it has an id"
     return article.id
+
+
+def to_public(*, session: Session, articles: Sequence[Article]) -> list[ArticlePublic]:
+    """Articles as the API shows them, each with its entities (one query for all)."""
+    entities = entity_service.article_entities(
+        session=session, article_ids=[_id(article) for article in articles]
+    )
+    return [
+        ArticlePublic.model_validate(article).model_copy(
+            update={"entities": entities[_id(article)]}
+        )
+        for article in articles
+    ]
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from app.config import Settings
+from app.entities.service import load_document_entities
 from app.search.client import SearchClient, build_client
-from app.search.sync import EntityLoader, IndexSync, SyncWorker, no_entities
+from app.search.sync import EntityLoader, IndexSync, SyncWorker
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,10 @@ class SearchBackend:
 
 
 def build_backend(
-    settings: Settings, engine: Engine, *, entity_loader: EntityLoader = no_entities
+    settings: Settings,
+    engine: Engine,
+    *,
+    entity_loader: EntityLoader = load_document_entities,
 ) -> SearchBackend | None:
     """None when no Meilisearch is configured: writes still queue in the outbox."""
     if not settings.MEILI_URL:

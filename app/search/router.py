@@ -1,11 +1,13 @@
 """GET and POST /search."""
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from app.deps import JsonBody
+from app.deps import JsonBody, SessionDep
+from app.entities import service as entity_service
 from app.errors import ServiceUnavailable, problem_responses
 from app.search import service
 from app.search.backend import SearchBackend
@@ -21,7 +23,13 @@ def get_backend(request: Request) -> SearchBackend:
     return backend
 
 
+def get_entity_resolver(session: SessionDep) -> service.EntityResolver:
+    """Entity values by slug, name or alias as the database knows them."""
+    return partial(entity_service.resolve_for_search, session)
+
+
 BackendDep = Annotated[SearchBackend, Depends(get_backend)]
+ResolverDep = Annotated[service.EntityResolver, Depends(get_entity_resolver)]
 RESPONSES = problem_responses(422, 502, 503)
 
 
@@ -36,9 +44,14 @@ def _respond(result: SearchResponse) -> JSONResponse:
     responses=RESPONSES,
     summary="Search articles by keyword, date and entity",
 )
-def search_get(params: Annotated[SearchParams, Query()], backend: BackendDep) -> JSONResponse:
-    """Repeat list parameters (`entity=a&entity=b`); `fields` also takes commas."""
-    return _respond(service.search(backend=backend, params=params, where="query"))
+def search_get(
+    params: Annotated[SearchParams, Query()], backend: BackendDep, resolver: ResolverDep
+) -> JSONResponse:
+    """Repeat list parameters (`entity=a&entity=b`); `fields` also takes commas. `entity`
+    values are slugs, names or aliases; unknown ones are named in `query.warnings`."""
+    return _respond(
+        service.search(backend=backend, params=params, where="query", resolve_entities=resolver)
+    )
 
 
 @router.post(
@@ -48,5 +61,7 @@ def search_get(params: Annotated[SearchParams, Query()], backend: BackendDep) ->
     dependencies=[JsonBody],
     summary="Search with the parameters in a JSON body (for long queries)",
 )
-def search_post(params: SearchParams, backend: BackendDep) -> JSONResponse:
-    return _respond(service.search(backend=backend, params=params, where="body"))
+def search_post(params: SearchParams, backend: BackendDep, resolver: ResolverDep) -> JSONResponse:
+    return _respond(
+        service.search(backend=backend, params=params, where="body", resolve_entities=resolver)
+    )
