@@ -13,9 +13,13 @@ from app import migrate as migrations
 from app.auth.cli import keys
 from app.config import Settings, get_settings
 from app.logs import configure_logging
+from app.search import cli as search_cli
 
 app = typer.Typer(help="newsarchive: a self-hostable news archive API.", no_args_is_help=True)
 app.add_typer(keys, name="keys", no_args_is_help=True)
+app.command()(search_cli.worker)
+app.command()(search_cli.reindex)
+app.command()(search_cli.stats)
 logger = logging.getLogger("app.cli")
 
 

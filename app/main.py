@@ -5,8 +5,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import __version__
+from app import __version__, metrics
 from app.articles.router import router as articles_router
+from app.auth.deps import RequireRead
 from app.config import Settings, get_settings
 from app.cors import add_cors
 from app.db import make_engine
@@ -19,6 +20,9 @@ from app.metrics import RequestMetrics
 from app.metrics import router as metrics_router
 from app.middleware import BodySizeLimit, RequestContext
 from app.ratelimit import RateLimit, RateLimiter
+from app.search import sync
+from app.search.backend import build_backend
+from app.search.router import router as search_router
 
 DESCRIPTION = """
 A self-hostable archive of news articles with keyword, date and entity search.
@@ -35,8 +39,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        app.state.search = build_backend(settings, engine)
+        index_name = settings.MEILI_INDEX
+
+        def outbox_lag() -> tuple[int, int]:
+            lag = sync.lag(engine, index_name)
+            return lag.pending, lag.failed
+
+        metrics.set_outbox_lag(outbox_lag)
+        try:
+            yield
+        finally:
+            if app.state.search is not None:
+                app.state.search.close()
+            engine.dispose()
 
     app = FastAPI(
         title="newsarchive",
@@ -46,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.search = None
     install_error_handlers(app)
     # Last added runs first: CORS, request id, metrics, rate limit, body limit, routes.
     app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_REQUEST_BYTES)
@@ -63,4 +80,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(articles_router)
     app.include_router(ingestion_router)
     app.include_router(entities_router)
+    app.include_router(search_router, dependencies=[RequireRead])
     return app

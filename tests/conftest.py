@@ -3,9 +3,11 @@
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlmodel import Session
 
 from app import migrate
@@ -14,8 +16,12 @@ from app.auth.models import Scope
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
+from app.search.sync import IndexSync, drain
 
-pytest_plugins = ["tests.pg_plugin"]
+if TYPE_CHECKING:
+    from tests.meili_plugin import MeiliServer
+
+pytest_plugins = ["tests.pg_plugin", "tests.meili_plugin"]
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -75,3 +81,35 @@ def anonymous_client(settings: Settings) -> Iterator[TestClient]:
     """A client that sends no API key."""
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def search_settings(
+    settings: Settings, meili_server: "MeiliServer", meili_index_uid: str
+) -> Settings:
+    """Settings pointing at the session's Meilisearch and a fresh index; the worker is off
+    so tests decide when the outbox is drained."""
+    return settings.model_copy(
+        update={
+            "MEILI_URL": meili_server.url,
+            "MEILI_MASTER_KEY": SecretStr(meili_server.master_key or ""),
+            "MEILI_INDEX": meili_index_uid,
+        }
+    )
+
+
+@pytest.fixture
+def search_client(search_settings: Settings, write_key: str) -> Iterator[TestClient]:
+    app = create_app(search_settings)
+    with TestClient(app, headers=auth_headers(write_key)) as test_client:
+        yield test_client
+
+
+def index_sync(client: TestClient) -> IndexSync:
+    sync: IndexSync = client.app.state.search.sync  # type: ignore[attr-defined]
+    return sync
+
+
+def sync_index(client: TestClient) -> None:
+    """Send everything pending in the outbox to Meilisearch and wait for it."""
+    drain(index_sync(client))

@@ -117,3 +117,13 @@ def test_failed_task_is_recorded_with_meilisearch_code_and_parked(
     ready = search_client.get("/ready").json()
     assert ready["index"]["failed"] == 1
     assert ready["index"]["pending"] == 0
+
+
+def test_metrics_report_outbox_backlog_and_task_latency(search_client: TestClient) -> None:
+    search_client.post("/articles", json=make_article(1))
+    search_client.post("/articles", json=make_article(2))
+    assert "newsarchive_outbox_pending 2.0" in search_client.get("/metrics").text
+    sync_index(search_client)
+    text = search_client.get("/metrics").text
+    assert "newsarchive_outbox_pending 0.0" in text
+    assert 'newsarchive_meili_task_duration_seconds_count{status="succeeded"}' in text

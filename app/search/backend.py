@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from app.config import Settings
 from app.entities.service import load_document_entities
 from app.search.client import SearchClient, build_client
+from app.search.index_settings import ensure_index
 from app.search.sync import EntityLoader, IndexSync, SyncWorker
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,12 @@ def build_backend(
         entity_loader=entity_loader,
     )
     backend = SearchBackend(client=client, index_uid=settings.MEILI_INDEX, sync=sync)
+    try:
+        # Settings first, so the first searches can already filter and sort.
+        ensure_index(client, settings.MEILI_INDEX)
+    except Exception as exc:
+        # Meilisearch may be down at start-up; the worker retries before it sends anything.
+        logger.warning("search index not prepared at start-up", extra={"error": type(exc).__name__})
     if settings.SYNC_WORKER_ENABLED:
         backend.worker = SyncWorker(sync, poll_seconds=settings.SYNC_POLL_SECONDS)
         backend.worker.start()

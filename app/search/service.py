@@ -49,6 +49,11 @@ DOCUMENT_FIELD = {"published_at": "published_at_iso"}
 HIGHLIGHTED = ("title", "summary", "body")
 CROP_MARKER = "…"
 
+#: Meilisearch's answer to a filter, sort or facet on an attribute not (yet) declared.
+SETTINGS_NOT_APPLIED = frozenset(
+    {"invalid_search_filter", "invalid_search_sort", "invalid_search_facets"}
+)
+
 #: Resolves user-given entity names or slugs to canonical slugs, with warnings.
 EntityResolver = Callable[[Sequence[str]], tuple[list[str], list[str]]]
 
@@ -262,6 +267,13 @@ def _run(backend: SearchBackend, queries: list[dict[str, Any]]) -> list[dict[str
         if exc.code == "index_not_found":
             logger.info("search before the index exists", extra={"index": backend.index_uid})
             return [_empty_result() for _ in queries]
+        if exc.code in SETTINGS_NOT_APPLIED:
+            # Our filters and sorts are always valid once the settings are in; until then the
+            # index is still being prepared (first start, or a settings change re-indexing).
+            logger.info("index settings not applied yet", extra={"error_code": exc.code})
+            raise ServiceUnavailable(
+                "The search index is being prepared; try again shortly."
+            ) from exc
         logger.error("meilisearch error", extra={"error_code": exc.code, "status": exc.status_code})
         raise SearchBackendError("The search engine could not answer this query.") from exc
 

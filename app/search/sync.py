@@ -28,6 +28,7 @@ from meilisearch.errors import (
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app import metrics
 from app.articles.models import Article
 from app.db import utcnow
 from app.search.client import MeiliTaskError, SearchClient
@@ -205,9 +206,11 @@ class IndexSync:
             raise TaskFailed(exc.code or "meilisearch_api_error", exc.message) from exc
 
     def _wait(self, task_uid: int) -> None:
+        started = time.monotonic()
         task = self.client.wait_for_task(
             task_uid, timeout_in_ms=TASK_TIMEOUT_MS, interval_in_ms=TASK_POLL_MS
         )
+        metrics.observe_meili_task(time.monotonic() - started, task.status)
         if task.status != "succeeded":
             error = task.error or {}
             raise TaskFailed(

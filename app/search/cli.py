@@ -1,0 +1,115 @@
+"""Commands that keep the search index in step with the database: worker, reindex, stats."""
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Annotated
+
+import sqlalchemy as sa
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+from sqlmodel import Session, col, select
+
+from app.articles.models import Article
+from app.config import Settings, get_settings
+from app.db import make_engine, utcnow
+from app.logs import configure_logging
+from app.search import sync
+from app.search.backend import SearchBackend, build_backend
+from app.search.reindex import reindex as rebuild_index
+
+console = Console(stderr=True)
+
+
+@contextmanager
+def _backend(*, worker: bool) -> Iterator[tuple[Settings, SearchBackend]]:
+    settings = get_settings().model_copy(update={"SYNC_WORKER_ENABLED": worker})
+    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    engine = make_engine(settings)
+    backend = build_backend(settings, engine)
+    if backend is None:
+        console.print("[red]MEILI_URL is not set: point it (and MEILI_MASTER_KEY) at Meilisearch.")
+        raise typer.Exit(2)
+    try:
+        yield settings, backend
+    finally:
+        backend.close()
+        engine.dispose()
+
+
+def worker(
+    once: Annotated[bool, typer.Option(help="Drain what is pending, then exit.")] = False,
+) -> None:
+    """Send pending index work to Meilisearch until stopped (Ctrl-C or SIGTERM).
+
+    Safe to run several against PostgreSQL: each claims its own batches.
+    """
+    if once:
+        with _backend(worker=False) as (_settings, backend):
+            sync.drain(backend.sync, timeout=3600)
+            console.print("outbox drained")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with _backend(worker=True), suppress(KeyboardInterrupt):
+        console.print("index worker running; Ctrl-C to stop")
+        stop.wait()
+
+
+def reindex(
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Articles per batch.")] = 1000,
+) -> None:
+    """Rebuild the whole index from the database into a fresh index and swap it in atomically."""
+    with _backend(worker=False) as (_settings, backend):
+        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, TimeRemainingColumn(), console=console) as bar:
+            job = bar.add_task("reindexing", total=None)
+            result = rebuild_index(
+                engine=backend.sync.engine,
+                client=backend.client,
+                index_uid=backend.index_uid,
+                entity_loader=backend.sync.entity_loader,
+                batch_size=batch_size,
+                progress=lambda done, total: bar.update(job, completed=done, total=total),
+            )
+        console.print(
+            f"indexed {result.documents} articles into {backend.index_uid} in {result.seconds:.1f}s; "
+            f"{result.requeued} changed meanwhile re-queued, {result.strays_deleted} stray documents queued for deletion"
+        )
+
+
+def stats() -> None:
+    """Print archive counts and how far the index is behind."""
+    with _backend(worker=False) as (_settings, backend):
+        engine = backend.sync.engine
+        with Session(engine) as session:
+            articles = session.exec(select(sa.func.count()).select_from(Article)).one()
+            sources = session.exec(select(sa.func.count(sa.distinct(col(Article.source))))).one()
+            newest, oldest = session.exec(
+                select(sa.func.max(Article.published_at), sa.func.min(Article.published_at))
+            ).one()
+        lag = sync.lag(engine, backend.index_uid)
+        try:
+            indexed: int | str = (
+                backend.client.index(backend.index_uid).get_stats().number_of_documents
+            )
+        except Exception:
+            indexed = "unreachable"
+        table = Table(title="newsarchive", show_header=False)
+        age = (utcnow() - lag.oldest_pending_at).total_seconds() if lag.oldest_pending_at else 0.0
+        for name, value in (
+            ("articles", articles),
+            ("sources", sources),
+            ("published from", oldest or "-"),
+            ("published to", newest or "-"),
+            ("indexed documents", indexed),
+            ("pending index work", lag.pending),
+            ("oldest pending (s)", f"{age:.1f}"),
+            ("failed index work", lag.failed),
+            ("last sync", lag.last_synced_at or "never"),
+        ):
+            table.add_row(name, str(value))
+        Console().print(table)
