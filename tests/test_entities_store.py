@@ -109,6 +109,7 @@ def test_normalise_ignores_case_diacritics_and_punctuation() -> None:
     assert service.normalise("U.S.") == "us"
     assert service.normalise("Москва") == "москва"
     assert service.normalise("  ") == ""
+    assert service.normalise("...") == ""
 
 
 def test_link_creates_entities_aliases_and_the_containing_country(session: Session) -> None:

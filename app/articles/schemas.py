@@ -163,32 +163,30 @@ class ArticleUpdate(BaseModel):
         return self
 
 
+ARTICLE_PUBLIC_EXAMPLE: dict[str, Any] = {
+    "id": 1,
+    **ARTICLE_EXAMPLE,
+    "published_at": "2024-05-17T07:30:00+00:00",
+    "created_at": "2024-05-17T08:00:00+00:00",
+    "updated_at": "2024-05-17T08:00:00+00:00",
+    "content_hash": "4f1c0e5d3b0a9f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899",
+    "entities": [
+        {
+            "slug": "harbour-bridge",
+            "name": "Harbour Bridge",
+            "type": "facility",
+            "mentions": 2,
+            "source": "extracted",
+        }
+    ],
+}
+
+
 class ArticlePublic(BaseModel):
     """An article as stored."""
 
     model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 1,
-                    **ARTICLE_EXAMPLE,
-                    "published_at": "2024-05-17T07:30:00+00:00",
-                    "created_at": "2024-05-17T08:00:00+00:00",
-                    "updated_at": "2024-05-17T08:00:00+00:00",
-                    "content_hash": "4f1c0e5d3b0a9f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899",
-                    "entities": [
-                        {
-                            "slug": "harbour-bridge",
-                            "name": "Harbour Bridge",
-                            "type": "facility",
-                            "mentions": 2,
-                            "source": "extracted",
-                        }
-                    ],
-                }
-            ]
-        },
+        from_attributes=True, json_schema_extra={"examples": [ARTICLE_PUBLIC_EXAMPLE]}
     )
 
     id: int
@@ -220,6 +218,18 @@ class ArticlePublic(BaseModel):
 
 class ArticleList(BaseModel):
     """A page of articles. Pass `next` back as `cursor` for the following page."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "data": [ARTICLE_PUBLIC_EXAMPLE],
+                    "next": "eyJzIjoibmV3ZXN0IiwicCI6IjIwMjQtMDUtMTdUMDc6MzA6MDArMDA6MDAiLCJpIjoxfQ",
+                    "count": None,
+                }
+            ]
+        }
+    )
 
     data: list[ArticlePublic]
     next: str | None = Field(description="Opaque cursor for the next page; null on the last page.")

@@ -79,7 +79,11 @@ def normalise(text: str) -> str:
     "São Paulo", "SAO PAULO" and "sao-paulo" share a key; a name in a script slugs cannot
     spell keeps its own letters, case-folded.
     """
-    return slugify(text) or " ".join(text.casefold().split())
+    key = slugify(text)
+    if key:
+        return key
+    folded = " ".join(text.casefold().split())
+    return folded if any(char.isalnum() for char in folded) else ""
 
 
 def analyse(
