@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.errors import UnsupportedMediaType
+from app.search import outbox
 
 
 def get_settings(request: Request) -> Settings:
@@ -21,12 +22,26 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+async def _settings_dependency(request: Request) -> Settings:
+    # Async so FastAPI calls it inline instead of hopping to the thread pool.
+    return get_settings(request)
+
+
+async def _engine_dependency(request: Request) -> Engine:
+    return get_engine(request)
+
+
+def get_session(
+    request: Request, engine: Annotated[Engine, Depends(_engine_dependency)]
+) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+        if session.info.get(outbox.QUEUED_KEY) and request.app.state.search is not None:
+            # Index now rather than at the worker's next poll: keeps write-to-searchable short.
+            request.app.state.search.wake()
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     """Refuse bodies that are not JSON before validation reports confusing type errors."""
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
@@ -36,6 +51,7 @@ def require_json(request: Request) -> None:
         )
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(_settings_dependency)]
+EngineDep = Annotated[Engine, Depends(_engine_dependency)]
 SessionDep = Annotated[Session, Depends(get_session)]
 JsonBody = Depends(require_json)

@@ -2,16 +2,14 @@
 
 import logging
 from datetime import datetime
-from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.engine import Engine
 
 from app.db import utcnow
-from app.deps import get_engine
+from app.deps import EngineDep
 from app.search import sync
 from app.search.backend import SearchBackend
 
@@ -55,7 +53,7 @@ def health() -> Health:
     responses={503: {"model": Readiness, "description": "A dependency is down"}},
     summary="Database and Meilisearch reachable, and how fresh the index is",
 )
-def ready(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> JSONResponse:
+def ready(request: Request, engine: EngineDep) -> JSONResponse:
     backend: SearchBackend | None = request.app.state.search
     database = Dependency(ok=True)
     index = None

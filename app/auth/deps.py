@@ -9,14 +9,17 @@ A key is taken from `Authorization: Bearer <key>` or `X-API-Key: <key>`. A key t
 is always checked, even on a public route: a wrong key is a 401, never silently anonymous.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.auth import service
 from app.auth.models import ApiKey, Scope
-from app.deps import SessionDep, SettingsDep
+from app.deps import SettingsDep
 from app.errors import Forbidden, Unauthorized
 
 #: Set on the request scope's state once a key checks out; the rate limiter keys on it.
@@ -38,12 +41,21 @@ def presented_key(headers: Mapping[str, str]) -> str | None:
     return api_key.strip() if api_key and api_key.strip() else None
 
 
-def optional_api_key(request: Request, session: SessionDep) -> ApiKey | None:
-    """The request's key when one is sent (401 when it is wrong), else None."""
+def _authenticate(engine: Engine, plaintext: str) -> ApiKey:
+    with Session(engine, expire_on_commit=False) as session:
+        return service.authenticate(session=session, plaintext=plaintext)
+
+
+async def optional_api_key(request: Request) -> ApiKey | None:
+    """The request's key when one is sent (401 when it is wrong), else None.
+
+    Async, and touching the database only when a key is sent: anonymous reads (the hot path
+    of search) then cost no thread hop and no session.
+    """
     plaintext = presented_key(request.headers)
     if plaintext is None:
         return None
-    record = service.authenticate(session=session, plaintext=plaintext)
+    record = await run_in_threadpool(_authenticate, request.app.state.engine, plaintext)
     setattr(request.state, STATE_KEY_ID, record.key_id)
     return record
 
@@ -51,11 +63,11 @@ def optional_api_key(request: Request, session: SessionDep) -> ApiKey | None:
 OptionalKey = Annotated[ApiKey | None, Depends(optional_api_key)]
 
 
-def require_scope(needed: Scope | str) -> Callable[[ApiKey | None], ApiKey]:
+def require_scope(needed: Scope | str) -> Callable[[ApiKey | None], Awaitable[ApiKey]]:
     """A dependency that returns the request's key, or fails with 401 (none) / 403 (too weak)."""
     needed = Scope(needed)
 
-    def dependency(key: OptionalKey) -> ApiKey:
+    async def dependency(key: OptionalKey) -> ApiKey:
         if key is None:
             raise Unauthorized(
                 f"This needs an API key with the {needed} scope.", headers=service.challenge()
@@ -68,7 +80,7 @@ def require_scope(needed: Scope | str) -> Callable[[ApiKey | None], ApiKey]:
     return dependency
 
 
-def read_access(key: OptionalKey, settings: SettingsDep) -> ApiKey | None:
+async def read_access(key: OptionalKey, settings: SettingsDep) -> ApiKey | None:
     """Anyone may read unless REQUIRE_KEY_FOR_READS; then a key (any scope includes read)."""
     if key is None and settings.REQUIRE_KEY_FOR_READS:
         raise Unauthorized("Reading needs an API key on this server.", headers=service.challenge())

@@ -54,9 +54,15 @@ class SyncState(SQLModel, table=True):
     last_synced_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
 
 
+#: Set in `session.info` when a session queued index work, so the request can wake the worker.
+QUEUED_KEY = "search_outbox_queued"
+
+
 def enqueue_upsert(*, session: Session, article_id: int) -> None:
     session.add(OutboxEntry(article_id=article_id, op=OutboxOp.upsert.value))
+    session.info[QUEUED_KEY] = True
 
 
 def enqueue_delete(*, session: Session, article_id: int) -> None:
     session.add(OutboxEntry(article_id=article_id, op=OutboxOp.delete.value))
+    session.info[QUEUED_KEY] = True

@@ -16,7 +16,7 @@ from app.search.schemas import SearchParams, SearchResponse
 router = APIRouter(prefix="/search", tags=["search"])
 
 
-def get_backend(request: Request) -> SearchBackend:
+async def get_backend(request: Request) -> SearchBackend:
     backend: SearchBackend | None = request.app.state.search
     if backend is None:
         raise ServiceUnavailable("Search is not configured on this server (MEILI_URL is unset).")

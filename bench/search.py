@@ -1,0 +1,311 @@
+"""Search latency and throughput through the API against the same query sent to Meilisearch.
+
+Loads Reuters-21578 (../shared/data) into a fresh SQLite archive and a fresh local
+Meilisearch, runs `newsarchive serve` on loopback, then in one run measures:
+
+- /search p50/p95 against a direct Meilisearch query with the same parameters and result
+  size (targets: API p50 <= 1.3x direct);
+- throughput at concurrency 16 for both (target: API >= 0.5x direct);
+- write -> searchable latency through the API (target: p50 <= 300 ms).
+
+    .venv/bin/python -m bench.search [--limit N] [--queries N]
+
+Loopback only; every loop is bounded in count and time.
+"""
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.paths import PROJECT_ROOT, SHARED_DATA
+
+REUTERS = SHARED_DATA / "reuters21578"
+CONCURRENCY = 16
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def load_archive(database_url: str, limit: int | None) -> tuple[int, list[str]]:
+    """Store Reuters articles through the archive's own service; return count and a vocabulary."""
+    from sqlmodel import Session
+
+    from app import migrate
+    from app.articles import service
+    from app.articles.schemas import ArticleCreate
+    from app.config import Settings
+    from app.db import make_engine
+    from app.ingestion.reuters import iter_reuters, to_parsed_article
+
+    migrate.upgrade(database_url)
+    engine = make_engine(Settings(_env_file=None, DATABASE_URL=database_url))  # type: ignore[call-arg]
+    words: list[str] = []
+    count = 0
+    with Session(engine, expire_on_commit=False) as session:
+        for record in iter_reuters(REUTERS):
+            payload = to_parsed_article(record).to_article_payload()
+            payload.pop("entities", None)
+            service.upsert(session=session, data=ArticleCreate.model_validate(payload))
+            words += [w.lower() for w in record.title.split() if w.isalpha() and len(w) > 4][:2]
+            count += 1
+            if count % 2000 == 0:
+                print(f"  stored {count} articles", file=sys.stderr)
+            if limit and count >= limit:
+                break
+    engine.dispose()
+    return count, sorted(set(words))
+
+
+def start_api(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    command = [str(PROJECT_ROOT / ".venv/bin/newsarchive"), "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("API did not start")
+
+
+def wait_indexed(api: str, expected: int, timeout: float = 900) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        lag = httpx.get(f"{api}/ready", timeout=10).json()["index"]
+        if lag["pending"] == 0:
+            return time.monotonic() - started
+        print(f"  indexing: {lag['pending']} pending", file=sys.stderr)
+        time.sleep(2)
+    raise SystemExit(f"index did not catch up with {expected} articles")
+
+
+def api_params(q: str) -> dict[str, Any]:
+    return {"q": q, "per_page": 20}
+
+
+def direct_body(q: str) -> dict[str, Any]:
+    """What app/search/service.py sends for api_params(q): same filter, fields, page size."""
+    from app.search.schemas import PUBLIC_FIELDS
+    from app.search.service import DOCUMENT_FIELD
+
+    return {
+        "q": q,
+        "filter": ["duplicate_of IS NULL"],
+        "attributesToRetrieve": [DOCUMENT_FIELD.get(f, f) for f in PUBLIC_FIELDS],
+        "page": 1,
+        "hitsPerPage": 20,
+    }
+
+
+def timed(call: Callable[[], httpx.Response]) -> float:
+    started = time.perf_counter()
+    response = call()
+    response.raise_for_status()
+    response.json()
+    return (time.perf_counter() - started) * 1000
+
+
+def latency(queries: list[str], api: str, meili: str, key: str, uid: str) -> dict[str, list[float]]:
+    headers = {"Authorization": f"Bearer {key}", "Accept-Encoding": "identity"}
+    results: dict[str, list[float]] = {"api": [], "direct": []}
+    with (
+        httpx.Client(base_url=api) as api_client,
+        httpx.Client(base_url=meili, headers=headers) as direct,
+    ):
+        for q in queries[:20]:  # warm both paths
+            api_client.get("/search", params=api_params(q))
+            direct.post(f"/indexes/{uid}/search", json=direct_body(q))
+        for q in queries:
+            # Alternate so both paths see the same machine conditions.
+            results["api"].append(
+                timed(lambda q=q: api_client.get("/search", params=api_params(q)))
+            )  # type: ignore[misc]
+            results["direct"].append(
+                timed(lambda q=q: direct.post(f"/indexes/{uid}/search", json=direct_body(q)))  # type: ignore[misc]
+            )
+    return results
+
+
+def throughput(
+    make_call: Callable[[httpx.Client, str], httpx.Response],
+    client_factory: Callable[[], httpx.Client],
+    queries: list[str],
+    per_thread: int,
+) -> float:
+    done = 0
+    lock = threading.Lock()
+
+    def worker(seed: int) -> None:
+        nonlocal done
+        rng = random.Random(seed)
+        with client_factory() as client:
+            for _ in range(per_thread):
+                make_call(client, rng.choice(queries)).raise_for_status()
+                with lock:
+                    done += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONCURRENCY)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    return done / (time.perf_counter() - started)
+
+
+def write_to_searchable(api: str, write_key: str, samples: int) -> list[float]:
+    headers = {"Authorization": f"Bearer {write_key}"}
+    delays = []
+    with httpx.Client(base_url=api, headers=headers) as client:
+        for n in range(samples):
+            token = f"zq{uuid.uuid4().hex[:10]}"
+            started = time.perf_counter()
+            response = client.post(
+                "/articles",
+                json={"title": f"Probe {token}", "body": f"Probe body {n}.", "source": "bench"},
+            )
+            response.raise_for_status()
+            while time.perf_counter() - started < 10:
+                if client.get("/search", params={"q": token}).json()["total"] == 1:
+                    break
+            delays.append((time.perf_counter() - started) * 1000)
+    return delays
+
+
+def create_write_key(env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [
+            str(PROJECT_ROOT / ".venv/bin/newsarchive"),
+            "keys",
+            "create",
+            "--name",
+            "bench",
+            "--scope",
+            "write",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def run(limit: int | None, query_count: int) -> dict[str, Any]:
+    from app.search.meili_process import MeiliProcess
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    database_url = f"sqlite:///{workdir / 'archive.db'}"
+    print(f"loading Reuters-21578 into {workdir}", file=sys.stderr)
+    loaded, vocabulary = load_archive(database_url, limit)
+    with MeiliProcess(workdir / "meili") as meili:
+        uid = "articles"
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DATA_DIR": str(workdir),
+            "MEILI_URL": meili.url,
+            "MEILI_MASTER_KEY": meili.master_key,
+            "MEILI_INDEX": uid,
+            "RATE_LIMIT_READS_PER_MINUTE": "0",
+            "RATE_LIMIT_WRITES_PER_MINUTE": "0",
+            "LOG_LEVEL": "WARNING",
+            # The server extracts entities as in production; only the bulk load skipped it.
+            "ENTITY_EXTRACTION_ENABLED": "true",
+        }
+        write_key = create_write_key(env)
+        server = start_api(env, port)
+        api = f"http://127.0.0.1:{port}"
+        try:
+            index_seconds = wait_indexed(api, loaded)
+            rng = random.Random(1987)
+            queries = [rng.choice(vocabulary) for _ in range(query_count)]
+            lat = latency(queries, api, meili.url, meili.master_key, uid)
+            headers = {"Authorization": f"Bearer {meili.master_key}", "Accept-Encoding": "identity"}
+            per_thread = max(10, query_count // CONCURRENCY)
+            api_rps = throughput(
+                lambda c, q: c.get("/search", params=api_params(q)),
+                lambda: httpx.Client(base_url=api, timeout=30),
+                queries,
+                per_thread,
+            )
+            direct_rps = throughput(
+                lambda c, q: c.post(f"/indexes/{uid}/search", json=direct_body(q)),
+                lambda: httpx.Client(base_url=meili.url, headers=headers, timeout=30),
+                queries,
+                per_thread,
+            )
+            freshness = write_to_searchable(api, write_key, 30)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return {
+        "articles": loaded,
+        "initial_index_seconds": round(index_seconds, 1),
+        "queries": query_count,
+        "api_p50_ms": round(statistics.median(lat["api"]), 2),
+        "api_p95_ms": round(percentile(lat["api"], 0.95), 2),
+        "direct_p50_ms": round(statistics.median(lat["direct"]), 2),
+        "direct_p95_ms": round(percentile(lat["direct"], 0.95), 2),
+        "p50_ratio_api_to_direct": round(
+            statistics.median(lat["api"]) / statistics.median(lat["direct"]), 2
+        ),
+        "api_rps_c16": round(api_rps, 1),
+        "direct_rps_c16": round(direct_rps, 1),
+        "throughput_ratio_api_to_direct": round(api_rps / direct_rps, 2),
+        "write_to_searchable_p50_ms": round(statistics.median(freshness), 1),
+        "write_to_searchable_p95_ms": round(percentile(freshness, 0.95), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--limit", type=int, default=None, help="load only the first N Reuters articles"
+    )
+    parser.add_argument("--queries", type=int, default=400, help="queries per latency series")
+    args = parser.parse_args()
+    if not REUTERS.is_dir():
+        raise SystemExit(
+            f"Reuters-21578 not found at {REUTERS}; this benchmark needs ../shared/data"
+        )
+    os.environ.setdefault("ENTITY_EXTRACTION_ENABLED", "false")
+    results = run(args.limit, args.queries)
+    width = max(len(k) for k in results)
+    for key, value in results.items():
+        print(f"{key:<{width}}  {value}")
+    print(json.dumps(results), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
