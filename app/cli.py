@@ -12,11 +12,13 @@ import uvicorn
 from app import migrate as migrations
 from app.auth.cli import keys
 from app.config import Settings, get_settings
+from app.ingestion.cli import import_articles
 from app.logs import configure_logging
 from app.search import cli as search_cli
 
 app = typer.Typer(help="newsarchive: a self-hostable news archive API.", no_args_is_help=True)
 app.add_typer(keys, name="keys", no_args_is_help=True)
+app.command("import")(import_articles)
 app.command()(search_cli.worker)
 app.command()(search_cli.reindex)
 app.command()(search_cli.stats)

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, ValidationError
 
 from app.articles import service as articles_service
-from app.articles.schemas import ArticleCreate, ArticlePublic
+from app.articles.schemas import ArticleCreate
 from app.auth.deps import RequireWrite
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep, get_engine, get_settings
@@ -84,8 +84,6 @@ async def submitted_text(request: Request) -> SubmittedText:
             f"Content-Type {shown} is not supported here; send text/plain or text/html."
         )
     return SubmittedText(media_type, decode_strictly(await request.body(), charset))
-
-
 
 
 def _relocated(error: ValidationError, from_query: set[str]) -> RequestValidationError:
@@ -161,7 +159,9 @@ def import_article(
         raise PayloadTooLarge(
             f"body has {len(data.body)} characters; the limit is {settings.MAX_BODY_CHARS}."
         )
-    article, outcome = articles_service.upsert(session=session, data=data)
+    article, outcome = articles_service.upsert(
+        session=session, data=data, extract=settings.ENTITY_EXTRACTION_ENABLED
+    )
     if outcome is articles_service.Outcome.created:
         response.headers["Location"] = f"/articles/{article.id}"
     else:
@@ -173,8 +173,8 @@ def import_article(
         credit=parsed.credit,
         related_titles=parsed.related_titles,
     )
-    stored = ArticlePublic.model_validate(article).model_dump()
-    return ImportedArticle.model_validate({**stored, "cleaning": cleaning})
+    stored = articles_service.to_public(session=session, articles=[article])[0]
+    return ImportedArticle.model_validate({**stored.model_dump(), "cleaning": cleaning})
 
 
 # --- bulk ----------------------------------------------------------------------------------
@@ -261,7 +261,10 @@ def _store_records(records: list[Record], engine: Any, settings: Settings) -> li
             )
         except service.InvalidArticle as error:
             results[index] = service.failed(index, str(error))
-    for stored in service.store_chunk(engine=engine, items=valid):
+    stored_items = service.store_chunk(
+        engine=engine, items=valid, extract=settings.ENTITY_EXTRACTION_ENABLED
+    )
+    for stored in stored_items:
         results[stored.index] = stored
     return [results[index] for index, _ in records]
 

@@ -21,6 +21,8 @@ from sqlmodel import Session, col, select
 from app.articles import service as articles_service
 from app.articles.models import Article
 from app.articles.schemas import ArticleCreate
+from app.entities import service as entity_service
+from app.entities.types import ArticleEntity, ArticleText, ClientEntity
 from app.errors import ApiError
 from app.ingestion.parsed import ParsedArticle
 from app.ingestion.schemas import BulkItem, BulkTotals, ItemStatus
@@ -60,8 +62,6 @@ def validate_article(payload: Any, *, max_body_chars: int) -> ArticleCreate:
 def payload_from_parsed(parsed: ParsedArticle, **overrides: Any) -> dict[str, Any]:
     """The article API body for a parsed article; overrides that are not None win."""
     payload = parsed.to_article_payload()
-    if "entities" not in ArticleCreate.model_fields:
-        payload.pop("entities", None)
     if payload.get("language") is None:
         payload.pop("language", None)
     payload.update({name: value for name, value in overrides.items() if value is not None})
@@ -122,22 +122,70 @@ def already_stored(*, session: Session, items: Sequence[ArticleCreate]) -> list[
     return [article is not None for article in _stored_by_keys(session, items)]
 
 
-def identical_to_stored(*, session: Session, items: Sequence[ArticleCreate]) -> list[bool]:
-    """Whether storing each item would change nothing, so its entities need not be extracted."""
+def needs_entities(*, session: Session, items: Sequence[ArticleCreate]) -> list[bool]:
+    """Whether each item is new or changes the text entities are found in.
+
+    Only those are worth sending through the model: re-sending a stored article, or changing
+    only its tags, keeps its entities (a change of client entities alone is caught by
+    `upsert`, which then finds the entities itself).
+    """
     flags = []
     for item, article in zip(items, _stored_by_keys(session, items), strict=True):
-        values = item.model_dump(include=set(articles_service.CONTENT_FIELDS))
         flags.append(
-            article is not None
-            and all(getattr(article, name) == value for name, value in values.items())
+            article is None
+            or any(
+                getattr(article, name) != getattr(item, name)
+                for name in articles_service.TEXT_FIELDS
+            )
         )
     return flags
 
 
-def store_one(*, session: Session, index: int, data: ArticleCreate) -> Stored:
+#: What entity finding needs of an article: its text and its language.
+EntityInput = tuple[ArticleText, str]
+
+
+def entity_input(data: ArticleCreate) -> EntityInput:
+    clients = tuple(ClientEntity(name=e.name, type=e.type, slug=e.slug) for e in data.entities)
+    text = ArticleText(
+        title=data.title, summary=data.summary or "", body=data.body, client_entities=clients
+    )
+    return text, data.language
+
+
+def find_entities(
+    inputs: Sequence[EntityInput],
+    *,
+    extract: bool = True,
+    batch_size: int = CHUNK_SIZE,
+    n_process: int = 1,
+) -> list[list[ArticleEntity]]:
+    """Entities of many articles with one pass of the model, as `upsert` would find them one
+    by one: the model reads English text only; client entities are always kept."""
+    english = [i for i, (_text, language) in enumerate(inputs) if extract and language == "en"]
+    analysed = entity_service.analyse(
+        [inputs[i][0] for i in english], n_process=n_process, batch_size=batch_size
+    )
+    found = dict(zip(english, analysed, strict=True))
+    return [
+        found[i] if i in found else entity_service.entities_of(text, extract=False)
+        for i, (text, _language) in enumerate(inputs)
+    ]
+
+
+def store_one(
+    *,
+    session: Session,
+    index: int,
+    data: ArticleCreate,
+    entities: list[ArticleEntity] | None = None,
+    extract: bool = True,
+) -> Stored:
     """Upsert one article in its own transaction; any failure rolls that article back."""
     try:
-        article, outcome = articles_service.upsert(session=session, data=data)
+        article, outcome = articles_service.upsert(
+            session=session, data=data, entities=entities, extract=extract
+        )
     except ApiError as error:
         session.rollback()
         return failed(index, error.detail)
@@ -160,7 +208,24 @@ def store_one(*, session: Session, index: int, data: ArticleCreate) -> Stored:
     )
 
 
-def store_chunk(*, engine: Engine, items: Sequence[tuple[int, ArticleCreate]]) -> list[Stored]:
-    """Store a chunk of validated articles, each committed on its own, results in order."""
+def store_chunk(
+    *, engine: Engine, items: Sequence[tuple[int, ArticleCreate]], extract: bool = True
+) -> list[Stored]:
+    """Store a chunk of validated articles, each committed on its own, results in order.
+
+    The entities of the new and changed articles are found first, in one batch.
+    """
     with Session(engine, expire_on_commit=False) as session:
-        return [store_one(session=session, index=index, data=data) for index, data in items]
+        needed = needs_entities(session=session, items=[data for _index, data in items])
+        wanted = [data for (_index, data), flag in zip(items, needed, strict=True) if flag]
+        found = iter(find_entities([entity_input(data) for data in wanted], extract=extract))
+        return [
+            store_one(
+                session=session,
+                index=index,
+                data=data,
+                entities=next(found) if flag else None,
+                extract=extract,
+            )
+            for (index, data), flag in zip(items, needed, strict=True)
+        ]

@@ -1,0 +1,639 @@
+"""The engine of `newsarchive import`: files in, articles stored as the API would store them.
+
+Files are read by the pure parsers of this package, in chunks of `batch_size` records.
+Per chunk: validate every record as POST /articles would, skip what is already stored
+(`--resume`, by url / external_id, one query), then store each article in its own
+transaction with its outbox row (app.ingestion.service). Reading and writing never hold
+more than a few chunks in memory, whatever the size of the input.
+
+An interruption (Ctrl-C) rolls back the article being written, keeps every article already
+committed (each with its outbox row) and still produces the report.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import json
+import logging
+import multiprocessing
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.articles.schemas import ArticleCreate
+from app.entities.canonical import resolve
+from app.entities.extract import default_extractor
+from app.entities.types import ArticleEntity, EntityType
+from app.ingestion import service
+from app.ingestion.allsides import parse_allsides_file
+from app.ingestion.bbc import parse_bbc_file
+from app.ingestion.csv_rows import parse_csv_rows
+from app.ingestion.html import parse_html
+from app.ingestion.jsonl import article_from_fields, parse_jsonl
+from app.ingestion.parsed import EntityHint, ParsedArticle, ParseError
+from app.ingestion.raw_text import parse_raw_text
+from app.ingestion.reuters import parse_reuters_file, to_parsed_article
+from app.ingestion.schemas import ItemStatus
+
+logger = logging.getLogger(__name__)
+
+
+class Format(enum.StrEnum):
+    auto = "auto"
+    reuters = "reuters"
+    allsides = "allsides"
+    bbc = "bbc"
+    jsonl = "jsonl"
+    json = "json"
+    csv = "csv"
+    txt = "txt"
+    html = "html"
+
+
+#: File formats recognised by extension when a file (or a mixed folder) is given.
+EXTENSIONS: dict[str, Format] = {
+    ".sgm": Format.reuters,
+    ".jsonl": Format.jsonl,
+    ".ndjson": Format.jsonl,
+    ".json": Format.json,
+    ".csv": Format.csv,
+    ".txt": Format.txt,
+    ".html": Format.html,
+    ".htm": Format.html,
+}
+#: Article fields a CSV column may be mapped to with --csv-map.
+CSV_FIELDS = frozenset(ArticleCreate.model_fields) | {"entities"}
+
+
+class ImportSetupError(Exception):
+    """The command cannot start: a missing path, an unknown format, contradicting options."""
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: Path
+    format: Format
+    #: How the file is named in progress, summary and errors.
+    label: str
+
+
+@dataclass(frozen=True)
+class Record:
+    """One article's worth of input: the parsed article, or why there is none."""
+
+    file: str
+    #: Where in the file: "NEWID 17", "line 3"; empty when the file is the record.
+    locator: str
+    article: ParsedArticle | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Broken:
+    file: str
+    record: str
+    reason: str
+
+
+@dataclass
+class FileStats:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    #: Of the created and updated: exact repeats of another stored article's content.
+    duplicates: int = 0
+    #: Already stored and passed over by --resume.
+    skipped: int = 0
+    errors: int = 0
+
+    def add(self, other: FileStats) -> None:
+        for name in (f.name for f in fields(self)):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def records(self) -> int:
+        return self.created + self.updated + self.unchanged + self.skipped + self.errors
+
+
+@dataclass
+class ImportReport:
+    files: dict[str, FileStats] = field(default_factory=dict)
+    broken: list[Broken] = field(default_factory=list)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> FileStats:
+        total = FileStats()
+        for stats in self.files.values():
+            total.add(stats)
+        return total
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    format: Format = Format.auto
+    #: Article field -> CSV column, for CSV files whose header uses other names.
+    csv_map: Mapping[str, str] = field(default_factory=dict)
+    #: Overrides for every record (--source) or for a single .txt / .html file.
+    source: str | None = None
+    url: str | None = None
+    published_at: datetime | None = None
+    resume: bool = False
+    batch_size: int = service.CHUNK_SIZE
+    processes: int = 1
+    limit: int | None = None
+    max_body_chars: int = 1_000_000
+    #: Find entities in the text (ENTITY_EXTRACTION_ENABLED); client entities are always kept.
+    extract: bool = True
+
+
+# --- finding the files ---------------------------------------------------------------------
+
+
+def discover(paths: Sequence[Path], fmt: Format = Format.auto) -> list[InputFile]:
+    """The files to read, each with its format; directories are expanded in name order."""
+    found: list[InputFile] = []
+    for path in paths:
+        if not path.exists():
+            raise ImportSetupError(f"{path} does not exist")
+        if path.is_dir():
+            found.extend(_directory(path, fmt))
+        else:
+            found.append(InputFile(path, _file_format(path, fmt), str(path)))
+    return found
+
+
+def _label(root: Path, path: Path) -> str:
+    """The path from the folder that was named: "reuters21578/reut2-000.sgm"."""
+    return str(Path(root.resolve().name) / path.relative_to(root))
+
+
+def _directory(root: Path, fmt: Format) -> list[InputFile]:
+    def files(pattern: str, as_format: Format) -> list[InputFile]:
+        return [
+            InputFile(p, as_format, _label(root, p))
+            for p in sorted(root.glob(pattern))
+            if p.is_file()
+        ]
+
+    shape = fmt if fmt is not Format.auto else _directory_shape(root)
+    if shape is Format.reuters:
+        return files("reut2-*.sgm", Format.reuters) or files("*.sgm", Format.reuters)
+    if shape is Format.allsides:
+        return files("jsons/*.json", Format.allsides) or files("*.json", Format.allsides)
+    if shape is Format.bbc:
+        return files("*/*.txt", Format.bbc)
+    if fmt is not Format.auto:
+        return [f for f in _walk(root) if f.path.suffix.lower() in _suffixes(fmt)]
+    # A folder of mixed files: every file whose extension we know, in name order.
+    return [
+        InputFile(f.path, EXTENSIONS[f.path.suffix.lower()], f.label)
+        for f in _walk(root)
+        if f.path.suffix.lower() in EXTENSIONS
+    ]
+
+
+def _walk(root: Path) -> list[InputFile]:
+    return [
+        InputFile(p, Format.auto, _label(root, p))
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    ]
+
+
+def _suffixes(fmt: Format) -> set[str]:
+    return {suffix for suffix, known in EXTENSIONS.items() if known is fmt}
+
+
+def _directory_shape(root: Path) -> Format | None:
+    """Reuters (reut2-*.sgm), AllSides (JSON objects with content_original) or BBC (section
+    folders of .txt files), recognised by what the folder holds."""
+    if any(root.glob("*.sgm")):
+        return Format.reuters
+    sample = next(iter(sorted(root.glob("jsons/*.json")) or sorted(root.glob("*.json"))), None)
+    if sample is not None and _is_allsides(sample):
+        return Format.allsides
+    if any(root.glob("*/*.txt")) and not any(root.glob("*/*/*")):
+        return Format.bbc
+    return None
+
+
+def _is_allsides(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(data, dict) and "content_original" in data
+
+
+def _file_format(path: Path, fmt: Format) -> Format:
+    if fmt is not Format.auto:
+        return fmt
+    known = EXTENSIONS.get(path.suffix.lower())
+    if known is None:
+        shown = ", ".join(sorted(EXTENSIONS))
+        raise ImportSetupError(
+            f"{path}: cannot tell the format from the extension (known: {shown}); give --format"
+        )
+    if known is Format.json and _is_allsides(path):
+        return Format.allsides
+    return known
+
+
+# --- reading records -----------------------------------------------------------------------
+
+
+def count_records(file: InputFile) -> int:
+    """A quick count for the progress bar: exact for most formats, an estimate for CSV."""
+    if file.format is Format.reuters:
+        return file.path.read_text(encoding="latin-1").count("<REUTERS ")
+    if file.format is Format.jsonl:
+        with file.path.open("rb") as handle:
+            return sum(1 for line in handle if line.strip())
+    if file.format is Format.csv:
+        with file.path.open("rb") as handle:
+            return max(0, sum(1 for line in handle if line.strip()) - 1)
+    if file.format is Format.json:
+        try:
+            data = json.loads(file.path.read_bytes())
+        except ValueError:
+            return 1
+        return len(data) if isinstance(data, list) else 1
+    return 1
+
+
+def read_records(file: InputFile, options: ImportOptions) -> Iterator[Record]:
+    label = file.label
+    try:
+        if file.format is Format.reuters:
+            yield from _reuters(file.path, label)
+        elif file.format is Format.allsides:
+            yield _whole_file(label, lambda: parse_allsides_file(file.path))
+        elif file.format is Format.bbc:
+            yield _whole_file(label, lambda: parse_bbc_file(file.path))
+        elif file.format is Format.txt:
+            yield _whole_file(label, lambda: parse_raw_text(_read_text(file.path)))
+        elif file.format is Format.html:
+            yield _whole_file(label, lambda: parse_html(_read_text(file.path), url=options.url))
+        elif file.format is Format.jsonl:
+            with file.path.open(encoding="utf-8", errors="strict", newline="") as handle:
+                yield from _numbered(label, parse_jsonl(_utf8_lines(handle)))
+        elif file.format is Format.csv:
+            with file.path.open(encoding="utf-8-sig", errors="strict", newline="") as handle:
+                yield from _csv(label, handle, options.csv_map)
+        elif file.format is Format.json:
+            yield from _json(file.path, label)
+        else:
+            raise ImportSetupError(f"{label}: no reader for format {file.format}")
+    except UnicodeDecodeError as error:
+        yield Record(label, "", error=f"not valid UTF-8 (byte offset {error.start} of a line)")
+    except OSError as error:
+        yield Record(label, "", error=f"cannot be read: {error.strerror or error}")
+
+
+def _reuters(path: Path, label: str) -> Iterator[Record]:
+    records, broken = parse_reuters_file(path)
+    found: list[tuple[int, Record]] = []
+    for item in broken:
+        where = f"NEWID {item.newid}" if item.newid is not None else f"record {item.index + 1}"
+        found.append((item.newid or 0, Record(label, where, error=item.reason)))
+    for record in records:
+        article = to_parsed_article(record)
+        article.entities = [
+            EntityHint(name=_reuters_name(hint["name"], hint["type"]), type=hint["type"])
+            for hint in article.entities
+        ]
+        found.append((record.newid, Record(label, f"NEWID {record.newid}", article=article)))
+    # NEWIDs rise through a file: this is the order the records were written in.
+    found.sort(key=lambda pair: pair[0])
+    yield from (found_record for _newid, found_record in found)
+
+
+def _reuters_name(code: str, kind: str) -> str:
+    """A readable name for an annotator's code: "usa" is the United States, "james-baker"
+    James Baker, "nyse" NYSE. The codes stay as tags; the names become client entities."""
+    known = resolve(code, EntityType(kind)).name
+    if known != code:
+        return known
+    if kind == EntityType.ORGANIZATION and "-" not in code and len(code) <= 5:
+        return code.upper()
+    return code.replace("-", " ").title()
+
+
+def _whole_file(label: str, parse: Callable[[], ParsedArticle]) -> Record:
+    try:
+        return Record(label, "", article=parse())
+    except ParseError as error:
+        return Record(label, "", error=str(error))
+
+
+def _read_text(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        bad = raw[error.start : error.start + 1].hex()
+        raise ParseError(f"not valid UTF-8: byte 0x{bad} at byte offset {error.start}") from error
+
+
+def _utf8_lines(handle: Iterable[str]) -> Iterator[str]:
+    for number, line in enumerate(handle, start=1):
+        yield line.removeprefix("\ufeff") if number == 1 else line
+
+
+def _numbered(
+    label: str, results: Iterable[tuple[int, ParsedArticle | ParseError]]
+) -> Iterator[Record]:
+    for line, result in results:
+        if isinstance(result, ParseError):
+            yield Record(label, f"line {line}", error=str(result))
+        else:
+            yield Record(label, f"line {line}", article=result)
+
+
+def _csv(label: str, handle: Iterator[str], mapping: Mapping[str, str]) -> Iterator[Record]:
+    if not mapping:
+        yield from _numbered(label, parse_csv_rows(handle))
+        return
+    header = next(handle, "")
+    columns = [column.strip() for column in next(csv.reader([header]), [])]
+    missing = sorted(set(mapping.values()) - set(columns))
+    if missing:
+        yield Record(
+            label,
+            "line 1",
+            error=f"--csv-map names column(s) the header lacks: {', '.join(missing)}",
+        )
+        return
+    field_of = {column: name for name, column in mapping.items()}
+    # A column already named like a mapped field would shadow the mapping; it is set aside.
+    renamed = [
+        field_of.get(column, f"_unmapped_{column}" if column in mapping else column)
+        for column in columns
+    ]
+    out = io.StringIO()
+    csv.writer(out).writerow(renamed)
+    lines = iter([out.getvalue()])
+    yield from _numbered(label, parse_csv_rows(_chain(lines, handle)))
+
+
+def _chain(first: Iterator[str], rest: Iterator[str]) -> Iterator[str]:
+    yield from first
+    yield from rest
+
+
+def _json(path: Path, label: str) -> Iterator[Record]:
+    try:
+        data = json.loads(path.read_bytes())
+    except UnicodeDecodeError as error:
+        yield Record(label, "", error=f"not valid UTF-8: byte offset {error.start}")
+        return
+    except json.JSONDecodeError as error:
+        yield Record(label, "", error=f"not JSON: {error.msg} (line {error.lineno})")
+        return
+    items = data if isinstance(data, list) else [data]
+    for number, item in enumerate(items):
+        where = f"item {number}" if isinstance(data, list) else ""
+        if not isinstance(item, dict):
+            yield Record(label, where, error="not a JSON object")
+            continue
+        try:
+            yield Record(label, where, article=article_from_fields(item))
+        except ParseError as error:
+            yield Record(label, where, error=str(error))
+
+
+# --- finding entities ----------------------------------------------------------------------
+
+#: Waits for, then returns, the entities of one chunk's articles.
+EntityResult = Callable[[], list[list[ArticleEntity]]]
+
+
+def _worker_start() -> None:
+    # Ctrl-C is the parent's to handle: it finishes or rolls back its article, then stops us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    default_extractor().nlp  # noqa: B018 - load the model once, before the first chunk
+
+
+def _find_in_worker(
+    inputs: list[service.EntityInput], extract: bool, batch_size: int
+) -> list[list[ArticleEntity]]:
+    return service.find_entities(inputs, extract=extract, batch_size=batch_size)
+
+
+class EntityFinder:
+    """Finds the entities of chunks of articles, here or in worker processes.
+
+    With one process the model runs in this process when a chunk is stored. With more,
+    each worker loads the model once and chunks are handed out as they are read, so the
+    model keeps working while this process writes to the database.
+    """
+
+    def __init__(self, *, processes: int, batch_size: int, extract: bool) -> None:
+        self.batch_size = batch_size
+        self.extract = extract
+        self._pool: ProcessPoolExecutor | None = None
+        if processes > 1 and extract:
+            self._pool = ProcessPoolExecutor(
+                max_workers=processes,
+                # Not fork: this process may hold database connections and threads.
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_start,
+            )
+        #: Chunks read ahead of the one being written, so no worker waits for work.
+        self.depth = 2 * processes if self._pool is not None else 0
+
+    def submit(self, inputs: list[service.EntityInput]) -> EntityResult:
+        if not inputs:
+            return list
+        if self._pool is None:
+            return lambda: service.find_entities(
+                inputs, extract=self.extract, batch_size=self.batch_size
+            )
+        future = self._pool.submit(_find_in_worker, inputs, self.extract, self.batch_size)
+        return future.result
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --- storing -------------------------------------------------------------------------------
+
+#: Called after each record with the file label and how many records it finished.
+ProgressCallback = Callable[[str, int], None]
+
+
+@dataclass
+class _Prepared:
+    record: Record
+    data: ArticleCreate | None = None
+    error: str | None = None
+    skip: bool = False
+    #: New or changed text: its entities are found with the chunk's.
+    find: bool = False
+
+
+class Importer:
+    """Reads `InputFile`s and stores their articles; one instance per run."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        options: ImportOptions,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.engine = engine
+        self.options = options
+        self.on_progress = on_progress or (lambda _label, _n: None)
+        self.report = ImportReport()
+        self._started = time.perf_counter()
+
+    def run(self, files: Sequence[InputFile]) -> ImportReport:
+        self._started = time.perf_counter()
+        for file in files:
+            self.report.files.setdefault(file.label, FileStats())
+        finder = EntityFinder(
+            processes=self.options.processes,
+            batch_size=self.options.batch_size,
+            extract=self.options.extract,
+        )
+        pending: deque[tuple[list[_Prepared], EntityResult]] = deque()
+        try:
+            for chunk in self._chunks(files):
+                prepared = self._prepare(chunk)
+                wanted = [item.data for item in prepared if item.find and item.data is not None]
+                pending.append((prepared, finder.submit([service.entity_input(d) for d in wanted])))
+                while len(pending) > finder.depth:
+                    self._store(*pending.popleft())
+            while pending:
+                self._store(*pending.popleft())
+        except KeyboardInterrupt:
+            # Chunks read but not written are dropped; --resume picks them up next time.
+            self.report.interrupted = True
+            logger.warning("import interrupted", extra=self._log_fields())
+        finally:
+            finder.close()
+            self.report.seconds = time.perf_counter() - self._started
+        logger.info("import finished", extra=self._log_fields())
+        return self.report
+
+    def _log_fields(self) -> dict[str, Any]:
+        total = self.report.total
+        return {
+            # "created" is a LogRecord attribute, hence the prefixes.
+            "records": total.records,
+            "articles_created": total.created,
+            "articles_updated": total.updated,
+            "articles_unchanged": total.unchanged,
+            "records_skipped": total.skipped,
+            "records_broken": total.errors,
+            "seconds": round(time.perf_counter() - self._started, 3),
+        }
+
+    def _records(self, files: Sequence[InputFile]) -> Iterator[Record]:
+        records: Iterator[Record] = (
+            record for file in files for record in read_records(file, self.options)
+        )
+        if self.options.limit is not None:
+            records = islice(records, self.options.limit)
+        return records
+
+    def _chunks(self, files: Sequence[InputFile]) -> Iterator[list[Record]]:
+        records = self._records(files)
+        while chunk := list(islice(records, self.options.batch_size)):
+            yield chunk
+
+    def _overrides(self) -> dict[str, Any]:
+        return {
+            "source": self.options.source,
+            "url": self.options.url,
+            "published_at": self.options.published_at,
+        }
+
+    def _prepare(self, chunk: list[Record]) -> list[_Prepared]:
+        """Validate the chunk and decide, with one look-up each, what to skip and to analyse."""
+        prepared: list[_Prepared] = []
+        overrides = self._overrides()
+        for record in chunk:
+            if record.article is None:
+                prepared.append(_Prepared(record, error=record.error or "unreadable"))
+                continue
+            payload = service.payload_from_parsed(record.article, **overrides)
+            try:
+                data = service.validate_article(payload, max_body_chars=self.options.max_body_chars)
+            except service.InvalidArticle as error:
+                prepared.append(_Prepared(record, error=str(error)))
+                continue
+            prepared.append(_Prepared(record, data=data))
+        with Session(self.engine) as session:
+            if self.options.resume:
+                for item, stored in self._check(prepared, service.already_stored, session):
+                    item.skip = stored
+            for item, new_text in self._check(prepared, service.needs_entities, session):
+                item.find = new_text
+        return prepared
+
+    @staticmethod
+    def _check(
+        prepared: list[_Prepared], check: Callable[..., list[bool]], session: Session
+    ) -> list[tuple[_Prepared, bool]]:
+        """Each valid, not skipped item with the answer of one query about the lot."""
+        items = [item for item in prepared if item.data is not None and not item.skip]
+        flags = check(session=session, items=[item.data for item in items])
+        return list(zip(items, flags, strict=True))
+
+    def _store(self, prepared: list[_Prepared], entities: EntityResult) -> None:
+        try:
+            found = iter(entities())
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception:
+            # The articles are still stored; `upsert` then finds their entities one by one.
+            logger.exception("batch entity extraction failed; extracting per article")
+            found = iter(())
+        with Session(self.engine, expire_on_commit=False) as session:
+            for position, item in enumerate(prepared):
+                stats = self.report.files[item.record.file]
+                if item.error is not None:
+                    self._broken(stats, item.record, item.error)
+                elif item.skip:
+                    stats.skipped += 1
+                elif item.data is not None:
+                    # An interruption inside rolls this article back and ends the run here.
+                    stored = service.store_one(
+                        session=session,
+                        index=position,
+                        data=item.data,
+                        entities=next(found, None) if item.find else None,
+                        extract=self.options.extract,
+                    )
+                    self._count(stats, item.record, stored)
+                self.on_progress(item.record.file, 1)
+
+    def _broken(self, stats: FileStats, record: Record, reason: str) -> None:
+        stats.errors += 1
+        self.report.broken.append(Broken(record.file, record.locator, reason))
+
+    def _count(self, stats: FileStats, record: Record, stored: service.Stored) -> None:
+        if stored.status is ItemStatus.error:
+            self._broken(stats, record, stored.error or "not stored")
+            return
+        name = stored.status.value
+        setattr(stats, name, getattr(stats, name) + 1)
+        if stored.duplicate_of is not None and stored.status is not ItemStatus.unchanged:
+            stats.duplicates += 1
