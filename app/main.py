@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             if app.state.search is not None:
-                app.state.search.close()
+                await app.state.search.aclose()
             engine.dispose()
 
     app = FastAPI(

@@ -3,6 +3,7 @@
 import logging
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy.engine import Engine
 
 from app.config import Settings
@@ -19,6 +20,8 @@ class SearchBackend:
     client: SearchClient
     index_uid: str
     sync: IndexSync
+    #: Searches from the API go through this, on the event loop: no thread hop per search.
+    async_http: httpx.AsyncClient
     worker: SyncWorker | None = None
 
     def wake(self) -> None:
@@ -29,6 +32,24 @@ class SearchBackend:
         if self.worker is not None:
             self.worker.stop()
         self.client.close()
+
+    async def aclose(self) -> None:
+        self.close()
+        await self.async_http.aclose()
+
+
+def async_search_client(url: str, key: str | None, timeout: float) -> httpx.AsyncClient:
+    """Keep-alive connections without compression (see app/search/client.py for why)."""
+    headers = {"Accept-Encoding": "identity", "Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    return httpx.AsyncClient(
+        base_url=url.rstrip("/"),
+        headers=headers,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)),
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=40),
+        trust_env=False,
+    )
 
 
 def build_backend(
@@ -51,7 +72,12 @@ def build_backend(
         max_attempts=settings.SYNC_MAX_ATTEMPTS,
         entity_loader=entity_loader,
     )
-    backend = SearchBackend(client=client, index_uid=settings.MEILI_INDEX, sync=sync)
+    backend = SearchBackend(
+        client=client,
+        index_uid=settings.MEILI_INDEX,
+        sync=sync,
+        async_http=async_search_client(settings.MEILI_URL, key, settings.MEILI_TIMEOUT_SECONDS),
+    )
     try:
         # Settings first, so the first searches can already filter and sort.
         ensure_index(client, settings.MEILI_INDEX)

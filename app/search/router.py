@@ -1,12 +1,16 @@
 """GET and POST /search."""
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.deps import JsonBody, SessionDep
+from app.deps import EngineDep, JsonBody
 from app.entities import service as entity_service
 from app.errors import ServiceUnavailable, problem_responses
 from app.search import service
@@ -23,9 +27,20 @@ async def get_backend(request: Request) -> SearchBackend:
     return backend
 
 
-def get_entity_resolver(session: SessionDep) -> service.EntityResolver:
-    """Entity values by slug, name or alias as the database knows them."""
-    return partial(entity_service.resolve_for_search, session)
+def _resolve_entities(engine: Engine, values: Sequence[str]) -> tuple[list[str], list[str]]:
+    if not values:
+        return [], []
+    with Session(engine) as session:
+        return entity_service.resolve_for_search(session, values)
+
+
+async def get_entity_resolver(engine: EngineDep) -> service.EntityResolver:
+    """Entity values by slug, name or alias as the database knows them.
+
+    The database is touched only when a search names entities, so plain keyword searches
+    (the hot path) cost no session and no extra thread hop.
+    """
+    return partial(_resolve_entities, engine)
 
 
 BackendDep = Annotated[SearchBackend, Depends(get_backend)]
@@ -33,9 +48,18 @@ ResolverDep = Annotated[service.EntityResolver, Depends(get_entity_resolver)]
 RESPONSES = problem_responses(422, 502, 503)
 
 
-def _respond(result: SearchResponse) -> JSONResponse:
-    # Fields not chosen with `fields=` are left out rather than sent as null.
-    return JSONResponse(result.model_dump(mode="json", by_alias=True, exclude_unset=True))
+async def _search(
+    params: SearchParams, backend: SearchBackend, resolver: service.EntityResolver, where: str
+) -> JSONResponse:
+    def make_plan() -> service.SearchPlan:
+        return service.plan(
+            index_uid=backend.index_uid, params=params, where=where, resolve_entities=resolver
+        )
+
+    # Entity names are looked up in the database: only then is a worker thread needed.
+    needs_database = bool(params.entity or params.any_entity)
+    search_plan = await run_in_threadpool(make_plan) if needs_database else make_plan()
+    return JSONResponse(await service.search_async(backend=backend, search_plan=search_plan))
 
 
 @router.get(
@@ -44,14 +68,12 @@ def _respond(result: SearchResponse) -> JSONResponse:
     responses=RESPONSES,
     summary="Search articles by keyword, date and entity",
 )
-def search_get(
+async def search_get(
     params: Annotated[SearchParams, Query()], backend: BackendDep, resolver: ResolverDep
 ) -> JSONResponse:
     """Repeat list parameters (`entity=a&entity=b`); `fields` also takes commas. `entity`
     values are slugs, names or aliases; unknown ones are named in `query.warnings`."""
-    return _respond(
-        service.search(backend=backend, params=params, where="query", resolve_entities=resolver)
-    )
+    return await _search(params, backend, resolver, "query")
 
 
 @router.post(
@@ -61,7 +83,7 @@ def search_get(
     dependencies=[JsonBody],
     summary="Search with the parameters in a JSON body (for long queries)",
 )
-def search_post(params: SearchParams, backend: BackendDep, resolver: ResolverDep) -> JSONResponse:
-    return _respond(
-        service.search(backend=backend, params=params, where="body", resolve_entities=resolver)
-    )
+async def search_post(
+    params: SearchParams, backend: BackendDep, resolver: ResolverDep
+) -> JSONResponse:
+    return await _search(params, backend, resolver, "body")

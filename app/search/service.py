@@ -9,8 +9,10 @@ import binascii
 import json
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from meilisearch.errors import (
     MeilisearchApiError,
     MeilisearchCommunicationError,
@@ -24,10 +26,8 @@ from app.search.index_settings import MAX_TOTAL_HITS
 from app.search.schemas import (
     CURSOR_START,
     PUBLIC_FIELDS,
-    AppliedQuery,
     Facet,
     SearchParams,
-    SearchResponse,
     SearchSort,
     end_of,
     start_of,
@@ -121,13 +121,26 @@ def _to_hit(document: dict[str, Any], fields: list[str], params: SearchParams) -
     return hit
 
 
-def search(
+@dataclass
+class SearchPlan:
+    """The Meilisearch queries for one search, and what is needed to shape their answer."""
+
+    params: SearchParams
+    sort: SearchSort
+    fields: list[str]
+    applied: filters.SearchFilters
+    warnings: list[str]
+    queries: list[dict[str, Any]]
+
+
+def plan(
     *,
-    backend: SearchBackend,
+    index_uid: str,
     params: SearchParams,
     where: str = "query",
     resolve_entities: EntityResolver = _slug_resolver,
-) -> SearchResponse:
+) -> SearchPlan:
+    """Validate the parameters and build the Meilisearch queries (no I/O but entity lookups)."""
     sort, fields = _check(params, where)
     warnings: list[str] = []
     all_entities, entity_warnings = resolve_entities(params.entity)
@@ -152,14 +165,13 @@ def search(
         raise InvalidParameter([where], str(exc)) from exc
 
     request: dict[str, Any] = {
-        "indexUid": backend.index_uid,
+        "indexUid": index_uid,
         "q": params.q or "",
         "filter": base_filter,
         "attributesToRetrieve": [DOCUMENT_FIELD.get(f, f) for f in fields],
     }
     if sort is not SearchSort.relevance:
-        order = filters.Order(sort.value)
-        request["sort"] = filters.keyset_sort(order)
+        request["sort"] = filters.keyset_sort(filters.Order(sort.value))
     if params.highlight:
         request |= {
             "attributesToHighlight": list(HIGHLIGHTED),
@@ -179,10 +191,7 @@ def search(
                 f"pages reach {MAX_TOTAL_HITS} hits deep; use cursor mode to go further",
             )
         request |= {"page": params.page, "hitsPerPage": params.per_page, "facets": facet_attributes}
-        [result] = _run(backend, [request])
-        documents, total, next_cursor = result["hits"], result["totalHits"], None
-        facet_result = result.get("facetDistribution", {})
-        took = result.get("processingTimeMs", 0)
+        queries = [request]
     else:
         order = filters.Order(sort.value)
         # A strict total order needs every hit to match every word (see app/search/filters.py).
@@ -204,7 +213,22 @@ def search(
         }
         for unused in ("attributesToHighlight", "attributesToCrop", "showMatchesPosition"):
             count_request.pop(unused, None)
-        page_result, count_result = _run(backend, [page_request, count_request])
+        queries = [page_request, count_request]
+    return SearchPlan(params, sort, fields, applied, warnings, queries)
+
+
+def finish(search_plan: SearchPlan, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Shape Meilisearch's answers as the /search response (a plain dict: this is the hot path,
+    and every value in it was built here, so re-validating it through the model would only
+    cost time; the model documents it)."""
+    params, warnings = search_plan.params, list(search_plan.warnings)
+    if params.cursor is None:
+        [result] = results
+        documents, total, next_cursor = result["hits"], result["totalHits"], None
+        facet_result = result.get("facetDistribution", {})
+        took = result.get("processingTimeMs", 0)
+    else:
+        page_result, count_result = results
         documents = page_result["hits"][: params.per_page]
         total = count_result["totalHits"]
         facet_result = count_result.get("facetDistribution", {})
@@ -212,26 +236,44 @@ def search(
         next_cursor = None
         if len(page_result["hits"]) > params.per_page:
             last = documents[-1]
-            next_cursor = _encode_cursor(sort, last.get("published_at"), last["id"])
+            next_cursor = _encode_cursor(search_plan.sort, last.get("published_at"), last["id"])
     if total >= MAX_TOTAL_HITS:
         warnings.append(f"total is capped at {MAX_TOTAL_HITS}; narrow the query for an exact count")
+    by_attribute = {attribute: facet.value for facet, attribute in FACET_ATTRIBUTES.items()}
+    return {
+        "query": {
+            "q": params.q,
+            "filters": _describe_filters(search_plan.applied, params),
+            "sort": search_plan.sort.value,
+            "warnings": warnings,
+        },
+        "total": total,
+        "page": params.page if params.cursor is None else None,
+        "per_page": params.per_page,
+        "next": next_cursor,
+        "hits": [_to_hit(document, search_plan.fields, params) for document in documents],
+        "facets": {by_attribute[a]: counts for a, counts in facet_result.items()},
+        "processing_time_ms": took,
+    }
 
-    by_attribute = {attribute: facet for facet, attribute in FACET_ATTRIBUTES.items()}
-    return SearchResponse(
-        query=AppliedQuery(
-            q=params.q,
-            filters=_describe_filters(applied, params),
-            sort=sort,
-            warnings=warnings,
-        ),
-        total=total,
-        page=params.page if params.cursor is None else None,
-        per_page=params.per_page,
-        next=next_cursor,
-        hits=[_to_hit(document, fields, params) for document in documents],
-        facets={by_attribute[a].value: counts for a, counts in facet_result.items()},
-        processing_time_ms=took,
+
+def search(
+    *,
+    backend: SearchBackend,
+    params: SearchParams,
+    where: str = "query",
+    resolve_entities: EntityResolver = _slug_resolver,
+) -> dict[str, Any]:
+    """Search from synchronous code (CLI, scripts): plan, run through the pooled client, shape."""
+    search_plan = plan(
+        index_uid=backend.index_uid, params=params, where=where, resolve_entities=resolve_entities
     )
+    return finish(search_plan, _run(backend, search_plan.queries))
+
+
+async def search_async(*, backend: SearchBackend, search_plan: SearchPlan) -> dict[str, Any]:
+    """The API path: one async round trip to Meilisearch, no thread hop."""
+    return finish(search_plan, await _run_async(backend, search_plan.queries))
 
 
 def _describe_filters(applied: filters.SearchFilters, params: SearchParams) -> dict[str, Any]:
@@ -264,18 +306,47 @@ def _run(backend: SearchBackend, queries: list[dict[str, Any]]) -> list[dict[str
         logger.warning("meilisearch unreachable", extra={"error_type": type(exc).__name__})
         raise ServiceUnavailable("Search is temporarily unavailable; try again shortly.") from exc
     except MeilisearchApiError as exc:
-        if exc.code == "index_not_found":
-            logger.info("search before the index exists", extra={"index": backend.index_uid})
-            return [_empty_result() for _ in queries]
-        if exc.code in SETTINGS_NOT_APPLIED:
-            # Our filters and sorts are always valid once the settings are in; until then the
-            # index is still being prepared (first start, or a settings change re-indexing).
-            logger.info("index settings not applied yet", extra={"error_code": exc.code})
-            raise ServiceUnavailable(
-                "The search index is being prepared; try again shortly."
-            ) from exc
-        logger.error("meilisearch error", extra={"error_code": exc.code, "status": exc.status_code})
-        raise SearchBackendError("The search engine could not answer this query.") from exc
+        _raise_for_code(backend, exc.code or "", exc.status_code)
+        return [_empty_result() for _ in queries]
+
+
+async def _run_async(backend: SearchBackend, queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    http = backend.async_http
+    try:
+        if len(queries) == 1:
+            query = dict(queries[0])
+            response = await http.post(f"/indexes/{query.pop('indexUid')}/search", json=query)
+        else:
+            response = await http.post("/multi-search", json={"queries": queries})
+    except httpx.TransportError as exc:
+        logger.warning("meilisearch unreachable", extra={"error_type": type(exc).__name__})
+        raise ServiceUnavailable("Search is temporarily unavailable; try again shortly.") from exc
+    if response.status_code >= 400:
+        try:
+            code = str(response.json().get("code", ""))
+        except ValueError:
+            code = ""
+        _raise_for_code(backend, code, response.status_code)
+        return [_empty_result() for _ in queries]
+    body: dict[str, Any] = response.json()
+    if len(queries) == 1:
+        return [body]
+    results: list[dict[str, Any]] = body["results"]
+    return results
+
+
+def _raise_for_code(backend: SearchBackend, code: str, status: int | str | None) -> None:
+    """Map a Meilisearch error to ours; returns only for a missing index (no results yet)."""
+    if code == "index_not_found":
+        logger.info("search before the index exists", extra={"index": backend.index_uid})
+        return
+    if code in SETTINGS_NOT_APPLIED:
+        # Our filters and sorts are always valid once the settings are in; until then the
+        # index is still being prepared (first start, or a settings change re-indexing).
+        logger.info("index settings not applied yet", extra={"error_code": code})
+        raise ServiceUnavailable("The search index is being prepared; try again shortly.")
+    logger.error("meilisearch error", extra={"error_code": code, "status": status})
+    raise SearchBackendError("The search engine could not answer this query.")
 
 
 def _empty_result() -> dict[str, Any]:
