@@ -251,6 +251,7 @@ def test_with_extraction_off_only_client_entities_are_stored(
             ["body", "entities", 0, "slug"],
         ),
         ({"name": "東京", "type": "place"}, ["body", "entities", 0]),
+        ({"name": "Long " * 50, "type": "organization"}, ["body", "entities", 0]),
     ],
 )
 def test_bad_client_entities_are_422(

@@ -57,8 +57,14 @@ class EntityIn(BaseModel):
 
     @model_validator(mode="after")
     def _has_a_slug(self) -> Self:
-        if self.slug is None and not slugify(self.name):
-            raise ValueError("name has no Latin letters or digits to make a slug from; give a slug")
+        if self.slug is None:
+            derived = slugify(self.name)
+            if not derived:
+                raise ValueError(
+                    "name has no Latin letters or digits to make a slug from; give a slug"
+                )
+            if len(derived) > SLUG_MAX_CHARS:
+                raise ValueError(f"name makes a slug over {SLUG_MAX_CHARS} characters; give a slug")
         return self
 
 

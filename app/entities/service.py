@@ -32,7 +32,14 @@ from app.db import utcnow
 from app.entities.canonical import canonicalise, resolve
 from app.entities.extract import extract_entities, extract_entities_batch
 from app.entities.gazetteer import lookup_country, lookup_subplace, slugify
-from app.entities.models import ArticleEntityLink, Entity, EntityAlias, EntityRedirect
+from app.entities.models import (
+    NAME_MAX_CHARS,
+    SLUG_MAX_CHARS,
+    ArticleEntityLink,
+    Entity,
+    EntityAlias,
+    EntityRedirect,
+)
 from app.entities.schemas import (
     ArticleEntityPublic,
     CoOccurrence,
@@ -160,7 +167,12 @@ def _ensure_entities(session: Session, entities: Sequence[ArticleEntity]) -> dic
             _insert(session, table)
             .values(
                 [
-                    {"slug": s, "name": wanted[s][0][:500], "type": wanted[s][1], "created_at": now}
+                    {
+                        "slug": s,
+                        "name": wanted[s][0][:NAME_MAX_CHARS],
+                        "type": wanted[s][1],
+                        "created_at": now,
+                    }
                     for s in missing
                 ]
             )
@@ -191,7 +203,7 @@ def _add_free_aliases(session: Session, names: Iterable[tuple[int, str]]) -> Non
     by_key: dict[str, tuple[int, str]] = {}
     for entity_id, name in names:
         key = normalise(name)
-        if key and len(name) <= 500:
+        if key and max(len(name), len(key)) <= NAME_MAX_CHARS:
             by_key.setdefault(key, (entity_id, name))
     if not by_key:
         return
@@ -224,7 +236,8 @@ def link_article(
     """Replace the article's entity links with `entities` (in the caller's transaction)."""
     links = LINKS
     session.execute(sa.delete(links).where(links.c.article_id == article_id))
-    usable = [entity for entity in entities if entity.slug]
+    # A slug too long to store comes only from a runaway model span; it names nothing useful.
+    usable = [entity for entity in entities if 0 < len(entity.slug) <= SLUG_MAX_CHARS]
     if not usable:
         return
     ids = _ensure_entities(session, usable)
@@ -799,6 +812,8 @@ def add_alias(*, session: Session, entity: Entity, alias: str) -> bool:
     key = normalise(alias)
     if not key:
         raise InvalidParameter(["body", "alias"], "must contain letters or digits")
+    if len(key) > NAME_MAX_CHARS:
+        raise InvalidParameter(["body", "alias"], f"is over {NAME_MAX_CHARS} characters normalised")
     owner = _alias_owner(session, key)
     if owner is not None:
         if owner.id == entity.id:
@@ -828,7 +843,7 @@ def update(*, session: Session, entity: Entity, changes: EntityUpdate) -> Entity
         owner = _alias_owner(session, key) if key else None
         if owner is not None and owner.id != entity.id:
             raise _owned_elsewhere(owner, name)
-        if owner is None and key:
+        if owner is None and key and len(key) <= NAME_MAX_CHARS:
             # The old name stays an alias, so links and searches by it keep working.
             session.add(EntityAlias(entity_id=_id(entity), alias=name, normalised=key))
         entity.name = name
