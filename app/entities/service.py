@@ -72,7 +72,7 @@ FUZZY_CANDIDATES = 5000
 FUZZY_MIN_SCORE = 80
 FUZZY_MIN_CHARS = 3
 CO_OCCURRING_LIMIT = 10
-#: A city's country's ... : deep enough for any containment the gazetteer knows.
+#: Containing places followed per entity (city, state, country): more than the gazetteer nests.
 WITHIN_DEPTH = 3
 _LAST_CODEPOINT = "\U0010ffff"
 
