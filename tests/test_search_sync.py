@@ -93,10 +93,12 @@ def test_failed_task_is_recorded_with_meilisearch_code_and_parked(
     search_client: TestClient, meili_client: SearchClient, meili_index_uid: str
 ) -> None:
     # An index that already exists with another primary key rejects our documents.
+    meili_client.wait_for_task(meili_client.delete_index(meili_index_uid).task_uid)
     task = meili_client.create_index(meili_index_uid, {"primaryKey": "uid"})
     meili_client.wait_for_task(task.task_uid)
     search_client.post("/articles", json=ARTICLE)
     sync = index_sync(search_client)
+    sync._index_ready = False  # it was prepared at start-up, before the index was replaced
     sync.max_attempts = 2
     assert sync.run_once() == 0
     [entry] = outbox(search_client)
