@@ -1,5 +1,6 @@
 """The application factory."""
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,7 @@ from app.auth.deps import RequireRead
 from app.config import Settings, get_settings
 from app.cors import add_cors
 from app.db import make_engine
+from app.entities.extract import default_extractor
 from app.entities.router import router as entities_router
 from app.errors import install_error_handlers
 from app.health import router as health_router
@@ -39,6 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.ENTITY_EXTRACTION_ENABLED:
+            # Load the language model now, in the background, not on the first write.
+            threading.Thread(target=lambda: default_extractor().nlp, daemon=True).start()
         app.state.search = build_backend(settings, engine)
         index_name = settings.MEILI_INDEX
 
