@@ -26,6 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ def load_archive(database_url: str, limit: int | None) -> tuple[int, list[str]]:
     from app.ingestion.reuters import iter_reuters, to_parsed_article
 
     migrate.upgrade(database_url)
-    engine = make_engine(Settings(_env_file=None, DATABASE_URL=database_url))  # type: ignore[call-arg]
+    engine = make_engine(Settings(_env_file=None, DATABASE_URL=database_url))
     words: list[str] = []
     count = 0
     with Session(engine, expire_on_commit=False) as session:
@@ -144,11 +145,9 @@ def latency(queries: list[str], api: str, meili: str, key: str, uid: str) -> dic
             direct.post(f"/indexes/{uid}/search", json=direct_body(q))
         for q in queries:
             # Alternate so both paths see the same machine conditions.
-            results["api"].append(
-                timed(lambda q=q: api_client.get("/search", params=api_params(q)))
-            )  # type: ignore[misc]
+            results["api"].append(timed(partial(api_client.get, "/search", params=api_params(q))))
             results["direct"].append(
-                timed(lambda q=q: direct.post(f"/indexes/{uid}/search", json=direct_body(q)))  # type: ignore[misc]
+                timed(partial(direct.post, f"/indexes/{uid}/search", json=direct_body(q)))
             )
     return results
 

@@ -67,7 +67,17 @@ def _start_cluster(root: Path) -> PostgresServer:
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
     _run_as_postgres(
-        [str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
+        [
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(root / "log"),
+            "-w",
+            "start",
+        ]
     )
     return PostgresServer(
         admin_url=f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", data_dir=data
@@ -87,7 +97,9 @@ def _admin(server: PostgresServer, statement: str) -> None:
 def postgres_server() -> Iterator[PostgresServer]:
     given = os.environ.get("TEST_DATABASE_URL")
     if given:
-        server = PostgresServer(admin_url=given.replace("postgresql://", "postgresql+psycopg://", 1))
+        server = PostgresServer(
+            admin_url=given.replace("postgresql://", "postgresql+psycopg://", 1)
+        )
         _admin(server, f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)")
         _admin(server, f"CREATE DATABASE {TEMPLATE_DB}")
         migrate.upgrade(server.url_for(TEMPLATE_DB))

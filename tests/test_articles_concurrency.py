@@ -28,7 +28,12 @@ def test_concurrent_posts_of_same_url(
             barrier = threading.Barrier(2)
             results: list[Any] = [None, None]
 
-            def send(index: int) -> None:
+            def send(
+                index: int,
+                barrier: threading.Barrier = barrier,
+                results: list[Any] = results,
+                payloads: list[dict[str, Any]] = payloads,
+            ) -> None:
                 barrier.wait()
                 results[index] = client.post("/articles", json=payloads[index])
 

@@ -65,7 +65,10 @@ def test_filters(client: TestClient) -> None:
     post(client, 1, source="Gazette", section="city", tags=["a", "b"], language="en")
     post(client, 2, source="Gazette", section="sport", tags=["b"], language="fr")
     post(client, 3, source="Herald", section="city", tags=["a"], language="en")
-    get = lambda **p: sorted(ids(client.get("/articles", params=p).json()))  # noqa: E731
+
+    def get(**params: Any) -> list[int]:
+        return sorted(ids(client.get("/articles", params=params).json()))
+
     assert get(source="Gazette") == [1, 2]
     assert get(section="city") == [1, 3]
     assert get(language="fr") == [2]
@@ -79,7 +82,10 @@ def test_tag_filter_matches_whole_tags_only(client: TestClient) -> None:
     post(client, 1, tags=["oil"])
     post(client, 2, tags=["oilseed"])
     post(client, 3, tags=['we"ird', "%"])
-    get = lambda **p: ids(client.get("/articles", params=p).json())  # noqa: E731
+
+    def get(**params: Any) -> list[int]:
+        return ids(client.get("/articles", params=params).json())
+
     assert get(tag="oil") == [1]
     assert get(tag="%") == [3]
     assert get(tag='we"ird') == [3]

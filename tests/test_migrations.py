@@ -14,7 +14,7 @@ EXPECTED_TABLES = {"articles", "search_outbox", "search_sync_state"}
 
 
 def table_names(url: str) -> set[str]:
-    engine = make_engine(Settings(_env_file=None, DATABASE_URL=url))  # type: ignore[call-arg]
+    engine = make_engine(Settings(_env_file=None, DATABASE_URL=url))
     try:
         return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
     finally:
@@ -39,7 +39,7 @@ def test_upgrade_from_empty_then_down_and_up(empty_database_url: str) -> None:
 
 
 def test_models_and_migrations_do_not_drift(database_url: str) -> None:
-    engine = make_engine(Settings(_env_file=None, DATABASE_URL=database_url))  # type: ignore[call-arg]
+    engine = make_engine(Settings(_env_file=None, DATABASE_URL=database_url))
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
