@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -158,6 +159,20 @@ async def _handle_http(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, detail, headers=dict(exc.headers or {}))
 
 
+async def _handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # Connection refused, server restarting, pool exhausted, lock or statement timeout: the
+    # request may succeed shortly, so say so instead of a 500. Nothing of the driver's text leaks.
+    logger.warning(
+        "database unavailable", extra={"path": request.url.path, "error_type": type(exc).__name__}
+    )
+    return problem_response(
+        503,
+        "The database is temporarily unavailable; try again shortly.",
+        slug="database-unavailable",
+        headers={"Retry-After": "2"},
+    )
+
+
 async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception(
         "unhandled error", extra={"path": request.url.path, "error_type": type(exc).__name__}
@@ -169,6 +184,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _handle_api_error)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
+    for database_error in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
+        app.add_exception_handler(database_error, _handle_database_unavailable)
     app.add_exception_handler(Exception, _handle_unexpected)
 
 

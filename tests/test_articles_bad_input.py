@@ -1,11 +1,13 @@
 """Bad input gets a problem+json with the right status and never changes what is stored."""
 
+import shutil
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.db import make_engine
 from app.main import create_app
 from tests.test_articles_api import ARTICLE
 
@@ -136,3 +138,19 @@ def test_unknown_route_is_problem_404(client: TestClient) -> None:
 
 def test_wrong_method_is_problem_405(client: TestClient) -> None:
     assert_problem(client.delete("/articles"), 405)
+
+
+def test_database_unreachable_is_503_without_driver_text(settings: Settings, tmp_path: Any) -> None:
+    app = create_app(settings)
+    # Point the app at a SQLite file whose directory is then removed: a real connect failure.
+    gone = tmp_path / "gone"
+    app.state.engine = make_engine(
+        settings.model_copy(update={"DATABASE_URL": f"sqlite:///{gone}/a.db"})
+    )
+    shutil.rmtree(gone)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/articles/1")
+        problem = assert_problem(response, 503)
+        assert problem["detail"] == "The database is temporarily unavailable; try again shortly."
+        assert response.headers["retry-after"] == "2"
+        assert "sqlite" not in response.text.lower()
