@@ -60,7 +60,14 @@ def content_hash(title: str, summary: str | None, body: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
+#: Ids are 64-bit integers on every backend; a larger one cannot name an article (and SQLite's
+#: driver raises on it rather than finding nothing).
+MAX_ARTICLE_ID = 2**63 - 1
+
+
 def get(*, session: Session, article_id: int) -> Article:
+    if not 0 < article_id <= MAX_ARTICLE_ID:
+        raise NotFound(f"No article with id {article_id}.")
     article = session.get(Article, article_id)
     if article is None:
         raise NotFound(f"No article with id {article_id}.")
