@@ -54,13 +54,23 @@ def _unique_in_order(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def _blank_means_none(max_length: int | None = None) -> WithJsonSchema:
+    """The schema of an optional text field that takes a blank string as "none"."""
+    text: dict[str, Any] = {"type": "string"}
+    if max_length is not None:
+        text["maxLength"] = max_length
+    return WithJsonSchema({"anyOf": [text, {"type": "null"}]})
+
+
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Title = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_CHARS)
 ]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptionalShortText = Annotated[ShortText | None, BeforeValidator(_blank_to_none)]
-OptionalText = Annotated[NonBlank | None, BeforeValidator(_blank_to_none)]
+OptionalShortText = Annotated[
+    ShortText | None, BeforeValidator(_blank_to_none), _blank_means_none(200)
+]
+OptionalText = Annotated[NonBlank | None, BeforeValidator(_blank_to_none), _blank_means_none()]
 CanonicalUrl = Annotated[
     str, AfterValidator(_canonical_url), WithJsonSchema({"type": "string", "format": "uri"})
 ]
@@ -70,7 +80,9 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Tags = Annotated[list[Tag], Field(max_length=MAX_LIST_ITEMS), AfterValidator(_unique_in_order)]
 Authors = Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)]
 Caption = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-OptionalCaption = Annotated[Caption | None, BeforeValidator(_blank_to_none)]
+OptionalCaption = Annotated[
+    Caption | None, BeforeValidator(_blank_to_none), _blank_means_none(5000)
+]
 RelatedTitles = Annotated[list[Title], Field(max_length=MAX_LIST_ITEMS)]
 ClientEntities = Annotated[list[EntityIn], Field(max_length=MAX_LIST_ITEMS)]
 #: Datetimes leave the API as ISO 8601 with an explicit UTC offset ("+00:00").
