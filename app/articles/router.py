@@ -30,7 +30,7 @@ def _check_body_size(body: str | None, limit: int) -> None:
             "model": ArticlePublic,
             "description": "Same url or external_id: updated or unchanged",
         },
-        **problem_responses(401, 403, 409, 413, 415, 422),
+        **problem_responses(400, 401, 403, 409, 413, 415, 422),
     },
     summary="Create an article, or upsert by url / external_id",
 )
@@ -116,7 +116,7 @@ def get_article(article_id: int, session: SessionDep) -> ArticlePublic:
     "/{article_id}",
     response_model=ArticlePublic,
     dependencies=[RequireWrite, JsonBody],
-    responses=problem_responses(401, 403, 404, 409, 413, 415, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
     summary="Change some fields of an article",
 )
 def patch_article(
@@ -137,7 +137,7 @@ def patch_article(
     "/{article_id}",
     response_model=ArticlePublic,
     dependencies=[RequireWrite, JsonBody],
-    responses=problem_responses(401, 403, 404, 409, 413, 415, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
     summary="Replace an article; omitted optional fields are cleared",
 )
 def put_article(

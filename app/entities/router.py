@@ -141,7 +141,7 @@ def entity_articles(
     dependencies=[RequireWrite, JsonBody],
     responses={
         200: {"model": EntityDetail, "description": "The entity already had this alias"},
-        **problem_responses(401, 403, 404, 409, 415, 422),
+        **problem_responses(400, 401, 403, 404, 409, 415, 422),
     },
     summary="Give an entity another name that finds it",
 )
@@ -160,7 +160,7 @@ def add_alias(
     "/merge",
     response_model=EntityDetail,
     dependencies=[RequireWrite, JsonBody],
-    responses=problem_responses(401, 403, 404, 415, 422),
+    responses=problem_responses(400, 401, 403, 404, 415, 422),
     summary="Merge one entity into another",
 )
 def merge_entities(body: EntityMerge, session: SessionDep) -> EntityDetail:
@@ -177,7 +177,7 @@ def merge_entities(body: EntityMerge, session: SessionDep) -> EntityDetail:
     "/{slug}",
     response_model=EntityDetail,
     dependencies=[RequireWrite, JsonBody],
-    responses=problem_responses(401, 403, 404, 409, 415, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 415, 422),
     summary="Rename or retype an entity",
 )
 def patch_entity(slug: str, changes: EntityUpdate, session: SessionDep) -> EntityDetail:

@@ -79,7 +79,7 @@ async def search_get(
 @router.post(
     "",
     response_model=SearchResponse,
-    responses=problem_responses(415, 422, 502, 503),
+    responses=problem_responses(400, 415, 422, 502, 503),
     dependencies=[JsonBody],
     summary="Search with the parameters in a JSON body (for long queries)",
 )
