@@ -29,6 +29,8 @@ TEMPLATE_DB = "newsarchive_template"
 class PostgresServer:
     admin_url: str  # a URL to the maintenance database, for CREATE/DROP DATABASE
     data_dir: Path | None = None
+    #: What the cluster was started with, so `start()` brings it back the same way.
+    start_args: tuple[str, ...] = ()
 
     def url_for(self, database: str) -> str:
         return self.admin_url.rsplit("/", 1)[0] + "/" + database
@@ -37,6 +39,18 @@ class PostgresServer:
         """Run pg_ctl on our own cluster (tests use it to stop and start PostgreSQL)."""
         assert self.data_dir is not None, "only a cluster started by the tests can be controlled"
         _run_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data_dir), "-w", *args])
+
+    def is_running(self) -> bool:
+        assert self.data_dir is not None, "only a cluster started by the tests can be controlled"
+        command = [str(PG_BIN / "pg_ctl"), "-D", str(self.data_dir), "status"]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, capture_output=True, check=False).returncode == 0
+
+    def start(self) -> None:
+        """Start the cluster again after `pg_ctl("stop")`, with its original options."""
+        if not self.is_running():
+            self.pg_ctl(*self.start_args, "start")
 
 
 def _free_port() -> int:
@@ -66,22 +80,13 @@ def _start_cluster(root: Path) -> PostgresServer:
         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
-    _run_as_postgres(
-        [
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(root / "log"),
-            "-w",
-            "start",
-        ]
+    server = PostgresServer(
+        admin_url=f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres",
+        data_dir=data,
+        start_args=("-o", options, "-l", str(root / "log")),
     )
-    return PostgresServer(
-        admin_url=f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", data_dir=data
-    )
+    server.start()
+    return server
 
 
 def _admin(server: PostgresServer, statement: str) -> None:
