@@ -40,6 +40,10 @@ def meili_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeiliServ
 
 @pytest.fixture
 def meili_client(meili_server: MeiliServer) -> Iterator[SearchClient]:
+    if meili_server.process is not None and not meili_server.process.is_running():
+        # A fault test that stopped the server and failed before restarting it must not
+        # take every later test down with it.
+        meili_server.process.start()
     with build_client(meili_server.url, meili_server.master_key, timeout=10.0) as client:
         yield client
 

@@ -134,3 +134,22 @@ def test_unreachable_server_is_a_communication_error(dead_url: str) -> None:
         pytest.raises(MeilisearchCommunicationError),
     ):
         c.health()
+
+
+def test_bodyless_requests_send_no_body_so_keep_alive_connections_stay_clean(
+    meili_client: SearchClient, meili_index_uid: str
+) -> None:
+    """Meilisearch answers a DELETE before reading a body; bytes sent after it would be read
+    as the start of the next request on that kept-alive connection, which then hangs."""
+    sent: list[tuple[str, object]] = []
+    real_request = meili_client.session.request
+
+    def recording_request(method: str, url: str, **kwargs: Any) -> Any:
+        sent.append((method, kwargs.get("data")))
+        return real_request(method, url, **kwargs)
+
+    meili_client.session.request = recording_request  # type: ignore[method-assign,assignment]
+    meili_client.wait_for_task(meili_client.create_index(meili_index_uid).task_uid)
+    meili_client.wait_for_task(meili_client.delete_index(meili_index_uid).task_uid)
+    assert ("DELETE", None) in sent
+    assert meili_client.health() == {"status": "available"}

@@ -93,7 +93,10 @@ class PooledHttpRequests(HttpRequests):
         if content_type:
             headers["Content-Type"] = content_type
         data: bytes | None
-        if method == "GET":
+        if method == "GET" or body is None:
+            # No body at all rather than the stock "null": Meilisearch answers some bodyless
+            # routes (DELETE) without reading a body, and the unread bytes left on a kept-alive
+            # connection corrupt the next request on it, which then hangs until the timeout.
             data = None
         elif isinstance(body, bytes):
             data = body
