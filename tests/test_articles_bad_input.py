@@ -41,6 +41,7 @@ def stored_count(client: TestClient) -> int:
         ({**ARTICLE, "published_at": "2024-02-30T10:00:00+00:00"}, ["body", "published_at"]),
         ({**ARTICLE, "published_at": "2024-05-17T09:30:00"}, ["body", "published_at"]),
         ({**ARTICLE, "published_at": "yesterday"}, ["body", "published_at"]),
+        ({**ARTICLE, "published_at": 1715931000}, ["body", "published_at"]),
         ({**ARTICLE, "language": "english"}, ["body", "language"]),
         ({**ARTICLE, "language": "zz"}, ["body", "language"]),
         ({**ARTICLE, "url": "not a url"}, ["body", "url"]),

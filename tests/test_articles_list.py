@@ -116,6 +116,7 @@ def test_bad_list_parameters_are_422_naming_the_parameter(client: TestClient) ->
         ({"cursor": "not-a-cursor"}, ["query", "cursor"]),
         ({"published_from": "2024-02-30T00:00:00Z"}, ["query", "published_from"]),
         ({"published_from": "2024-01-01T00:00:00"}, ["query", "published_from"]),
+        ({"published_to": "0.5"}, ["query", "published_to"]),
         (
             {"published_from": "2024-02-01T00:00:00Z", "published_to": "2024-01-01T00:00:00Z"},
             ["query", "published_from"],

@@ -3,11 +3,16 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
 
 from app.articles import service
 from app.articles.cursor import Cursor, InvalidCursor, SortOrder
-from app.articles.schemas import ArticleCreate, ArticleList, ArticlePublic, ArticleUpdate
+from app.articles.schemas import (
+    ArticleCreate,
+    ArticleList,
+    ArticlePublic,
+    ArticleUpdate,
+    IsoDateTime,
+)
 from app.auth.deps import RequireRead, RequireWrite
 from app.deps import JsonBody, SessionDep, SettingsDep
 from app.errors import InvalidParameter, PayloadTooLarge, problem_responses
@@ -64,8 +69,8 @@ def list_articles(
     section: str | None = None,
     language: str | None = None,
     tag: Annotated[list[str], Query(description="Repeatable; every tag must match.")] = [],  # noqa: B006
-    published_from: AwareDatetime | None = None,
-    published_to: AwareDatetime | None = None,
+    published_from: IsoDateTime | None = None,
+    published_to: IsoDateTime | None = None,
     sort: SortOrder = SortOrder.newest,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(description="`next` from the previous page.")] = None,

@@ -1,5 +1,6 @@
 """The article API contract: what clients send and what they get back."""
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
@@ -61,6 +62,17 @@ def _blank_means_none(max_length: int | None = None) -> WithJsonSchema:
         text["maxLength"] = max_length
     return WithJsonSchema({"anyOf": [text, {"type": "null"}]})
 
+
+def _iso_text_only(value: Any) -> Any:
+    # Pydantic would read a bare number as a Unix timestamp; the API promises ISO 8601 only.
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("must be an ISO 8601 datetime with an offset, e.g. 2024-05-17T09:30:00Z")
+    return value
+
+
+_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+#: A timezone-aware ISO 8601 datetime; naive values and bare numbers are refused.
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Title = Annotated[
@@ -124,7 +136,7 @@ class ArticleContent(BaseModel):
     section: OptionalShortText = None
     language: Language = Field(default="en", description="ISO 639-1 code.")
     tags: Tags = Field(default_factory=list)
-    published_at: AwareDatetime | None = Field(
+    published_at: IsoDateTime | None = Field(
         default=None,
         description="ISO 8601 with a timezone offset; naive datetimes are rejected. Stored in UTC.",
     )
@@ -161,7 +173,7 @@ class ArticleUpdate(BaseModel):
     section: OptionalShortText = None
     language: Language | None = None
     tags: Tags | None = None
-    published_at: AwareDatetime | None = None
+    published_at: IsoDateTime | None = None
     image_caption: OptionalCaption = None
     credit: OptionalShortText = None
     related_titles: RelatedTitles | None = None

@@ -3,11 +3,10 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
 
 from app.articles import service as articles_service
 from app.articles.cursor import Cursor, InvalidCursor, SortOrder
-from app.articles.schemas import ArticleList
+from app.articles.schemas import ArticleList, IsoDateTime
 from app.auth.deps import RequireRead, RequireWrite
 from app.deps import JsonBody, SessionDep
 from app.entities import service
@@ -97,8 +96,8 @@ def get_entity(slug: str, session: SessionDep) -> EntityDetail:
 def entity_articles(
     slug: str,
     session: SessionDep,
-    published_from: AwareDatetime | None = None,
-    published_to: AwareDatetime | None = None,
+    published_from: IsoDateTime | None = None,
+    published_to: IsoDateTime | None = None,
     sort: SortOrder = SortOrder.newest,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(description="`next` from the previous page.")] = None,
