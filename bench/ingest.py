@@ -1,0 +1,469 @@
+"""Ingestion at archive scale: all of Reuters-21578 through `newsarchive import`'s engine.
+
+One run, in a fresh temp directory:
+
+1. a fresh database (SQLite, or a throwaway PostgreSQL cluster with --database postgres,
+   started by the same helpers as the tests) and a fresh local Meilisearch, with the index
+   sync worker running as a server would run it;
+2. the import: every record, entities extracted in batches (--batch-size) by --processes
+   worker processes, each article committed with its outbox row;
+3. the wait until the last article is searchable: outbox drained, Meilisearch task done,
+   index count = database count;
+4. entity extraction alone over the same texts, same batch size and processes.
+
+Reported: docs/s end to end, its ratio to extraction alone (target >= 0.8), wall time
+(target <= 5 min on 2 cores), time until searchable, and the peak RSS of every process:
+this one, the extraction workers, Meilisearch (and PostgreSQL), target <= 1.5 GB in total.
+
+Run:  .venv/bin/python -m bench.ingest [--database sqlite|postgres] [--limit N]
+                                       [--processes 2] [--batch-size 64]
+Data: Reuters-21578, Distribution 1.0 (research use; see the corpus README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import SecretStr
+from sqlmodel import Session, func, select
+
+from app import migrate
+from app.articles.models import Article
+from app.config import Settings
+from app.db import make_engine
+from app.ingestion import service
+from app.ingestion.importer import (
+    EntityFinder,
+    Format,
+    Importer,
+    ImportOptions,
+    InputFile,
+    discover,
+    read_records,
+)
+from app.paths import SHARED_DATA
+from app.search.backend import build_backend
+from app.search.meili_process import MeiliProcess
+from app.search.sync import drain
+
+DEFAULT_DATA = SHARED_DATA / "reuters21578"
+TARGET_RATIO = 0.8
+TARGET_WALL_SECONDS = 300.0
+TARGET_RSS_BYTES = 1.5 * 1024**3
+#: A small server's settings: by default Meilisearch may take two thirds of the machine's RAM
+#: and half its cores for indexing, which says nothing about what it needs.
+MEILI_LIMITS = ("--max-indexing-memory=256MiB", "--max-indexing-threads=1")
+
+
+# --- memory ----------------------------------------------------------------------------------
+
+
+def _status(pid: int) -> dict[str, str]:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+
+
+def _kib(value: str | None) -> int:
+    return int(value.split()[0]) * 1024 if value else 0
+
+
+def _descendants(root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int(_status(int(entry.name)).get("PPid", "0"))
+        except ValueError:
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    found: set[int] = set()
+    stack = [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+@dataclass
+class MemorySampler:
+    """Polls every process of this run for its peak RSS (VmHWM) and the concurrent total."""
+
+    roots: list[int]
+    interval: float = 0.25
+    peaks: dict[int, int] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
+    max_concurrent: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def sample(self) -> None:
+        pids = {os.getpid()}
+        for root in self.roots:
+            pids |= {root} | _descendants(root)
+        pids |= _descendants(os.getpid())
+        current = 0
+        for pid in pids:
+            status = _status(pid)
+            if not status:
+                continue
+            current += _kib(status.get("VmRSS"))
+            self.peaks[pid] = max(self.peaks.get(pid, 0), _kib(status.get("VmHWM")))
+            self.names.setdefault(pid, self._name(pid, status))
+        self.max_concurrent = max(self.max_concurrent, current)
+
+    @staticmethod
+    def _name(pid: int, status: dict[str, str]) -> str:
+        if pid == os.getpid():
+            return "main (parse, validate, write)"
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            cmdline = ""
+        name = status.get("Name", "?")
+        if "multiprocessing.spawn" in cmdline:
+            return "extraction worker"
+        if "app.cli worker" in cmdline:
+            return "index sync worker"
+        if "resource_tracker" in cmdline:
+            return "multiprocessing resource tracker"
+        if "meilisearch" in name:
+            return "meilisearch"
+        if name.startswith("postgres"):
+            return "postgresql"
+        return name
+
+    def by_role(self) -> dict[str, tuple[int, int]]:
+        """Role -> (processes, sum of their peaks)."""
+        roles: dict[str, tuple[int, int]] = {}
+        for pid, peak in self.peaks.items():
+            role = self.names.get(pid, "?")
+            count, total = roles.get(role, (0, 0))
+            roles[role] = (count + 1, total + peak)
+        return roles
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+@contextmanager
+def sqlite_database(root: Path) -> Iterator[tuple[str, list[int]]]:
+    url = f"sqlite:///{root / 'bench.db'}"
+    migrate.upgrade(url)
+    yield url, []
+
+
+@contextmanager
+def postgres_database(root: Path) -> Iterator[tuple[str, list[int]]]:
+    from tests.pg_plugin import PG_BIN, _admin, _start_cluster
+
+    if not (PG_BIN / "initdb").exists():
+        raise SystemExit(f"PostgreSQL binaries not found in {PG_BIN}; set PG_BIN")
+    cluster = root / "pg"
+    cluster.mkdir()
+    server = _start_cluster(cluster)
+    try:
+        _admin(server, "CREATE DATABASE bench")
+        url = server.url_for("bench")
+        migrate.upgrade(url)
+        pid_file = cluster / "data" / "postmaster.pid"
+        postmaster = int(pid_file.read_text().split()[0])
+        yield url, [postmaster]
+    finally:
+        server.pg_ctl("-m", "immediate", "stop")
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    records: int = 0
+    stored: int = 0
+    broken: int = 0
+    import_seconds: float = 0.0
+    waiting_seconds: float = 0.0
+    storing_seconds: float = 0.0
+    searchable_seconds: float = 0.0
+    extraction_seconds: float = 0.0
+    extraction_docs: int = 0
+    indexed: int = 0
+    database_count: int = 0
+    memory: dict[str, tuple[int, int]] = field(default_factory=dict)
+    max_concurrent_rss: int = 0
+    extraction_max_rss: int = 0
+    sum_of_peaks: int = 0
+
+
+def run(args: argparse.Namespace) -> Figures:
+    figures = Figures()
+    files = discover([args.data], Format.reuters)
+    root = Path(tempfile.mkdtemp(prefix="newsarchive-bench-"))
+    database = postgres_database if args.database == "postgres" else sqlite_database
+    try:
+        meili_process = MeiliProcess(root / "meili", extra_args=MEILI_LIMITS)
+        with database(root) as (url, extra_roots), meili_process as meili:
+            settings = Settings(
+                _env_file=None,
+                DATA_DIR=root,
+                DATABASE_URL=url,
+                MEILI_URL=meili.url,
+                MEILI_MASTER_KEY=SecretStr(meili.master_key),
+                MEILI_INDEX="bench",
+                LOG_LEVEL="WARNING",
+            )
+            engine = make_engine(settings)
+            sampler = MemorySampler(roots=[*extra_roots])
+            sampler.start()
+            # Indexing runs beside the import in its own process, as `newsarchive worker` or
+            # a server's worker would, not in the importing process.
+            index_worker = _start_index_worker(settings)
+            backend = build_backend(
+                settings.model_copy(update={"SYNC_WORKER_ENABLED": False}), engine
+            )
+            assert backend is not None
+            options = ImportOptions(
+                batch_size=args.batch_size, processes=args.processes, limit=args.limit
+            )
+            progress = Progress(total=args.limit)
+            started = time.perf_counter()
+            report = Importer(engine=engine, options=options, on_progress=progress).run(files)
+            figures.import_seconds = time.perf_counter() - started
+            figures.waiting_seconds = report.waiting_seconds
+            figures.storing_seconds = report.storing_seconds
+            progress.done()
+            if report.interrupted:
+                raise KeyboardInterrupt
+            total = report.total
+            figures.records = total.records
+            figures.stored = total.created + total.updated + total.unchanged
+            figures.broken = total.errors
+            print("waiting for the index...", file=sys.stderr)
+            index_worker.terminate()
+            index_worker.wait(timeout=60)
+            drain(backend.sync, timeout=1800)
+            figures.searchable_seconds = time.perf_counter() - started
+            stats = backend.client.index("bench").get_stats()
+            figures.indexed = stats.number_of_documents
+            with Session(engine) as session:
+                figures.database_count = session.exec(
+                    select(func.count()).select_from(Article)
+                ).one()
+            backend.close()
+
+            sampler.stop()
+            figures.memory = sampler.by_role()
+            figures.max_concurrent_rss = sampler.max_concurrent
+            figures.sum_of_peaks = sum(sampler.peaks.values())
+            engine.dispose()
+
+            inputs = _entity_inputs(files, options)
+            print(f"extraction alone over {len(inputs)} texts...", file=sys.stderr)
+            figures.extraction_docs = len(inputs)
+            alone = MemorySampler(roots=[])
+            alone.start()
+            figures.extraction_seconds = _extraction_alone(inputs, options)
+            alone.stop()
+            figures.extraction_max_rss = alone.max_concurrent
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return figures
+
+
+def _start_index_worker(settings: Settings) -> subprocess.Popen[bytes]:
+    assert settings.MEILI_MASTER_KEY is not None
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.DATABASE_URL,
+        "MEILI_URL": settings.MEILI_URL or "",
+        "MEILI_MASTER_KEY": settings.MEILI_MASTER_KEY.get_secret_value(),
+        "MEILI_INDEX": settings.MEILI_INDEX,
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "app.cli", "worker"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+
+
+def _entity_inputs(files: list[InputFile], options: ImportOptions) -> list[service.EntityInput]:
+    """The texts the import analysed: every valid record, as the importer validated it."""
+    inputs: list[service.EntityInput] = []
+    for file in files:
+        for record in read_records(file, options):
+            if record.article is None:
+                continue
+            try:
+                data = service.validate_article(
+                    service.payload_from_parsed(record.article),
+                    max_body_chars=options.max_body_chars,
+                )
+            except service.InvalidArticle:
+                continue
+            inputs.append(service.entity_input(data))
+            if options.limit is not None and len(inputs) >= options.limit:
+                return inputs
+    return inputs
+
+
+def _extraction_alone(inputs: list[service.EntityInput], options: ImportOptions) -> float:
+    """Seconds to find the entities of `inputs` as the import does (pool start included)."""
+    started = time.perf_counter()
+    finder = EntityFinder(processes=options.processes, batch_size=options.batch_size, extract=True)
+    try:
+        results = []
+        size = options.batch_size
+        for start in range(0, len(inputs), size):
+            results.append(finder.submit(inputs[start : start + size]))
+            while len(results) > finder.depth:
+                results.pop(0)()
+        for result in results:
+            result()
+    finally:
+        finder.close()
+    return time.perf_counter() - started
+
+
+class Progress:
+    """A line on stderr every few seconds: records, rate."""
+
+    def __init__(self, total: int | None) -> None:
+        self.total = total
+        self.count = 0
+        self.started = time.perf_counter()
+        self.last = self.started
+
+    def __call__(self, _label: str, done: int) -> None:
+        self.count += done
+        now = time.perf_counter()
+        if now - self.last >= 5:
+            self.last = now
+            rate = self.count / (now - self.started)
+            of = f"/{self.total}" if self.total else ""
+            print(f"  {self.count}{of} records, {rate:.1f}/s", file=sys.stderr)
+
+    def done(self) -> None:
+        elapsed = time.perf_counter() - self.started
+        print(f"  {self.count} records in {elapsed:.1f} s", file=sys.stderr)
+
+
+def _mb(value: int) -> str:
+    return f"{value / 1024**2:,.0f} MB"
+
+
+def report(figures: Figures, args: argparse.Namespace) -> dict[str, object]:
+    end_to_end = figures.stored / figures.import_seconds if figures.import_seconds else 0.0
+    alone = (
+        figures.extraction_docs / figures.extraction_seconds if figures.extraction_seconds else 0.0
+    )
+    ratio = end_to_end / alone if alone else 0.0
+    print()
+    print(
+        f"Reuters-21578 import on {args.database}, {args.processes} extraction processes, "
+        f"batch size {args.batch_size}"
+    )
+    print(f"  records read                 {figures.records:,} ({figures.broken:,} broken)")
+    print(f"  articles stored              {figures.stored:,}")
+    print(
+        f"  import wall time             {figures.import_seconds:,.1f} s "
+        f"(target <= {TARGET_WALL_SECONDS:.0f} s)"
+    )
+    print(
+        f"    of which storing {figures.storing_seconds:,.1f} s, "
+        f"waiting for extraction {figures.waiting_seconds:,.1f} s"
+    )
+    print(f"  end to end                   {end_to_end:,.1f} docs/s")
+    print(
+        f"  extraction alone             {alone:,.1f} docs/s "
+        f"({figures.extraction_docs:,} texts in {figures.extraction_seconds:,.1f} s)"
+    )
+    print(f"  ratio                        {ratio:.2f} (target >= {TARGET_RATIO})")
+    print(
+        f"  last article searchable at   {figures.searchable_seconds:,.1f} s "
+        f"(index {figures.indexed:,} = database {figures.database_count:,}: "
+        f"{figures.indexed == figures.database_count})"
+    )
+    print("  peak RSS per process role (import until searchable):")
+    for role, (count, peak) in sorted(figures.memory.items(), key=lambda item: -item[1][1]):
+        print(f"    {role:<34} {count} process(es) {_mb(peak):>10}")
+    print(
+        f"  sum of peaks                 {_mb(figures.sum_of_peaks)} "
+        f"(target <= {_mb(int(TARGET_RSS_BYTES))})"
+    )
+    print(f"  highest concurrent total     {_mb(figures.max_concurrent_rss)}")
+    print(f"  extraction alone, highest    {_mb(figures.extraction_max_rss)}")
+    return {
+        "database": args.database,
+        "processes": args.processes,
+        "batch_size": args.batch_size,
+        "records": figures.records,
+        "stored": figures.stored,
+        "import_seconds": round(figures.import_seconds, 2),
+        "storing_seconds": round(figures.storing_seconds, 2),
+        "waiting_seconds": round(figures.waiting_seconds, 2),
+        "meilisearch_options": list(MEILI_LIMITS),
+        "end_to_end_docs_per_second": round(end_to_end, 2),
+        "extraction_docs_per_second": round(alone, 2),
+        "ratio": round(ratio, 3),
+        "searchable_seconds": round(figures.searchable_seconds, 2),
+        "indexed": figures.indexed,
+        "database_count": figures.database_count,
+        "peak_rss_bytes_by_role": {role: peak for role, (_n, peak) in figures.memory.items()},
+        "sum_of_peak_rss_bytes": figures.sum_of_peaks,
+        "max_concurrent_rss_bytes": figures.max_concurrent_rss,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--limit", type=int, default=None, help="records to import")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args()
+    if not args.data.is_dir():
+        print(
+            f"Reuters-21578 not found at {args.data}; nothing to measure "
+            "(the corpus ships beside the repository, not in it).",
+            file=sys.stderr,
+        )
+        return
+    figures = run(args)
+    result = report(figures, args)
+    if args.json is not None:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
