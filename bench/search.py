@@ -80,8 +80,15 @@ def load_archive(database_url: str, limit: int | None) -> tuple[int, list[str]]:
     return count, sorted(set(words))
 
 
-def start_api(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    command = [str(PROJECT_ROOT / ".venv/bin/newsarchive"), "serve", "--port", str(port)]
+def start_api(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+    command = [
+        str(PROJECT_ROOT / ".venv/bin/newsarchive"),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -217,7 +224,7 @@ def create_write_key(env: dict[str, str]) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def run(limit: int | None, query_count: int) -> dict[str, Any]:
+def run(limit: int | None, query_count: int, api_workers: int) -> dict[str, Any]:
     from app.search.meili_process import MeiliProcess
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -241,7 +248,7 @@ def run(limit: int | None, query_count: int) -> dict[str, Any]:
             "ENTITY_EXTRACTION_ENABLED": "true",
         }
         write_key = create_write_key(env)
-        server = start_api(env, port)
+        server = start_api(env, port, api_workers)
         api = f"http://127.0.0.1:{port}"
         try:
             index_seconds = wait_indexed(api, loaded)
@@ -268,6 +275,7 @@ def run(limit: int | None, query_count: int) -> dict[str, Any]:
             server.wait(timeout=30)
     return {
         "articles": loaded,
+        "api_workers": api_workers,
         "initial_index_seconds": round(index_seconds, 1),
         "queries": query_count,
         "api_p50_ms": round(statistics.median(lat["api"]), 2),
@@ -293,13 +301,14 @@ def main() -> None:
         "--limit", type=int, default=None, help="load only the first N Reuters articles"
     )
     parser.add_argument("--queries", type=int, default=400, help="queries per latency series")
+    parser.add_argument("--api-workers", type=int, default=2, help="newsarchive serve --workers")
     args = parser.parse_args()
     if not REUTERS.is_dir():
         raise SystemExit(
             f"Reuters-21578 not found at {REUTERS}; this benchmark needs ../shared/data"
         )
     os.environ.setdefault("ENTITY_EXTRACTION_ENABLED", "false")
-    results = run(args.limit, args.queries)
+    results = run(args.limit, args.queries, args.api_workers)
     width = max(len(k) for k in results)
     for key, value in results.items():
         print(f"{key:<{width}}  {value}")
