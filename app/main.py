@@ -70,7 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.search = None
     install_error_handlers(app)
     # Last added runs first: CORS, request id, metrics, rate limit, body limit, routes.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_REQUEST_BYTES)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.MAX_REQUEST_BYTES,
+        streamed=frozenset({("/articles/bulk", "application/x-ndjson")}),
+    )
     app.state.rate_limiter = RateLimiter(
         reads_per_minute=settings.RATE_LIMIT_READS_PER_MINUTE,
         writes_per_minute=settings.RATE_LIMIT_WRITES_PER_MINUTE,

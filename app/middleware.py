@@ -61,9 +61,14 @@ class BodySizeLimit:
     body fails as soon as it passes the limit, so a huge upload never sits in memory.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, streamed: frozenset[tuple[str, str]] = frozenset()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        #: (path, media type) pairs whose handler reads the body as a stream and limits it
+        #: record by record instead (NDJSON bulk import): any total size is fine there.
+        self.streamed = streamed
 
     def _too_large(self) -> StarletteHTTPException:
         detail = f"Request body is larger than the limit of {self.max_bytes} bytes."
@@ -73,7 +78,12 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length", b"")
+        headers = dict(scope["headers"])
+        media_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().decode("latin-1")
+        if (scope["path"], media_type.lower()) in self.streamed:
+            await self.app(scope, receive, send)
+            return
+        declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_bytes:
             error = self._too_large()
             response = problem_response(error.status_code, error.detail)

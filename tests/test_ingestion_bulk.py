@@ -254,3 +254,28 @@ def test_bulk_articles_become_searchable(search_client: TestClient) -> None:
     found = search_client.get("/search", params={"q": "lighthouse notice"}).json()
     assert found["total"] == count(search_client) == 5
     assert sorted(hit["id"] for hit in found["hits"]) == [1, 2, 3, 4, 5]
+
+
+def test_ndjson_may_exceed_the_request_size_limit_but_not_per_line(
+    settings: Settings, write_key: str
+) -> None:
+    limited = settings.model_copy(update={"MAX_REQUEST_BYTES": 2048})
+    with TestClient(create_app(limited), headers=auth_headers(write_key)) as client:
+        body = ndjson(*(article(n) for n in range(40)))
+        assert len(body) > 2048
+        response = client.post("/articles/bulk", content=body, headers=NDJSON)
+        assert response.status_code == 200, response.text
+        assert response.json()["totals"]["created"] == 40
+        huge = ndjson(article(100, body="x" * 5000))
+        response = client.post("/articles/bulk", content=huge, headers=NDJSON)
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "line 1 is longer than the limit of 2048 bytes" in response.json()["detail"]
+        # The JSON-array form still counts the whole body.
+        response = client.post(
+            "/articles/bulk",
+            content=json.dumps([article(200)] * 40),
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 413
+        assert count(client) == 40

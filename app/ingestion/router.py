@@ -189,7 +189,12 @@ class _Unreadable:
 
 
 async def _ndjson_records(request: Request) -> AsyncIterator[Record]:
-    """Records of a JSON Lines body, read as it arrives; blank lines are skipped."""
+    """Records of a JSON Lines body, read as it arrives; blank lines are skipped.
+
+    The body may be any size (the request-size limit does not apply to it); each line may be
+    at most MAX_REQUEST_BYTES, so no single record can fill the memory.
+    """
+    max_line = get_settings(request).MAX_REQUEST_BYTES
     pending = b""
     offset = 0  # byte offset of `pending` within the body
     line_number = 0
@@ -217,10 +222,18 @@ async def _ndjson_records(request: Request) -> AsyncIterator[Record]:
             pending += chunk
             start = 0
             while (end := pending.find(b"\n", start)) >= 0:
+                if end - start > max_line:
+                    raise PayloadTooLarge(
+                        f"line {line_number + 1} is longer than the limit of {max_line} bytes"
+                    )
                 yield pending[start:end], offset + start
                 start = end + 1
             pending = pending[start:]
             offset += start
+            if len(pending) > max_line:
+                raise PayloadTooLarge(
+                    f"line {line_number + 1} is longer than the limit of {max_line} bytes"
+                )
         if pending:
             yield pending, offset
 
