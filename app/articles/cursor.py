@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.errors import InvalidParameter
+
 
 class SortOrder(enum.StrEnum):
     newest = "newest"
@@ -50,3 +52,28 @@ class Cursor:
         if cursor.published_at is not None and cursor.published_at.tzinfo is None:
             raise InvalidCursor("cursor is not valid; pass back a `next` value unchanged")
         return cursor
+
+
+def page_position(
+    *,
+    cursor: str | None,
+    sort: SortOrder,
+    published_from: datetime | None,
+    published_to: datetime | None,
+) -> Cursor | None:
+    """Check a list request's date window and cursor; the position to continue from.
+
+    Shared by every database-backed list (articles, an entity's articles), so they reject
+    the same inputs with the same messages.
+    """
+    if published_from and published_to and published_from > published_to:
+        raise InvalidParameter(["query", "published_from"], "must not be after published_to")
+    if cursor is None:
+        return None
+    try:
+        position = Cursor.decode(cursor)
+    except InvalidCursor as exc:
+        raise InvalidParameter(["query", "cursor"], str(exc)) from exc
+    if position.sort is not sort:
+        raise InvalidParameter(["query", "cursor"], f"cursor was issued for sort={position.sort}")
+    return position

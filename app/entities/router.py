@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.articles import service as articles_service
-from app.articles.cursor import Cursor, InvalidCursor, SortOrder
+from app.articles.cursor import SortOrder, page_position
 from app.articles.schemas import ArticleList, IsoDateTime
 from app.auth.deps import RequireRead, RequireWrite
 from app.deps import JsonBody, SessionDep
@@ -103,18 +103,9 @@ def entity_articles(
     cursor: Annotated[str | None, Query(description="`next` from the previous page.")] = None,
     count: Annotated[bool, Query(description="Also return the total number of matches.")] = False,
 ) -> ArticleList:
-    if published_from and published_to and published_from > published_to:
-        raise InvalidParameter(["query", "published_from"], "must not be after published_to")
-    position = None
-    if cursor is not None:
-        try:
-            position = Cursor.decode(cursor)
-        except InvalidCursor as exc:
-            raise InvalidParameter(["query", "cursor"], str(exc)) from exc
-        if position.sort is not sort:
-            raise InvalidParameter(
-                ["query", "cursor"], f"cursor was issued for sort={position.sort}"
-            )
+    position = page_position(
+        cursor=cursor, sort=sort, published_from=published_from, published_to=published_to
+    )
     entity = service.get_by_slug(session=session, slug=slug)
     rows, next_cursor, total = service.list_articles(
         session=session,
