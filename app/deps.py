@@ -1,15 +1,20 @@
 """Request-scoped dependencies as named types, so route signatures read like contracts."""
 
+import contextlib
+import logging
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app.config import Settings
 from app.errors import UnsupportedMediaType
 from app.search import outbox
+
+logger = logging.getLogger(__name__)
 
 
 def get_settings(request: Request) -> Settings:
@@ -34,11 +39,29 @@ async def _engine_dependency(request: Request) -> Engine:
 def get_session(
     request: Request, engine: Annotated[Engine, Depends(_engine_dependency)]
 ) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
+    session = Session(engine, expire_on_commit=False)
+    try:
         yield session
         if session.info.get(outbox.QUEUED_KEY) and request.app.state.search is not None:
             # Index now rather than at the worker's next poll: keeps write-to-searchable short.
             request.app.state.search.wake()
+    finally:
+        close_quietly(session)
+
+
+def close_quietly(session: Session) -> None:
+    """Close a request's session without letting a lost database connection escape.
+
+    The session closes after the response has started; a rollback that fails there (the
+    database went away mid-request) can no longer change the answer, and raising would
+    only make the server drop the client's connection.
+    """
+    try:
+        session.close()
+    except DBAPIError as error:
+        logger.warning("database connection lost while closing a session", exc_info=error)
+        with contextlib.suppress(DBAPIError):
+            session.invalidate()
 
 
 async def require_json(request: Request) -> None:

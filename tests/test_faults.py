@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 from app.articles.models import Article
 from app.config import Settings
 from app.db import make_engine
+from app.deps import close_quietly
 from app.main import create_app
 from app.paths import PROJECT_ROOT
 from app.search.client import SearchClient
@@ -265,6 +266,7 @@ class Outcome:
     seconds: float
     content_type: str = ""
     retry_after: str | None = None
+    error: str = ""  # the transport error, when there was no HTTP answer
 
 
 @dataclass
@@ -295,8 +297,10 @@ class Load:
         started = time.monotonic()
         try:
             response = http.request(method, path, json=body)
-        except httpx.TransportError:
-            outcome = Outcome(f"{method} {path}", None, time.monotonic() - started)
+        except httpx.TransportError as error:
+            outcome = Outcome(
+                f"{method} {path}", None, time.monotonic() - started, error=repr(error)
+            )
         else:
             outcome = Outcome(
                 f"{method} {path}",
@@ -352,13 +356,14 @@ def test_slow_postgresql_restart_under_load_fails_fast_and_recovers(
             worker.result(timeout=30)
         pid_after = server.process.pid
         assert server.process.poll() is None, "the API must not need a restart"
+        server_log = server.log_tail()
 
     assert before and all(o.status in (200, 201) for o in before), before[:5]
     # While PostgreSQL is down: every answer is a fast 503 problem with Retry-After.
     down = [o for o in during if o.status != 200 and o.status != 201]
     assert len(down) >= 10, during[:5]
     for outcome in down:
-        assert outcome.status == 503, outcome
+        assert outcome.status == 503, (outcome, server_log)
         assert outcome.content_type == PROBLEM_JSON, outcome
         assert outcome.retry_after is not None, outcome
         assert outcome.seconds < 5, outcome
@@ -368,6 +373,23 @@ def test_slow_postgresql_restart_under_load_fails_fast_and_recovers(
     ][:5]
     assert {o.path.split(" ")[0] for o in after} == {"GET", "POST"}
     assert pid_after == server.process.pid
+
+
+def test_a_session_whose_connection_was_terminated_closes_quietly(postgres_url: str) -> None:
+    """The request's session closes after the answer has started; a connection the database
+    dropped meanwhile must not turn into an error there (the server would reset the client's
+    connection instead of finishing the answer)."""
+    engine = make_engine(Settings(DATABASE_URL=postgres_url))
+    try:
+        session = Session(engine)
+        backend_pid = session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.connect() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend_pid})
+        close_quietly(session)  # raised OperationalError before
+        with Session(engine) as fresh:
+            assert fresh.execute(sa.text("SELECT 1")).scalar_one() == 1
+    finally:
+        engine.dispose()
 
 
 # --- the API killed mid-import on SQLite --------------------------------------------------------
