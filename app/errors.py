@@ -133,8 +133,8 @@ def _validation_errors(raw: Sequence[Any]) -> list[FieldError]:
     return errors
 
 
-async def _handle_api_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
+def api_error_response(exc: ApiError) -> JSONResponse:
+    """The problem+json answer for one of our own errors."""
     return problem_response(
         exc.status,
         exc.detail,
@@ -142,6 +142,11 @@ async def _handle_api_error(_request: Request, exc: Exception) -> JSONResponse:
         errors=getattr(exc, "errors", None),
         headers=exc.headers,
     )
+
+
+async def _handle_api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return api_error_response(exc)
 
 
 async def _handle_validation(_request: Request, exc: Exception) -> JSONResponse:

@@ -24,6 +24,7 @@ from app.middleware import BodySizeLimit, RequestContext
 from app.ratelimit import RateLimit, RateLimiter
 from app.search import sync
 from app.search.backend import build_backend
+from app.search.fast_path import SearchFastPath
 from app.search.router import router as search_router
 
 DESCRIPTION = """
@@ -69,7 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.search = None
     install_error_handlers(app)
-    # Last added runs first: CORS, request id, metrics, rate limit, body limit, routes.
+    # Last added runs first: CORS, request id, metrics, rate limit, body limit, the search
+    # fast path, routes.
+    app.add_middleware(SearchFastPath)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.MAX_REQUEST_BYTES,

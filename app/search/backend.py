@@ -3,13 +3,13 @@
 import logging
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy.engine import Engine
 
 from app.config import Settings
 from app.entities.service import load_document_entities
 from app.search.client import SearchClient, build_client
 from app.search.index_settings import ensure_index
+from app.search.meili_http import AsyncMeiliHttp
 from app.search.sync import EntityLoader, IndexSync, SyncWorker
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ class SearchBackend:
     index_uid: str
     sync: IndexSync
     #: Searches from the API go through this, on the event loop: no thread hop per search.
-    async_http: httpx.AsyncClient
+    async_http: AsyncMeiliHttp
     worker: SyncWorker | None = None
 
     def wake(self) -> None:
@@ -36,20 +36,6 @@ class SearchBackend:
     async def aclose(self) -> None:
         self.close()
         await self.async_http.aclose()
-
-
-def async_search_client(url: str, key: str | None, timeout: float) -> httpx.AsyncClient:
-    """Keep-alive connections without compression (see app/search/client.py for why)."""
-    headers = {"Accept-Encoding": "identity", "Content-Type": "application/json"}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    return httpx.AsyncClient(
-        base_url=url.rstrip("/"),
-        headers=headers,
-        timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)),
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=40),
-        trust_env=False,
-    )
 
 
 def build_backend(
@@ -76,7 +62,7 @@ def build_backend(
         client=client,
         index_uid=settings.MEILI_INDEX,
         sync=sync,
-        async_http=async_search_client(settings.MEILI_URL, key, settings.MEILI_TIMEOUT_SECONDS),
+        async_http=AsyncMeiliHttp(settings.MEILI_URL, key, settings.MEILI_TIMEOUT_SECONDS),
     )
     try:
         # Settings first, so the first searches can already filter and sort.

@@ -4,8 +4,9 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -50,7 +51,7 @@ RESPONSES = problem_responses(422, 502, 503)
 
 async def _search(
     params: SearchParams, backend: SearchBackend, resolver: service.EntityResolver, where: str
-) -> JSONResponse:
+) -> Response:
     def make_plan() -> service.SearchPlan:
         return service.plan(
             index_uid=backend.index_uid, params=params, where=where, resolve_entities=resolver
@@ -59,7 +60,8 @@ async def _search(
     # Entity names are looked up in the database: only then is a worker thread needed.
     needs_database = bool(params.entity or params.any_entity)
     search_plan = await run_in_threadpool(make_plan) if needs_database else make_plan()
-    return JSONResponse(await service.search_async(backend=backend, search_plan=search_plan))
+    answer = await service.search_async(backend=backend, search_plan=search_plan)
+    return Response(orjson.dumps(answer), media_type="application/json")
 
 
 @router.get(
@@ -70,7 +72,7 @@ async def _search(
 )
 async def search_get(
     params: Annotated[SearchParams, Query()], backend: BackendDep, resolver: ResolverDep
-) -> JSONResponse:
+) -> Response:
     """Repeat list parameters (`entity=a&entity=b`); `fields` also takes commas. `entity`
     values are slugs, names or aliases; unknown ones are named in `query.warnings`."""
     return await _search(params, backend, resolver, "query")
@@ -83,7 +85,5 @@ async def search_get(
     dependencies=[JsonBody],
     summary="Search with the parameters in a JSON body (for long queries)",
 )
-async def search_post(
-    params: SearchParams, backend: BackendDep, resolver: ResolverDep
-) -> JSONResponse:
+async def search_post(params: SearchParams, backend: BackendDep, resolver: ResolverDep) -> Response:
     return await _search(params, backend, resolver, "body")

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from meilisearch.errors import (
     MeilisearchApiError,
     MeilisearchCommunicationError,
@@ -23,6 +22,7 @@ from app.errors import ApiError, InvalidParameter, ServiceUnavailable
 from app.search import filters
 from app.search.backend import SearchBackend
 from app.search.index_settings import MAX_TOTAL_HITS
+from app.search.meili_http import MeiliUnreachable
 from app.search.schemas import (
     CURSOR_START,
     PUBLIC_FIELDS,
@@ -315,18 +315,18 @@ async def _run_async(backend: SearchBackend, queries: list[dict[str, Any]]) -> l
     try:
         if len(queries) == 1:
             query = dict(queries[0])
-            response = await http.post(f"/indexes/{query.pop('indexUid')}/search", json=query)
+            response = await http.post(f"/indexes/{query.pop('indexUid')}/search", query)
         else:
-            response = await http.post("/multi-search", json={"queries": queries})
-    except httpx.TransportError as exc:
-        logger.warning("meilisearch unreachable", extra={"error_type": type(exc).__name__})
+            response = await http.post("/multi-search", {"queries": queries})
+    except MeiliUnreachable as exc:
+        logger.warning("meilisearch unreachable", extra={"error_type": str(exc)})
         raise ServiceUnavailable("Search is temporarily unavailable; try again shortly.") from exc
-    if response.status_code >= 400:
+    if response.status >= 400:
         try:
             code = str(response.json().get("code", ""))
-        except ValueError:
+        except (ValueError, AttributeError):
             code = ""
-        _raise_for_code(backend, code, response.status_code)
+        _raise_for_code(backend, code, response.status)
         return [_empty_result() for _ in queries]
     body: dict[str, Any] = response.json()
     if len(queries) == 1:
