@@ -4,6 +4,8 @@ Starts its own loopback Meilisearch, loads a few thousand small synthetic docume
 times the same search (empty query, 100 full documents) through each transport, all
 in one run. The kept-alive transports that accept compressed responses stall ~40 ms
 per request (see app/search/client.py); ours keeps the connection without the stall.
+The API's async path (app/search/meili_http.py) is timed on one event loop against
+httpx's async client with the same headers.
 
 Run: ``.venv/bin/python -m bench.meili_transport [--docs 3000] [--rounds 60]``
 """
@@ -11,12 +13,13 @@ Run: ``.venv/bin/python -m bench.meili_transport [--docs 3000] [--rounds 60]``
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -24,6 +27,7 @@ import meilisearch
 import requests
 
 from app.search.client import build_client
+from app.search.meili_http import AsyncMeiliHttp
 from app.search.meili_process import MeiliProcess
 
 INDEX = "bench"
@@ -61,6 +65,26 @@ def _time(call: Callable[[], dict[str, Any]], rounds: int) -> tuple[list[float],
         call()
         samples.append((time.perf_counter() - start) * 1000)
     return sorted(samples), size
+
+
+def _time_async(
+    call: Callable[[], Awaitable[dict[str, Any]]], rounds: int
+) -> tuple[list[float], int]:
+    """Like _time, with every round inside one event loop (as in the API)."""
+
+    async def run() -> tuple[list[float], int]:
+        for _ in range(5):
+            payload = await call()
+        hits = payload["hits"]
+        assert [hit["id"] for hit in hits] == list(range(100)), "unexpected result"
+        samples = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            await call()
+            samples.append((time.perf_counter() - start) * 1000)
+        return sorted(samples), len(json.dumps(hits))
+
+    return asyncio.run(run())
 
 
 def _p95(samples: list[float]) -> float:
@@ -105,6 +129,27 @@ def main() -> None:
         ]  # fmt: skip
 
         results = [(name, *_time(call, args.rounds)) for name, call in variants]
+
+        lean = AsyncMeiliHttp(url, key, timeout=10)
+        async_httpx: dict[str, httpx.AsyncClient] = {}  # opened inside its event loop
+
+        async def lean_call() -> dict[str, Any]:
+            answer: dict[str, Any] = (await lean.post(f"/indexes/{INDEX}/search", QUERY)).json()
+            return answer
+
+        async def httpx_async_call() -> dict[str, Any]:
+            if "client" not in async_httpx:
+                identity = {**auth, "Accept-Encoding": "identity"}
+                async_httpx["client"] = httpx.AsyncClient(headers=identity)
+            answer: dict[str, Any] = (
+                await async_httpx["client"].post(search_url, content=body)
+            ).json()
+            return answer
+
+        results.append(("async: API transport (meili_http)", *_time_async(lean_call, args.rounds)))
+        results.append(
+            ("async: httpx.AsyncClient + identity", *_time_async(httpx_async_call, args.rounds))
+        )
         ours.close()
         session.close()
         raw_httpx.close()
