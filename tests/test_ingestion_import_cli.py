@@ -378,27 +378,104 @@ def test_ctrl_c_while_reading_keeps_exactly_the_committed_articles(
     assert row(resumed.output, "total")[1:] == ["10", "6", "0", "0", "0", "4", "0"]
 
 
-def test_ctrl_c_while_writing_rolls_back_that_article(
+def test_ctrl_c_while_writing_rolls_back_that_batch(
     cli_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_jsonl(tmp_path / "a.jsonl", [jsonl_article(n) for n in range(6)])
-    link = entity_service.link_article
+    link = entity_service.link_articles
     calls = 0
 
     def link_then_interrupt(**kwargs: Any) -> None:
         nonlocal calls
         calls += 1
-        link(**kwargs)  # the article row and its links are written, not yet committed
-        if calls == 3:
+        link(**kwargs)  # the article rows and their links are written, not yet committed
+        if calls == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(entity_service, "link_article", link_then_interrupt)
-    result = run_import(path)
+    monkeypatch.setattr(entity_service, "link_articles", link_then_interrupt)
+    result = run_import(path, "--batch-size", "2")
     assert result.exit_code == 130, result.output
+    # Batches of two, each one transaction: the first is committed, the second rolled back.
     articles = stored(cli_settings)
     assert [a.url for a in articles] == [f"https://harbour.example/news/{n}" for n in range(2)]
     assert outbox_article_ids(cli_settings) == [a.id for a in articles]
     assert row(result.output, "total")[1:] == ["2", "2", "0", "0", "0", "0", "0"]
+    monkeypatch.setattr(entity_service, "link_articles", link)
+    resumed = run_import(path, "--resume")
+    assert row(resumed.output, "total")[1:] == ["6", "4", "0", "0", "0", "2", "0"]
+
+
+def refuse_title(settings: Settings, title: str) -> None:
+    """A trigger that makes the database itself refuse any article with this title."""
+    engine = make_engine(settings)
+    try:
+        with engine.begin() as connection:
+            if settings.is_sqlite:
+                connection.exec_driver_sql(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON articles "
+                    f"WHEN NEW.title = '{title}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                )
+            else:
+                connection.exec_driver_sql(
+                    "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    f"IF NEW.title = '{title}' THEN RAISE EXCEPTION 'refused'; END IF; "
+                    "RETURN NEW; END $$"
+                )
+                connection.exec_driver_sql(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON articles "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse()"
+                )
+    finally:
+        engine.dispose()
+
+
+def test_an_article_the_database_refuses_costs_only_itself(
+    cli_settings: Settings, tmp_path: Path
+) -> None:
+    refuse_title(cli_settings, "Refused")
+    lines = [jsonl_article(n) for n in range(5)]
+    lines[2]["title"] = "Refused"
+    path = write_jsonl(tmp_path / "a.jsonl", lines)
+    result = run_import(path, "--batch-size", "5")
+    assert result.exit_code == 0, result.output
+    assert row(result.output, "total")[1:] == ["5", "4", "0", "0", "0", "0", "1"]
+    assert "the database refused the article" in result.output
+    articles = stored(cli_settings)
+    assert [a.url for a in articles] == [f"https://harbour.example/news/{n}" for n in (0, 1, 3, 4)]
+    assert outbox_article_ids(cli_settings) == [a.id for a in articles]
+    engine = make_engine(cli_settings)
+    try:
+        with Session(engine) as session:
+            ids = [a.id for a in articles if a.id is not None]
+            entities = entity_service.article_entities(session=session, article_ids=ids)
+    finally:
+        engine.dispose()
+    assert all(entities[i] for i in ids)
+
+
+def test_repeats_within_and_across_batches_are_recorded(
+    cli_settings: Settings, tmp_path: Path
+) -> None:
+    same = {"title": "Harbour board meets", "body": "The harbour board met on Tuesday."}
+    path = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            jsonl_article(0, **same),
+            jsonl_article(1),
+            jsonl_article(2, **same),  # same text under another url, same batch
+            jsonl_article(1, title="Harbour board meeting number 1, corrected"),  # same url
+            jsonl_article(3, **same),  # next batch
+        ],
+    )
+    result = run_import(path, "--batch-size", "4")
+    assert result.exit_code == 0, result.output
+    assert row(result.output, "total")[1:] == ["5", "4", "1", "0", "2", "0", "0"]
+    by_url = {a.url: a for a in stored(cli_settings)}
+    first = by_url["https://harbour.example/news/0"]
+    assert first.duplicate_of is None
+    assert by_url["https://harbour.example/news/2"].duplicate_of == first.id
+    assert by_url["https://harbour.example/news/3"].duplicate_of == first.id
+    assert by_url["https://harbour.example/news/1"].title.endswith("corrected")
 
 
 # --- the engine without the command line ------------------------------------------------------

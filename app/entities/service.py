@@ -15,10 +15,10 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rapidfuzz import fuzz
@@ -60,6 +60,7 @@ from app.search import outbox
 from app.search.documents import DocumentEntity
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: Core tables, for set-based statements the ORM would run row by row.
 ENTITIES: sa.Table = Entity.__table__  # type: ignore[attr-defined]
@@ -118,6 +119,16 @@ def client_slug(entity: ClientEntity) -> str:
 # --- linking articles ------------------------------------------------------------------
 
 
+#: Rows per multi-row statement, and values per IN list: far below the bound parameters a
+#: statement may carry (SQLite 32,766, PostgreSQL 65,535) whatever the batch size.
+SLICE = 1000
+
+
+def _slices(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), SLICE):
+        yield items[start : start + SLICE]
+
+
 def _insert(session: Session, table: sa.Table) -> Any:
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
@@ -126,19 +137,19 @@ def _insert(session: Session, table: sa.Table) -> Any:
 def _locate(session: Session, slugs: Iterable[str]) -> dict[str, int]:
     """Slug -> entity id, following the redirects merges leave behind."""
     wanted = sorted(set(slugs))
-    if not wanted:
-        return {}
-    found = dict(
-        session.execute(
-            sa.select(ENTITIES.c.slug, ENTITIES.c.id).where(ENTITIES.c.slug.in_(wanted))
-        ).all()
-    )
-    rest = [slug for slug in wanted if slug not in found]
-    if rest:
-        redirects = REDIRECTS.c
+    found: dict[str, int] = {}
+    for part in _slices(wanted):
         found.update(
             session.execute(
-                sa.select(redirects.slug, redirects.entity_id).where(redirects.slug.in_(rest))
+                sa.select(ENTITIES.c.slug, ENTITIES.c.id).where(ENTITIES.c.slug.in_(part))
+            ).all()
+        )
+    rest = [slug for slug in wanted if slug not in found]
+    redirects = REDIRECTS.c
+    for part in _slices(rest):
+        found.update(
+            session.execute(
+                sa.select(redirects.slug, redirects.entity_id).where(redirects.slug.in_(part))
             ).all()
         )
     return found
@@ -163,23 +174,24 @@ def _ensure_entities(session: Session, entities: Sequence[ArticleEntity]) -> dic
     if missing:
         table = ENTITIES
         now = utcnow()
-        statement = (
-            _insert(session, table)
-            .values(
-                [
-                    {
-                        "slug": s,
-                        "name": wanted[s][0][:NAME_MAX_CHARS],
-                        "type": wanted[s][1],
-                        "created_at": now,
-                    }
-                    for s in missing
-                ]
+        for part in _slices(missing):
+            statement = (
+                _insert(session, table)
+                .values(
+                    [
+                        {
+                            "slug": s,
+                            "name": wanted[s][0][:NAME_MAX_CHARS],
+                            "type": wanted[s][1],
+                            "created_at": now,
+                        }
+                        for s in part
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=["slug"])
+                .returning(table.c.slug, table.c.id)
             )
-            .on_conflict_do_nothing(index_elements=["slug"])
-            .returning(table.c.slug, table.c.id)
-        )
-        created = dict(session.execute(statement).all())
+            created.update(session.execute(statement).all())
         ids.update(created)
         # Rows another transaction created meanwhile are visible once it has committed.
         ids.update(_locate(session, [s for s in missing if s not in created]))
@@ -208,20 +220,22 @@ def _add_free_aliases(session: Session, names: Iterable[tuple[int, str]]) -> Non
     if not by_key:
         return
     table = ALIASES
-    taken = set(
-        session.execute(
-            sa.select(table.c.normalised).where(table.c.normalised.in_(sorted(by_key)))
-        ).scalars()
-    )
+    taken: set[str] = set()
+    for part in _slices(sorted(by_key)):
+        taken.update(
+            session.execute(
+                sa.select(table.c.normalised).where(table.c.normalised.in_(part))
+            ).scalars()
+        )
     rows = [
         {"entity_id": by_key[key][0], "alias": by_key[key][1], "normalised": key}
         for key in sorted(by_key)
         if key not in taken
     ]
-    if rows:
+    for rows_part in _slices(rows):
         session.execute(
             _insert(session, table)
-            .values(rows)
+            .values(rows_part)
             .on_conflict_do_nothing(index_elements=["normalised"])
         )
 
@@ -234,16 +248,48 @@ def link_article(
     entities: Sequence[ArticleEntity],
 ) -> None:
     """Replace the article's entity links with `entities` (in the caller's transaction)."""
+    link_articles(session=session, articles=[(article_id, published_at, entities)])
+
+
+#: An article to link: its id, its date, the entities found in it.
+ArticleLinks = tuple[int, datetime | None, Sequence[ArticleEntity]]
+
+
+def link_articles(
+    *, session: Session, articles: Sequence[ArticleLinks], replace: bool = True
+) -> None:
+    """Link many articles at once: one entity look-up, one insert of the entities none of
+    them has named before, one of their links. `replace=False` for articles just inserted,
+    which have no links yet."""
     links = LINKS
-    session.execute(sa.delete(links).where(links.c.article_id == article_id))
+    if replace:
+        ids = sorted({article_id for article_id, _published_at, _entities in articles})
+        for part in _slices(ids):
+            session.execute(sa.delete(links).where(links.c.article_id.in_(part)))
     # A slug too long to store comes only from a runaway model span; it names nothing useful.
-    usable = [entity for entity in entities if 0 < len(entity.slug) <= SLUG_MAX_CHARS]
-    if not usable:
+    usable = [
+        (article_id, published_at, [e for e in entities if 0 < len(e.slug) <= SLUG_MAX_CHARS])
+        for article_id, published_at, entities in articles
+    ]
+    every = [entity for _id, _published_at, entities in usable for entity in entities]
+    if not every:
         return
-    ids = _ensure_entities(session, usable)
+    entity_ids = _ensure_entities(session, every)
+    rows: list[dict[str, Any]] = []
+    for article_id, published_at, entities in usable:
+        rows.extend(_link_rows(article_id, published_at, entities, entity_ids))
+    session.execute(sa.insert(links), rows)
+
+
+def _link_rows(
+    article_id: int,
+    published_at: datetime | None,
+    entities: Sequence[ArticleEntity],
+    entity_ids: dict[str, int],
+) -> list[dict[str, Any]]:
     rows: dict[int, dict[str, Any]] = {}
-    for entity in usable:
-        entity_id = ids[entity.slug]
+    for entity in entities:
+        entity_id = entity_ids[entity.slug]
         row = rows.get(entity_id)
         if row is None:
             rows[entity_id] = {
@@ -261,7 +307,7 @@ def link_article(
         row["first_position"] = min(positions) if positions else None
         if entity.source is EntitySource.CLIENT:
             row["source"] = EntitySource.CLIENT.value
-    session.execute(sa.insert(links), [rows[key] for key in sorted(rows)])
+    return [rows[key] for key in sorted(rows)]
 
 
 def set_published_at(*, session: Session, article_id: int, published_at: datetime | None) -> None:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app.articles.schemas import ArticleCreate
@@ -493,6 +494,24 @@ class _Prepared:
     find: bool = False
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A prepared record on its way to the database, with the entities found for it."""
+
+    position: int
+    item: _Prepared
+    entities: list[ArticleEntity] | None
+
+
+def _keys(data: ArticleCreate) -> set[tuple[str, str]]:
+    keys = set()
+    if data.url is not None:
+        keys.add(("url", data.url))
+    if data.external_id is not None:
+        keys.add(("external_id", data.external_id))
+    return keys
+
+
 class Importer:
     """Reads `InputFile`s and stores their articles; one instance per run."""
 
@@ -616,24 +635,87 @@ class Importer:
         storing = time.perf_counter()
         self.report.waiting_seconds += storing - waiting
         with Session(self.engine, expire_on_commit=False) as session:
+            items = [item for item in prepared if item.data is not None and not item.skip]
+            stored = service.already_stored(
+                session=session, items=[item.data for item in items if item.data is not None]
+            )
+            existing = {id(item) for item, flag in zip(items, stored, strict=True) if flag}
+            seen: set[tuple[str, str]] = set()
+            run: list[_Pending] = []
             for position, item in enumerate(prepared):
-                stats = self.report.files[item.record.file]
-                if item.error is not None:
-                    self._broken(stats, item.record, item.error)
-                elif item.skip:
-                    stats.skipped += 1
-                elif item.data is not None:
-                    # An interruption inside rolls this article back and ends the run here.
-                    stored = service.store_one(
-                        session=session,
-                        index=position,
-                        data=item.data,
-                        entities=next(found, None) if item.find else None,
-                        extract=self.options.extract,
-                    )
-                    self._count(stats, item.record, stored)
-                self.on_progress(item.record.file, 1)
+                found_entities = next(found, None) if item.find else None
+                pending = _Pending(position, item, found_entities)
+                if item.data is None or item.skip:
+                    run.append(pending)
+                    continue
+                keys = _keys(item.data)
+                if id(item) in existing or keys & seen or found_entities is None:
+                    # An update, a repeat within the chunk, or entities still to find:
+                    # the article goes through `upsert` on its own, after what came before.
+                    self._write_run(session, run)
+                    run = []
+                    self._write_one(session, pending)
+                else:
+                    run.append(pending)
+                seen |= keys
+            self._write_run(session, run)
         self.report.storing_seconds += time.perf_counter() - storing
+
+    def _write_run(self, session: Session, run: list[_Pending]) -> None:
+        """New articles in one transaction; if the database refuses it, one by one, so a bad
+        article costs only itself."""
+        new = [
+            service.NewArticle(pending.position, pending.item.data, pending.entities)
+            for pending in run
+            if pending.item.data is not None
+            and not pending.item.skip
+            and pending.entities is not None
+        ]
+        results: dict[int, service.Stored] = {}
+        if new:
+            try:
+                stored = service.insert_new(session=session, items=new)
+                session.commit()
+                results = {result.index: result for result in stored}
+            except SQLAlchemyError as error:
+                session.rollback()
+                logger.warning(
+                    "batch not stored; storing its articles one by one",
+                    extra={"error_type": type(error).__name__, "error": str(error)[:500]},
+                )
+            except BaseException:
+                # Ctrl-C included: none of the batch stays in the session.
+                session.rollback()
+                raise
+        for pending in run:
+            result = results.get(pending.position)
+            if result is None and pending.item.data is not None and not pending.item.skip:
+                self._write_one(session, pending)
+            else:
+                self._finish(pending.item, result)
+
+    def _write_one(self, session: Session, pending: _Pending) -> None:
+        item = pending.item
+        assert item.data is not None
+        # An interruption inside rolls this article back and ends the run here.
+        stored = service.store_one(
+            session=session,
+            index=pending.position,
+            data=item.data,
+            entities=pending.entities,
+            extract=self.options.extract,
+        )
+        self._finish(item, stored)
+
+    def _finish(self, item: _Prepared, stored: service.Stored | None) -> None:
+        stats = self.report.files[item.record.file]
+        if item.error is not None:
+            self._broken(stats, item.record, item.error)
+        elif item.skip:
+            stats.skipped += 1
+        elif stored is not None:
+            self._count(stats, item.record, stored)
+        self.on_progress(item.record.file, 1)
 
     def _broken(self, stats: FileStats, record: Record, reason: str) -> None:
         stats.errors += 1

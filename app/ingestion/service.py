@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,13 +22,18 @@ from sqlmodel import Session, col, select
 from app.articles import service as articles_service
 from app.articles.models import Article
 from app.articles.schemas import ArticleCreate
+from app.db import utcnow
 from app.entities import service as entity_service
 from app.entities.types import ArticleEntity, ArticleText, ClientEntity
 from app.errors import ApiError
 from app.ingestion.parsed import ParsedArticle
 from app.ingestion.schemas import BulkItem, BulkTotals, ItemStatus
+from app.search import outbox
 
 logger = logging.getLogger(__name__)
+
+ARTICLES: sa.Table = Article.__table__  # type: ignore[attr-defined]
+OUTBOX: sa.Table = outbox.OutboxEntry.__table__  # type: ignore[attr-defined]
 
 #: Articles handled together: one look-up query and one extraction batch per chunk.
 CHUNK_SIZE = 64
@@ -163,8 +169,12 @@ def find_entities(
     """Entities of many articles with one pass of the model, as `upsert` would find them one
     by one: the model reads English text only; client entities are always kept."""
     english = [i for i, (_text, language) in enumerate(inputs) if extract and language == "en"]
-    analysed = entity_service.analyse(
-        [inputs[i][0] for i in english], n_process=n_process, batch_size=batch_size
+    analysed = (
+        entity_service.analyse(
+            [inputs[i][0] for i in english], n_process=n_process, batch_size=batch_size
+        )
+        if english
+        else []
     )
     found = dict(zip(english, analysed, strict=True))
     return [
@@ -206,6 +216,100 @@ def store_one(
         article_id=article.id,
         duplicate_of=article.duplicate_of,
     )
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article no stored article has the url or external_id of, with its entities."""
+
+    index: int
+    data: ArticleCreate
+    entities: Sequence[ArticleEntity]
+
+
+def insert_new(*, session: Session, items: Sequence[NewArticle]) -> list[Stored]:
+    """Insert new articles with their entity links and outbox rows, set-based, in the
+    session's transaction (the caller commits): what `upsert` does for each, in a few
+    statements for all of them. Content duplicates are found as `upsert` finds them, the
+    earliest original (stored or earlier in `items`) winning."""
+    if not items:
+        return []
+    now = utcnow()
+    rows = []
+    for item in items:
+        values = item.data.model_dump(include=set(articles_service.CONTENT_FIELDS))
+        values["content_hash"] = articles_service.content_hash(
+            item.data.title, item.data.summary, item.data.body
+        )
+        rows.append(values | {"created_at": now, "updated_at": now, "duplicate_of": None})
+    hashes = sorted({row["content_hash"] for row in rows})
+    originals: dict[str, int] = {}
+    for start in range(0, len(hashes), entity_service.SLICE):
+        originals.update(
+            session.execute(
+                sa.select(ARTICLES.c.content_hash, sa.func.min(ARTICLES.c.id))
+                .where(
+                    ARTICLES.c.content_hash.in_(hashes[start : start + entity_service.SLICE]),
+                    ARTICLES.c.duplicate_of.is_(None),
+                )
+                .group_by(ARTICLES.c.content_hash)
+            ).all()
+        )
+    for row in rows:
+        row["duplicate_of"] = originals.get(row["content_hash"])
+    inserted = session.execute(
+        sa.insert(ARTICLES).returning(ARTICLES.c.id, sort_by_parameter_order=True), rows
+    )
+    ids: list[int] = list(inserted.scalars())
+    # Repeats of an article earlier in the same batch point at it once it has an id.
+    first_in_batch: dict[str, int] = {}
+    repeats: list[dict[str, int]] = []
+    for row, article_id in zip(rows, ids, strict=True):
+        if row["duplicate_of"] is not None:
+            continue
+        original = first_in_batch.setdefault(row["content_hash"], article_id)
+        if original != article_id:
+            row["duplicate_of"] = original
+            repeats.append({"article_id": article_id, "original": original})
+    if repeats:
+        session.execute(
+            sa.update(ARTICLES)
+            .where(ARTICLES.c.id == sa.bindparam("article_id"))
+            .values(duplicate_of=sa.bindparam("original")),
+            repeats,
+        )
+    entity_service.link_articles(
+        session=session,
+        articles=[
+            (article_id, row["published_at"], item.entities)
+            for item, row, article_id in zip(items, rows, ids, strict=True)
+        ],
+        replace=False,
+    )
+    session.execute(
+        sa.insert(OUTBOX),
+        [
+            {
+                "article_id": article_id,
+                "op": outbox.OutboxOp.upsert.value,
+                "status": outbox.OutboxStatus.pending.value,
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+            for article_id in ids
+        ],
+    )
+    session.info[outbox.QUEUED_KEY] = True
+    return [
+        Stored(
+            index=item.index,
+            status=ItemStatus.created,
+            article_id=article_id,
+            duplicate_of=row["duplicate_of"],
+        )
+        for item, row, article_id in zip(items, rows, ids, strict=True)
+    ]
 
 
 def store_chunk(
