@@ -119,8 +119,8 @@ def client_slug(entity: ClientEntity) -> str:
 # --- linking articles ------------------------------------------------------------------
 
 
-#: Rows per multi-row statement, and values per IN list: far below the bound parameters a
-#: statement may carry (SQLite 32,766, PostgreSQL 65,535) whatever the batch size.
+#: Values per IN list: far below the bound parameters a statement may carry (SQLite 32,766,
+#: PostgreSQL 65,535) whatever the batch size.
 SLICE = 1000
 
 
@@ -174,33 +174,38 @@ def _ensure_entities(session: Session, entities: Sequence[ArticleEntity]) -> dic
     if missing:
         table = ENTITIES
         now = utcnow()
-        for part in _slices(missing):
-            statement = (
-                _insert(session, table)
-                .values(
-                    [
-                        {
-                            "slug": s,
-                            "name": wanted[s][0][:NAME_MAX_CHARS],
-                            "type": wanted[s][1],
-                            "created_at": now,
-                        }
-                        for s in part
-                    ]
-                )
-                .on_conflict_do_nothing(index_elements=["slug"])
-                .returning(table.c.slug, table.c.id)
-            )
-            created.update(session.execute(statement).all())
+        # One statement for all rows, run as executemany: its SQL is compiled once and
+        # cached, whatever the number of rows (a multi-row VALUES is compiled per size).
+        statement = (
+            _insert(session, table)
+            .on_conflict_do_nothing(index_elements=["slug"])
+            .returning(table.c.slug, table.c.id)
+        )
+        rows = [
+            {
+                "slug": s,
+                "name": wanted[s][0][:NAME_MAX_CHARS],
+                "type": wanted[s][1],
+                "created_at": now,
+            }
+            for s in missing
+        ]
+        created.update(session.execute(statement, rows).all())
         ids.update(created)
         # Rows another transaction created meanwhile are visible once it has committed.
         ids.update(_locate(session, [s for s in missing if s not in created]))
-    for slug, entity_id in sorted(created.items()):
-        within = wanted[slug][2]
-        if within and within in ids and ids[within] != entity_id:
-            session.execute(
-                sa.update(ENTITIES).where(ENTITIES.c.id == entity_id).values(within_id=ids[within])
-            )
+    nested = [
+        {"entity_id": entity_id, "within": ids[within]}
+        for slug, entity_id in sorted(created.items())
+        if (within := wanted[slug][2]) and within in ids and ids[within] != entity_id
+    ]
+    if nested:
+        session.execute(
+            sa.update(ENTITIES)
+            .where(ENTITIES.c.id == sa.bindparam("entity_id"))
+            .values(within_id=sa.bindparam("within")),
+            nested,
+        )
     names: list[tuple[int, str]] = []
     for entity in entities:
         if entity.slug in ids:
@@ -232,11 +237,9 @@ def _add_free_aliases(session: Session, names: Iterable[tuple[int, str]]) -> Non
         for key in sorted(by_key)
         if key not in taken
     ]
-    for rows_part in _slices(rows):
+    if rows:
         session.execute(
-            _insert(session, table)
-            .values(rows_part)
-            .on_conflict_do_nothing(index_elements=["normalised"])
+            _insert(session, table).on_conflict_do_nothing(index_elements=["normalised"]), rows
         )
 
 
