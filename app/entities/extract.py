@@ -11,6 +11,7 @@ import re
 import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from typing import Any, Protocol
 
 from app.entities.canonical import canonicalise
@@ -50,6 +51,10 @@ class SpacyExtractor:
         self._model = model
         self._nlp: Any = None
         self._lock = threading.Lock()
+        #: Free the words each call adds to the model's vocabulary when it ends, so a
+        #: long-running process stays at its size. Only for a process that calls `mentions`
+        #: from one thread at a time (spaCy's memory zones must not overlap).
+        self.memory_zones = False
 
     @property
     def nlp(self) -> Any:
@@ -78,13 +83,15 @@ class SpacyExtractor:
     ) -> Iterator[list[RawMention]]:
         nlp = self.nlp
         limit = nlp.max_length
-        for doc in nlp.pipe(
-            (text[:limit] for text in texts), batch_size=batch_size, n_process=n_process
-        ):
-            yield [
-                RawMention(text=ent.text, label=ent.label_, start=ent.start_char, end=ent.end_char)
-                for ent in doc.ents
-            ]
+        with nlp.memory_zone() if self.memory_zones else nullcontext():
+            for doc in nlp.pipe(
+                (text[:limit] for text in texts), batch_size=batch_size, n_process=n_process
+            ):
+                # Plain strings and ints: nothing of the doc outlives the memory zone.
+                yield [
+                    RawMention(ent.text, ent.label_, ent.start_char, ent.end_char)
+                    for ent in doc.ents
+                ]
 
 
 _default: SpacyExtractor | None = None

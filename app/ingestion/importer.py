@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app.articles.schemas import ArticleCreate
+from app.entities import gazetteer
 from app.entities.canonical import resolve
 from app.entities.extract import default_extractor
 from app.entities.types import ArticleEntity, EntityType
@@ -429,10 +430,14 @@ EntityResult = Callable[[], list[list[ArticleEntity]]]
 MODEL_BATCH_SIZE = 16
 
 
-def _worker_start() -> None:
+def _worker_start(tables: Any) -> None:
     # Ctrl-C is the parent's to handle: it finishes or rolls back its article, then stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    default_extractor().nlp  # noqa: B018 - load the model once, before the first chunk
+    gazetteer.use_tables(tables)
+    extractor = default_extractor()
+    extractor.nlp  # noqa: B018 - load the model once, before the first chunk
+    # One thread calls the model here: the words of each chunk can be forgotten after it.
+    extractor.memory_zones = True
 
 
 def _find_in_worker(
@@ -459,6 +464,8 @@ class EntityFinder:
                 # Not fork: this process may hold database connections and threads.
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_worker_start,
+                # Built once here (this process needs them too) rather than in every worker.
+                initargs=(gazetteer.tables(),),
             )
         #: Chunks read ahead of the one being written, so no worker waits for work.
         self.depth = 2 * processes if self._pool is not None else 0
