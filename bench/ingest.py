@@ -82,6 +82,19 @@ def _kib(value: str | None) -> int:
     return int(value.split()[0]) * 1024 if value else 0
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    # Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
 def _descendants(root: int) -> set[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -109,6 +122,8 @@ class MemorySampler:
     roots: list[int]
     interval: float = 0.25
     peaks: dict[int, int] = field(default_factory=dict)
+    #: CPU seconds (user + system) each process had used when last seen.
+    cpu: dict[int, float] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
     max_concurrent: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -140,6 +155,7 @@ class MemorySampler:
                 continue
             current += _kib(status.get("VmRSS"))
             self.peaks[pid] = max(self.peaks.get(pid, 0), _kib(status.get("VmHWM")))
+            self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu_seconds(pid))
             self.names.setdefault(pid, self._name(pid, status))
         self.max_concurrent = max(self.max_concurrent, current)
 
@@ -164,13 +180,13 @@ class MemorySampler:
             return "postgresql"
         return name
 
-    def by_role(self) -> dict[str, tuple[int, int]]:
-        """Role -> (processes, sum of their peaks)."""
-        roles: dict[str, tuple[int, int]] = {}
+    def by_role(self) -> dict[str, tuple[int, int, float]]:
+        """Role -> (processes, sum of their peaks, sum of their CPU seconds)."""
+        roles: dict[str, tuple[int, int, float]] = {}
         for pid, peak in self.peaks.items():
             role = self.names.get(pid, "?")
-            count, total = roles.get(role, (0, 0))
-            roles[role] = (count + 1, total + peak)
+            count, total, cpu = roles.get(role, (0, 0, 0.0))
+            roles[role] = (count + 1, total + peak, cpu + self.cpu.get(pid, 0.0))
         return roles
 
 
@@ -220,7 +236,7 @@ class Figures:
     extraction_docs: int = 0
     indexed: int = 0
     database_count: int = 0
-    memory: dict[str, tuple[int, int]] = field(default_factory=dict)
+    memory: dict[str, tuple[int, int, float]] = field(default_factory=dict)
     max_concurrent_rss: int = 0
     extraction_max_rss: int = 0
     sum_of_peaks: int = 0
@@ -412,9 +428,9 @@ def report(figures: Figures, args: argparse.Namespace) -> dict[str, object]:
         f"(index {figures.indexed:,} = database {figures.database_count:,}: "
         f"{figures.indexed == figures.database_count})"
     )
-    print("  peak RSS per process role (import until searchable):")
-    for role, (count, peak) in sorted(figures.memory.items(), key=lambda item: -item[1][1]):
-        print(f"    {role:<34} {count} process(es) {_mb(peak):>10}")
+    print("  peak RSS and CPU time per process role (import until searchable):")
+    for role, (count, peak, cpu) in sorted(figures.memory.items(), key=lambda item: -item[1][1]):
+        print(f"    {role:<34} {count} process(es) {_mb(peak):>10} {cpu:>8,.1f} CPU s")
     print(
         f"  sum of peaks                 {_mb(figures.sum_of_peaks)} "
         f"(target <= {_mb(int(TARGET_RSS_BYTES))})"
@@ -437,7 +453,10 @@ def report(figures: Figures, args: argparse.Namespace) -> dict[str, object]:
         "searchable_seconds": round(figures.searchable_seconds, 2),
         "indexed": figures.indexed,
         "database_count": figures.database_count,
-        "peak_rss_bytes_by_role": {role: peak for role, (_n, peak) in figures.memory.items()},
+        "peak_rss_bytes_by_role": {role: peak for role, (_n, peak, _cpu) in figures.memory.items()},
+        "cpu_seconds_by_role": {
+            role: round(cpu, 1) for role, (_n, _peak, cpu) in figures.memory.items()
+        },
         "sum_of_peak_rss_bytes": figures.sum_of_peaks,
         "max_concurrent_rss_bytes": figures.max_concurrent_rss,
     }
