@@ -42,6 +42,14 @@ def _backend(*, worker: bool) -> Iterator[tuple[Settings, SearchBackend]]:
 
 def worker(
     once: Annotated[bool, typer.Option(help="Drain what is pending, then exit.")] = False,
+    fill_seconds: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Let a partial batch wait until its oldest entry is this old: fewer, larger "
+            "Meilisearch batches during a bulk import (0: send at once).",
+        ),
+    ] = 0.0,
 ) -> None:
     """Send pending index work to Meilisearch until stopped (Ctrl-C or SIGTERM).
 
@@ -54,7 +62,9 @@ def worker(
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with _backend(worker=True), suppress(KeyboardInterrupt):
+    with _backend(worker=True) as (_settings, backend), suppress(KeyboardInterrupt):
+        if backend.worker is not None:
+            backend.worker.fill_seconds = fill_seconds
         console.print("index worker running; Ctrl-C to stop")
         stop.wait()
 
