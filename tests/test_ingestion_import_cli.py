@@ -15,7 +15,8 @@ from app.cli import app
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.entities import service as entity_service
-from app.ingestion import importer, jsonl
+from app.entities.types import ArticleText
+from app.ingestion import importer, jsonl, service
 from app.ingestion.importer import Format, Importer, ImportOptions, discover
 from app.ingestion.parsed import ParsedArticle, ParseError
 from app.paths import SHARED_DATA
@@ -553,3 +554,25 @@ def test_corpus_folders(settings: Settings) -> None:
             )
     finally:
         engine.dispose()
+
+
+def test_with_workers_busy_this_process_finds_entities_too() -> None:
+    texts = [
+        ArticleText(
+            title=f"Harbour board meeting number {n}",
+            body=f"The Harbour Board of Oslo met in Norway for meeting number {n}.",
+        )
+        for n in range(6)
+    ]
+    inputs: list[tuple[ArticleText, str]] = [(text, "en") for text in texts]
+    finder = importer.EntityFinder(processes=2, batch_size=1, extract=True)
+    try:
+        # One worker takes up to three chunks; the rest, submitted at once, are found here.
+        results = [finder.submit([one]) for one in inputs]
+        found = [result() for result in results]
+    finally:
+        finder.close()
+    assert 0 < finder.chunks_here < len(inputs)
+    alone = [service.find_entities([one]) for one in inputs]
+    assert found == alone
+    assert all(entities[0] for entities in found)

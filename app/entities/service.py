@@ -30,7 +30,7 @@ from app.articles.cursor import Cursor, SortOrder
 from app.articles.models import Article
 from app.db import utcnow
 from app.entities.canonical import canonicalise, resolve
-from app.entities.extract import extract_entities, extract_entities_batch
+from app.entities.extract import EntityExtractor, extract_entities, extract_entities_batch
 from app.entities.gazetteer import lookup_country, lookup_subplace, slugify
 from app.entities.models import (
     NAME_MAX_CHARS,
@@ -95,10 +95,18 @@ def normalise(text: str) -> str:
 
 
 def analyse(
-    texts: Sequence[ArticleText], *, n_process: int = 1, batch_size: int = 64
+    texts: Sequence[ArticleText],
+    *,
+    n_process: int = 1,
+    batch_size: int = 64,
+    extractor: EntityExtractor | None = None,
 ) -> list[list[ArticleEntity]]:
     """The entities of many articles at once, in input order, for bulk ingestion (no I/O)."""
-    return list(extract_entities_batch(texts, n_process=n_process, batch_size=batch_size))
+    return list(
+        extract_entities_batch(
+            texts, extractor=extractor, n_process=n_process, batch_size=batch_size
+        )
+    )
 
 
 def entities_of(

@@ -24,6 +24,7 @@ from app.articles.models import Article
 from app.articles.schemas import ArticleCreate
 from app.db import utcnow
 from app.entities import service as entity_service
+from app.entities.extract import EntityExtractor
 from app.entities.types import ArticleEntity, ArticleText, ClientEntity
 from app.errors import ApiError
 from app.ingestion.parsed import ParsedArticle
@@ -165,13 +166,17 @@ def find_entities(
     extract: bool = True,
     batch_size: int = CHUNK_SIZE,
     n_process: int = 1,
+    extractor: EntityExtractor | None = None,
 ) -> list[list[ArticleEntity]]:
     """Entities of many articles with one pass of the model, as `upsert` would find them one
     by one: the model reads English text only; client entities are always kept."""
     english = [i for i, (_text, language) in enumerate(inputs) if extract and language == "en"]
     analysed = (
         entity_service.analyse(
-            [inputs[i][0] for i in english], n_process=n_process, batch_size=batch_size
+            [inputs[i][0] for i in english],
+            n_process=n_process,
+            batch_size=batch_size,
+            extractor=extractor,
         )
         if english
         else []
