@@ -115,10 +115,18 @@ def import_articles(
         bool, typer.Option(help="Skip records whose url or external_id is already stored.")
     ] = False,
     batch_size: Annotated[
-        int, typer.Option(min=1, max=10_000, help="Records read and looked up together.")
+        int,
+        typer.Option(
+            min=1,
+            max=10_000,
+            help="Records read, looked up and written together (new articles: one transaction).",
+        ),
     ] = 64,
     processes: Annotated[
-        int, typer.Option(min=1, max=64, help="Processes for entity extraction.")
+        int,
+        typer.Option(
+            min=1, max=64, help="Processes for entity extraction (this one and N-1 workers)."
+        ),
     ] = 1,
     limit: Annotated[int | None, typer.Option(min=1, help="Stop after this many records.")] = None,
     report: Annotated[

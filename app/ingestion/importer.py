@@ -452,7 +452,7 @@ class EntityFinder:
     With one process the model runs in this process when a chunk is stored. With N, N - 1
     workers each load the model once and take chunks as they are read, so the model keeps
     working while this process writes to the database; and this process extracts a chunk
-    itself whenever the workers already have enough queued. Reading, validating and writing
+    itself, as it is read, whenever the workers already have enough queued. Reading, validating and writing
     take it only a fraction of a core, and one worker fewer holds one model fewer (about
     250 MB) at the same speed.
     """
@@ -494,11 +494,13 @@ class EntityFinder:
             future = self._pool.submit(_find_in_worker, inputs, self.extract, self.batch_size)
             self._queued.append(future)
             return future.result
+        # Found now rather than when the chunk is stored: this process then never sits
+        # waiting for a worker while a chunk it could analyse itself is in the queue.
         self.chunks_here += 1
-        here = self._here
-        return lambda: service.find_entities(
-            inputs, extract=self.extract, batch_size=self.batch_size, extractor=here
+        found = service.find_entities(
+            inputs, extract=self.extract, batch_size=self.batch_size, extractor=self._here
         )
+        return lambda: found
 
     def close(self) -> None:
         if self._pool is not None:
