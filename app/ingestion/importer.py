@@ -477,8 +477,9 @@ class EntityFinder:
             # Its own model, not the shared default: memory zones need a single caller.
             self._here = SpacyExtractor()
             self._here.memory_zones = True
-        #: Chunks read ahead of the one being written, so no worker waits for work.
-        self.depth = 2 * processes if self._pool is not None else 0
+        #: Chunks read ahead of the one being written, so no worker waits for work and this
+        #: process has chunks of its own to analyse while the workers' are in progress.
+        self.depth = 4 * processes if self._pool is not None else 0
         #: Chunks queued for the workers before this process takes one itself.
         self._worker_depth = 2 * (processes - 1) + 1
 
