@@ -426,9 +426,9 @@ def _json(path: Path, label: str) -> Iterator[Record]:
 #: Waits for, then returns, the entities of one chunk's articles.
 EntityResult = Callable[[], list[list[ArticleEntity]]]
 #: Texts the model reads at once. Larger batches are hardly faster with the small English
-#: pipeline but raise a process's peak memory (about 520 MB at 64 against 330 MB at 16;
-#: with NER alone and memory zones, 8 took 20 MB less than 16 for 4% more CPU time).
-MODEL_BATCH_SIZE = 8
+#: pipeline but raise a process's peak memory (about 520 MB at 64 against 330 MB at 16);
+#: 8 took 4% more CPU time for no lower peak over all of Reuters-21578.
+MODEL_BATCH_SIZE = 16
 
 
 def _worker_start(tables: Any) -> None:
