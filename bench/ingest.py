@@ -215,6 +215,9 @@ def postgres_database(root: Path) -> Iterator[tuple[str, list[int]]]:
         raise SystemExit(f"PostgreSQL binaries not found in {PG_BIN}; set PG_BIN")
     cluster = root / "pg"
     cluster.mkdir()
+    # mkdtemp's directory is private to us; the server (the postgres user under root) must be
+    # able to reach its own directory inside it.
+    root.chmod(0o711)
     server = _start_cluster(cluster)
     try:
         _admin(server, "CREATE DATABASE bench")
