@@ -16,10 +16,6 @@ from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from typing import Any
 
-import htmldate
-import trafilatura
-from trafilatura.settings import Document
-
 from app.ingestion.parsed import ParsedArticle, ParseError
 
 #: Meta tags that state the publication time, most specific first.
@@ -40,6 +36,11 @@ def parse_html(html: str, *, url: str | None = None) -> ParsedArticle:
     """The article on the page; `url` is where it was fetched, used when it names no canonical."""
     if not html.strip():
         raise ParseError("the HTML is empty")
+    # Imported here: trafilatura and htmldate weigh ~30 MiB, and most processes (the API's
+    # workers, index workers, corpus imports) never parse a page.
+    import trafilatura
+    from trafilatura.settings import Document
+
     markup = _Markup()
     markup.feed(html)
     markup.close()
@@ -110,6 +111,8 @@ def _published_at(markup: _Markup, html: str) -> datetime | None:
         parsed = _parse_stated(stated)
         if parsed is not None:
             return parsed
+    import htmldate
+
     found = htmldate.find_date(html, extensive_search=False, original_date=True)
     if found is None:
         return None
