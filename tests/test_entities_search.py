@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import sync_index
+from tests.test_search_api import search
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -51,13 +52,6 @@ def seeded(search_client: TestClient) -> TestClient:
         assert response.json()["id"] == n
     sync_index(search_client)
     return search_client
-
-
-def search(client: TestClient, **params: Any) -> dict[str, Any]:
-    response = client.get("/search", params=params)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 def hit_ids(result: dict[str, Any]) -> list[int]:

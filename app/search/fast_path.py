@@ -14,13 +14,13 @@ It sits inside the request-id, metrics, rate-limit and CORS middleware, so those
 from typing import Any
 from urllib.parse import parse_qsl
 
-import orjson
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import ApiError, api_error_response
 from app.search import service
 from app.search.backend import SearchBackend
+from app.search.router import search_response
 from app.search.schemas import SearchParams
 
 PATH = "/search"
@@ -84,15 +84,4 @@ class SearchFastPath:
         except ApiError as exc:
             await api_error_response(exc)(scope, receive, send)
             return
-        body = orjson.dumps(answer)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await search_response(answer)(scope, receive, send)
