@@ -1,20 +1,25 @@
 """The `newsarchive` command line."""
 
+from __future__ import annotations
+
 import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 
-from app import migrate as migrations
 from app.auth.cli import keys
-from app.config import Settings, get_settings
 from app.ingestion.cli import import_articles
-from app.logs import configure_logging
 from app.search import cli as search_cli
+
+if TYPE_CHECKING:
+    from app.config import Settings
+
+# Every `newsarchive` process imports this module, the importer's spawned extraction workers
+# included (they re-import the parent's main script), so each command imports what it runs
+# (uvicorn, alembic, the database, pydantic-settings) only when it runs.
 
 app = typer.Typer(help="newsarchive: a self-hostable news archive API.", no_args_is_help=True)
 app.add_typer(keys, name="keys", no_args_is_help=True)
@@ -26,6 +31,9 @@ logger = logging.getLogger("app.cli")
 
 
 def _settings() -> Settings:
+    from app.config import get_settings
+    from app.logs import configure_logging
+
     settings = get_settings()
     configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
     return settings
@@ -37,6 +45,7 @@ def local_meilisearch(settings: Settings) -> Iterator[Settings]:
     if settings.MEILI_URL:
         yield settings
         return
+    from app.config import get_settings
     from app.search.meili_process import MeiliProcess
 
     process = MeiliProcess(data_dir=settings.DATA_DIR / "meilisearch", binary=settings.MEILI_BINARY)
@@ -59,6 +68,10 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Apply migrations and run the API (starting a local Meilisearch when MEILI_URL is unset)."""
+    import uvicorn
+
+    from app import migrate as migrations
+
     settings = _settings()
     migrations.upgrade(settings.DATABASE_URL)
     with local_meilisearch(settings):
@@ -78,6 +91,8 @@ def migrate(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply database migrations up to REVISION (default: the latest)."""
+    from app import migrate as migrations
+
     settings = _settings()
     migrations.upgrade(settings.DATABASE_URL, revision)
     typer.echo(f"database migrated to {revision}")

@@ -1,26 +1,35 @@
 """`newsarchive keys ...`: create, list and revoke API keys against DATABASE_URL."""
 
+from __future__ import annotations
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from sqlmodel import Session
 
-from app.auth import service
-from app.auth.models import ApiKey, Scope
-from app.config import get_settings
-from app.db import make_engine, utcnow
-from app.errors import ApiError
+from app.auth.scopes import Scope
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from app.auth.models import ApiKey
+    from app.errors import ApiError
+
+# Every `newsarchive` process imports this module to build the command line, so the
+# database, service and rich imports wait until a command runs.
 
 keys = typer.Typer(help="Manage API keys (shown once at creation, stored hashed).")
 
 
 @contextmanager
 def _session() -> Iterator[Session]:
+    from sqlmodel import Session
+
+    from app.config import get_settings
+    from app.db import make_engine
+
     engine = make_engine(get_settings())
     try:
         with Session(engine, expire_on_commit=False) as session:
@@ -53,6 +62,11 @@ def create(
     ] = None,
 ) -> None:
     """Create a key and print it once, alone on the last line."""
+    from rich.console import Console
+
+    from app.auth import service
+    from app.errors import ApiError
+
     expires_in = timedelta(days=expires_in_days) if expires_in_days else None
     with _session() as session:
         try:
@@ -71,6 +85,12 @@ def create(
 @keys.command("list")
 def list_() -> None:
     """List keys with their state; secrets are never stored, so never shown."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from app.auth import service
+    from app.db import utcnow
+
     with _session() as session:
         records = service.list_keys(session=session)
     now = utcnow()
@@ -93,6 +113,9 @@ def revoke(
     key: Annotated[str, typer.Argument(metavar="KEY_ID_OR_NAME", help="Key id or name.")],
 ) -> None:
     """Revoke a key at once; requests with it get 401 from then on."""
+    from app.auth import service
+    from app.errors import ApiError
+
     with _session() as session:
         try:
             record = service.get_by_id_or_name(session=session, ident=key)

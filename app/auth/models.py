@@ -1,30 +1,12 @@
-"""The api_keys table and the scope ladder."""
+"""The api_keys table; `Scope` (app.auth.scopes) is re-exported for existing imports."""
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from app.auth.scopes import Scope as Scope
 from app.db import UTCDateTime, utcnow
-
-
-class Scope(enum.StrEnum):
-    """What a key may do; each scope includes the ones below it (admin ⊃ write ⊃ read)."""
-
-    read = "read"
-    write = "write"
-    admin = "admin"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-    def allows(self, needed: "Scope") -> bool:
-        return self.rank >= needed.rank
-
-
-_RANK = {Scope.read: 0, Scope.write: 1, Scope.admin: 2}
 
 
 class ApiKey(SQLModel, table=True):

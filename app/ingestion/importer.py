@@ -13,7 +13,6 @@ committed (each with its outbox row) and still produces the report.
 from __future__ import annotations
 
 import csv
-import enum
 import io
 import json
 import logging
@@ -42,6 +41,7 @@ from app.ingestion import service
 from app.ingestion.allsides import parse_allsides_file
 from app.ingestion.bbc import parse_bbc_file
 from app.ingestion.csv_rows import parse_csv_rows
+from app.ingestion.formats import Format as Format
 from app.ingestion.html import parse_html
 from app.ingestion.jsonl import article_from_fields, parse_jsonl
 from app.ingestion.parsed import EntityHint, ParsedArticle, ParseError
@@ -50,18 +50,6 @@ from app.ingestion.reuters import parse_reuters_file, to_parsed_article
 from app.ingestion.schemas import ItemStatus
 
 logger = logging.getLogger(__name__)
-
-
-class Format(enum.StrEnum):
-    auto = "auto"
-    reuters = "reuters"
-    allsides = "allsides"
-    bbc = "bbc"
-    jsonl = "jsonl"
-    json = "json"
-    csv = "csv"
-    txt = "txt"
-    html = "html"
 
 
 #: File formats recognised by extension when a file (or a mixed folder) is given.

@@ -1,37 +1,46 @@
 """Commands that keep the search index in step with the database: worker, reindex, stats."""
 
+from __future__ import annotations
+
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import sqlalchemy as sa
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-from rich.table import Table
-from sqlmodel import Session, col, select
 
-from app.articles.models import Article
-from app.config import Settings, get_settings
-from app.db import make_engine, utcnow
-from app.logs import configure_logging
-from app.search import sync
-from app.search.backend import SearchBackend, build_backend
-from app.search.reindex import reindex as rebuild_index
+if TYPE_CHECKING:
+    from rich.console import Console
 
-console = Console(stderr=True)
+    from app.config import Settings
+    from app.search.backend import SearchBackend
+
+# Every `newsarchive` process imports this module to build the command line, so the
+# database, Meilisearch and rich imports wait until a command runs.
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 @contextmanager
 def _backend(*, worker: bool) -> Iterator[tuple[Settings, SearchBackend]]:
+    from app.config import get_settings
+    from app.db import make_engine
+    from app.logs import configure_logging
+    from app.search.backend import build_backend
+
     settings = get_settings().model_copy(update={"SYNC_WORKER_ENABLED": worker})
     configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
     engine = make_engine(settings)
     backend = build_backend(settings, engine)
     if backend is None:
-        console.print("[red]MEILI_URL is not set: point it (and MEILI_MASTER_KEY) at Meilisearch.")
+        _console().print(
+            "[red]MEILI_URL is not set: point it (and MEILI_MASTER_KEY) at Meilisearch."
+        )
         raise typer.Exit(2)
     try:
         yield settings, backend
@@ -55,6 +64,9 @@ def worker(
 
     Safe to run several against PostgreSQL: each claims its own batches.
     """
+    from app.search import sync
+
+    console = _console()
     if once:
         with _backend(worker=False) as (_settings, backend):
             sync.drain(backend.sync, timeout=3600)
@@ -73,6 +85,11 @@ def reindex(
     batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Articles per batch.")] = 1000,
 ) -> None:
     """Rebuild the whole index from the database into a fresh index and swap it in atomically."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from app.search.reindex import reindex as rebuild_index
+
+    console = _console()
     with _backend(worker=False) as (_settings, backend):
         columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
         with Progress(*columns, TimeRemainingColumn(), console=console) as bar:
@@ -93,6 +110,15 @@ def reindex(
 
 def stats() -> None:
     """Print archive counts and how far the index is behind."""
+    import sqlalchemy as sa
+    from rich.console import Console
+    from rich.table import Table
+    from sqlmodel import Session, col, select
+
+    from app.articles.models import Article
+    from app.db import utcnow
+    from app.search import sync
+
     with _backend(worker=False) as (_settings, backend):
         engine = backend.sync.engine
         with Session(engine) as session:
