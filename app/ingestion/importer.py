@@ -17,7 +17,6 @@ import io
 import json
 import logging
 import multiprocessing
-import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -35,9 +34,9 @@ from sqlmodel import Session
 from app.articles.schemas import ArticleCreate
 from app.entities import gazetteer
 from app.entities.canonical import resolve
-from app.entities.extract import SpacyExtractor, default_extractor
+from app.entities.extract import SpacyExtractor
 from app.entities.types import ArticleEntity, EntityType
-from app.ingestion import service
+from app.ingestion import extraction, service
 from app.ingestion.allsides import parse_allsides_file
 from app.ingestion.bbc import parse_bbc_file
 from app.ingestion.csv_rows import parse_csv_rows
@@ -413,26 +412,6 @@ def _json(path: Path, label: str) -> Iterator[Record]:
 
 #: Waits for, then returns, the entities of one chunk's articles.
 EntityResult = Callable[[], list[list[ArticleEntity]]]
-#: Texts the model reads at once. Larger batches are hardly faster with the small English
-#: pipeline but raise a process's peak memory (about 520 MB at 64 against 330 MB at 16);
-#: 8 took 4% more CPU time for no lower peak over all of Reuters-21578.
-MODEL_BATCH_SIZE = 16
-
-
-def _worker_start(tables: Any) -> None:
-    # Ctrl-C is the parent's to handle: it finishes or rolls back its article, then stops us.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    gazetteer.use_tables(tables)
-    extractor = default_extractor()
-    extractor.nlp  # noqa: B018 - load the model once, before the first chunk
-    # One thread calls the model here: the words of each chunk can be forgotten after it.
-    extractor.memory_zones = True
-
-
-def _find_in_worker(
-    inputs: list[service.EntityInput], extract: bool, batch_size: int
-) -> list[list[ArticleEntity]]:
-    return service.find_entities(inputs, extract=extract, batch_size=batch_size)
 
 
 class EntityFinder:
@@ -447,7 +426,7 @@ class EntityFinder:
     """
 
     def __init__(self, *, processes: int, batch_size: int, extract: bool) -> None:
-        self.batch_size = min(batch_size, MODEL_BATCH_SIZE)
+        self.batch_size = min(batch_size, extraction.MODEL_BATCH_SIZE)
         self.extract = extract
         self._pool: ProcessPoolExecutor | None = None
         self._queued: list[Future[list[list[ArticleEntity]]]] = []
@@ -459,7 +438,7 @@ class EntityFinder:
                 max_workers=processes - 1,
                 # Not fork: this process may hold database connections and threads.
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_start,
+                initializer=extraction.worker_start,
                 # Built once here (this process needs them too) rather than in every worker.
                 initargs=(gazetteer.tables(),),
             )
@@ -481,7 +460,9 @@ class EntityFinder:
             )
         self._queued = [future for future in self._queued if not future.done()]
         if len(self._queued) < self._worker_depth:
-            future = self._pool.submit(_find_in_worker, inputs, self.extract, self.batch_size)
+            future = self._pool.submit(
+                extraction.find_in_worker, inputs, self.extract, self.batch_size
+            )
             self._queued.append(future)
             return future.result
         # Found now rather than when the chunk is stored: this process then never sits

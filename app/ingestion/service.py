@@ -24,9 +24,10 @@ from app.articles.models import Article
 from app.articles.schemas import ArticleCreate
 from app.db import utcnow
 from app.entities import service as entity_service
-from app.entities.extract import EntityExtractor
 from app.entities.types import ArticleEntity, ArticleText, ClientEntity
 from app.errors import ApiError
+from app.ingestion.extraction import EntityInput as EntityInput
+from app.ingestion.extraction import find_entities as find_entities
 from app.ingestion.parsed import ParsedArticle
 from app.ingestion.schemas import BulkItem, BulkTotals, ItemStatus
 from app.search import outbox
@@ -148,44 +149,12 @@ def needs_entities(*, session: Session, items: Sequence[ArticleCreate]) -> list[
     return flags
 
 
-#: What entity finding needs of an article: its text and its language.
-EntityInput = tuple[ArticleText, str]
-
-
 def entity_input(data: ArticleCreate) -> EntityInput:
     clients = tuple(ClientEntity(name=e.name, type=e.type, slug=e.slug) for e in data.entities)
     text = ArticleText(
         title=data.title, summary=data.summary or "", body=data.body, client_entities=clients
     )
     return text, data.language
-
-
-def find_entities(
-    inputs: Sequence[EntityInput],
-    *,
-    extract: bool = True,
-    batch_size: int = CHUNK_SIZE,
-    n_process: int = 1,
-    extractor: EntityExtractor | None = None,
-) -> list[list[ArticleEntity]]:
-    """Entities of many articles with one pass of the model, as `upsert` would find them one
-    by one: the model reads English text only; client entities are always kept."""
-    english = [i for i, (_text, language) in enumerate(inputs) if extract and language == "en"]
-    analysed = (
-        entity_service.analyse(
-            [inputs[i][0] for i in english],
-            n_process=n_process,
-            batch_size=batch_size,
-            extractor=extractor,
-        )
-        if english
-        else []
-    )
-    found = dict(zip(english, analysed, strict=True))
-    return [
-        found[i] if i in found else entity_service.entities_of(text, extract=False)
-        for i, (text, _language) in enumerate(inputs)
-    ]
 
 
 def store_one(
