@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from meilisearch.errors import (
     MeilisearchApiError,
     MeilisearchCommunicationError,
@@ -23,6 +24,7 @@ from app.search import filters
 from app.search.backend import SearchBackend
 from app.search.index_settings import MAX_TOTAL_HITS
 from app.search.meili_http import MeiliUnreachable
+from app.search.raw_hits import split_hits
 from app.search.schemas import (
     CURSOR_START,
     PUBLIC_FIELDS,
@@ -131,6 +133,12 @@ class SearchPlan:
     applied: filters.SearchFilters
     warnings: list[str]
     queries: list[dict[str, Any]]
+
+    @property
+    def hits_as_returned(self) -> bool:
+        """Whether every hit goes out exactly as Meilisearch returns it (but for the renamed
+        keys): no highlights to regroup, no cursor page to trim."""
+        return self.params.cursor is None and not self.params.highlight
 
 
 def plan(
@@ -251,7 +259,10 @@ def finish(search_plan: SearchPlan, results: list[dict[str, Any]]) -> dict[str, 
         "page": params.page if params.cursor is None else None,
         "per_page": params.per_page,
         "next": next_cursor,
-        "hits": [_to_hit(document, search_plan.fields, params) for document in documents],
+        # Hits passed on as Meilisearch wrote them (see _run_async), or rebuilt field by field.
+        "hits": documents
+        if isinstance(documents, orjson.Fragment)
+        else [_to_hit(document, search_plan.fields, params) for document in documents],
         "facets": {by_attribute[a]: counts for a, counts in facet_result.items()},
         "processing_time_ms": took,
     }
@@ -273,7 +284,10 @@ def search(
 
 async def search_async(*, backend: SearchBackend, search_plan: SearchPlan) -> dict[str, Any]:
     """The API path: one async round trip to Meilisearch, no thread hop."""
-    return finish(search_plan, await _run_async(backend, search_plan.queries))
+    results = await _run_async(
+        backend, search_plan.queries, hits_as_returned=search_plan.hits_as_returned
+    )
+    return finish(search_plan, results)
 
 
 def _describe_filters(applied: filters.SearchFilters, params: SearchParams) -> dict[str, Any]:
@@ -310,7 +324,11 @@ def _run(backend: SearchBackend, queries: list[dict[str, Any]]) -> list[dict[str
         return [_empty_result() for _ in queries]
 
 
-async def _run_async(backend: SearchBackend, queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def _run_async(
+    backend: SearchBackend, queries: list[dict[str, Any]], *, hits_as_returned: bool = False
+) -> list[dict[str, Any]]:
+    """Meilisearch's answers; with `hits_as_returned`, a single query's hits stay the bytes
+    Meilisearch wrote (an `orjson.Fragment`, see app/search/raw_hits.py)."""
     http = backend.async_http
     try:
         if len(queries) == 1:
@@ -328,6 +346,11 @@ async def _run_async(backend: SearchBackend, queries: list[dict[str, Any]]) -> l
             code = ""
         _raise_for_code(backend, code, response.status)
         return [_empty_result() for _ in queries]
+    if hits_as_returned and len(queries) == 1:
+        split = split_hits(response.body, {v: k for k, v in DOCUMENT_FIELD.items()})
+        if split is not None:
+            hits, rest = split
+            return [rest | {"hits": hits}]
     body: dict[str, Any] = response.json()
     if len(queries) == 1:
         return [body]
