@@ -12,7 +12,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +66,8 @@ def _run_as_postgres(command: list[str]) -> None:
     subprocess.run(command, check=True, capture_output=True, text=True)
 
 
-def _start_cluster(root: Path) -> PostgresServer:
+def _start_cluster(root: Path, settings: Mapping[str, str] | None = None) -> PostgresServer:
+    """Start a cluster in `root`; `settings` (name -> value) override the test defaults."""
     if not (PG_BIN / "initdb").exists():
         pytest.exit(f"PostgreSQL binaries not found in {PG_BIN}; set PG_BIN or TEST_DATABASE_URL")
     if os.geteuid() == 0:
@@ -80,6 +81,7 @@ def _start_cluster(root: Path) -> PostgresServer:
         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
+    options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
     server = PostgresServer(
         admin_url=f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres",
         data_dir=data,
