@@ -55,3 +55,12 @@ def test_a_spawned_worker_reimports_only_the_light_cli(tmp_path: Path) -> None:
         "    print(json.dumps(loaded))\n"
     )
     assert loaded_by(str(script), cwd=tmp_path) == []
+
+
+def test_an_extraction_worker_task_needs_no_database_or_web_layer(tmp_path: Path) -> None:
+    # The functions an extraction worker runs live in app.ingestion.extraction; a spawned
+    # worker imports that module, so it must not pull in the storing or serving code.
+    heavy = tuple(name for name in HEAVY if name != "spacy")
+    loaded = f"sorted(set({heavy!r}) & set(__import__('sys').modules))"
+    code = f"import json, app.ingestion.extraction; print(json.dumps({loaded}))"
+    assert loaded_by("-c", code, cwd=tmp_path) == []
