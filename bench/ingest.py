@@ -149,6 +149,9 @@ class MemorySampler:
     peaks: dict[int, int] = field(default_factory=dict)
     #: Highest proportional set size seen per process (shared pages split, not repeated).
     pss_peaks: dict[int, int] = field(default_factory=dict)
+    #: Highest anonymous RSS seen per process: memory the kernel cannot reclaim without swap, unlike mapped
+    #: files (Meilisearch's index) it can drop and read again.
+    anon_peaks: dict[int, int] = field(default_factory=dict)
     #: Highest shared-memory RSS seen per process (PostgreSQL's shared buffers).
     shmem_peaks: dict[int, int] = field(default_factory=dict)
     #: CPU seconds (user + system) each process had used when last seen.
@@ -185,6 +188,7 @@ class MemorySampler:
             current += _kib(status.get("VmRSS"))
             self.peaks[pid] = max(self.peaks.get(pid, 0), _kib(status.get("VmHWM")))
             self.pss_peaks[pid] = max(self.pss_peaks.get(pid, 0), _pss(pid))
+            self.anon_peaks[pid] = max(self.anon_peaks.get(pid, 0), _kib(status.get("RssAnon")))
             self.shmem_peaks[pid] = max(self.shmem_peaks.get(pid, 0), _kib(status.get("RssShmem")))
             self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu_seconds(pid))
             self.names.setdefault(pid, self._name(pid, status))
@@ -219,6 +223,7 @@ class MemorySampler:
             role.processes += 1
             role.peak_rss += peak
             role.peak_pss += self.pss_peaks.get(pid, 0)
+            role.peak_anon += self.anon_peaks.get(pid, 0)
             role.peak_shmem += self.shmem_peaks.get(pid, 0)
             role.cpu_seconds += self.cpu.get(pid, 0.0)
         return roles
@@ -229,6 +234,7 @@ class RoleFigures:
     processes: int = 0
     peak_rss: int = 0
     peak_pss: int = 0
+    peak_anon: int = 0
     #: Of `peak_rss`, shared memory (PostgreSQL's buffers, counted again in each process).
     peak_shmem: int = 0
     cpu_seconds: float = 0.0
@@ -291,6 +297,7 @@ class Figures:
     extraction_max_rss: int = 0
     sum_of_peaks: int = 0
     sum_of_pss_peaks: int = 0
+    sum_of_anon_peaks: int = 0
 
 
 def run(args: argparse.Namespace) -> Figures:
@@ -365,6 +372,7 @@ def run(args: argparse.Namespace) -> Figures:
             figures.max_concurrent_rss = sampler.max_concurrent
             figures.sum_of_peaks = sum(sampler.peaks.values())
             figures.sum_of_pss_peaks = sum(sampler.pss_peaks.values())
+            figures.sum_of_anon_peaks = sum(sampler.anon_peaks.values())
             engine.dispose()
 
             inputs = _entity_inputs(files, options)
@@ -500,12 +508,16 @@ def report(figures: Figures, args: argparse.Namespace) -> dict[str, object]:
         f"(index {figures.indexed:,} = database {figures.database_count:,}: "
         f"{figures.indexed == figures.database_count})"
     )
-    print("  peak RSS, peak PSS and CPU time per process role (import until searchable):")
+    print(
+        "  peak RSS, peak PSS, peak anonymous RSS and CPU time per process role "
+        "(import until searchable):"
+    )
     for role, its in sorted(figures.memory.items(), key=lambda item: -item[1].peak_rss):
         shared = f" (shared memory {_mib(its.peak_shmem)})" if its.peak_shmem > 1024**2 else ""
         print(
             f"    {role:<40} {its.processes:>2} process(es) RSS {_mib(its.peak_rss):>9} "
-            f"PSS {_mib(its.peak_pss):>9} {its.cpu_seconds:>7,.1f} CPU s{shared}"
+            f"PSS {_mib(its.peak_pss):>9} anon {_mib(its.peak_anon):>9} "
+            f"{its.cpu_seconds:>7,.1f} CPU s{shared}"
         )
     print(
         f"  sum of peak RSS              {_mib(figures.sum_of_peaks)} "
@@ -513,6 +525,10 @@ def report(figures: Figures, args: argparse.Namespace) -> dict[str, object]:
         f"(target <= {_mib(TARGET_RSS_BYTES)}; 1.5 GB decimal = {_mib(1.5e9)})"
     )
     print(f"  sum of peak PSS              {_mib(figures.sum_of_pss_peaks)}")
+    print(
+        f"  sum of peak anonymous RSS    {_mib(figures.sum_of_anon_peaks)} "
+        "(without mapped files the kernel can reclaim)"
+    )
     print(f"  highest concurrent RSS       {_mib(figures.max_concurrent_rss)}")
     print(f"  extraction alone, highest    {_mib(figures.extraction_max_rss)}")
     return {
@@ -541,6 +557,7 @@ def report(figures: Figures, args: argparse.Namespace) -> dict[str, object]:
         },
         "sum_of_peak_rss_bytes": figures.sum_of_peaks,
         "sum_of_peak_pss_bytes": figures.sum_of_pss_peaks,
+        "sum_of_peak_anonymous_rss_bytes": figures.sum_of_anon_peaks,
         "max_concurrent_rss_bytes": figures.max_concurrent_rss,
     }
 
