@@ -141,21 +141,52 @@ def _descendants(root: int) -> set[int]:
 
 
 @dataclass
+class ProcessPeaks:
+    """The highest figures seen for one process, in bytes."""
+
+    rss: int = 0  # VmHWM
+    #: Proportional set size: each shared page split among the processes that map it.
+    pss: int = 0
+    #: Anonymous RSS: memory the kernel cannot reclaim without swap, unlike mapped files
+    #: (Meilisearch's index) that it can drop and read again.
+    anon: int = 0
+    #: Shared-memory RSS (PostgreSQL's shared buffers, counted again in each process).
+    shmem: int = 0
+    #: CPU seconds (user + system) used when last seen.
+    cpu_seconds: float = 0.0
+
+    def update(self, pid: int, status: dict[str, str]) -> None:
+        self.rss = max(self.rss, _kib(status.get("VmHWM")))
+        self.pss = max(self.pss, _pss(pid))
+        self.anon = max(self.anon, _kib(status.get("RssAnon")))
+        self.shmem = max(self.shmem, _kib(status.get("RssShmem")))
+        self.cpu_seconds = max(self.cpu_seconds, _cpu_seconds(pid))
+
+
+@dataclass
+class RoleFigures:
+    """The summed peaks of the processes of one role."""
+
+    processes: int = 0
+    peaks: ProcessPeaks = field(default_factory=ProcessPeaks)
+
+    def add(self, peaks: ProcessPeaks) -> None:
+        self.processes += 1
+        self.peaks.rss += peaks.rss
+        self.peaks.pss += peaks.pss
+        self.peaks.anon += peaks.anon
+        self.peaks.shmem += peaks.shmem
+        self.peaks.cpu_seconds += peaks.cpu_seconds
+
+
+@dataclass
 class MemorySampler:
-    """Polls every process of this run for its peak RSS (VmHWM) and the concurrent total."""
+    """Polls every process of this run for its peaks (see ProcessPeaks) and the concurrent
+    total RSS."""
 
     roots: list[int]
     interval: float = 0.25
-    peaks: dict[int, int] = field(default_factory=dict)
-    #: Highest proportional set size seen per process (shared pages split, not repeated).
-    pss_peaks: dict[int, int] = field(default_factory=dict)
-    #: Highest anonymous RSS seen per process: memory the kernel cannot reclaim without swap, unlike mapped
-    #: files (Meilisearch's index) it can drop and read again.
-    anon_peaks: dict[int, int] = field(default_factory=dict)
-    #: Highest shared-memory RSS seen per process (PostgreSQL's shared buffers).
-    shmem_peaks: dict[int, int] = field(default_factory=dict)
-    #: CPU seconds (user + system) each process had used when last seen.
-    cpu: dict[int, float] = field(default_factory=dict)
+    processes: dict[int, ProcessPeaks] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
     max_concurrent: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -186,11 +217,7 @@ class MemorySampler:
             if not status:
                 continue
             current += _kib(status.get("VmRSS"))
-            self.peaks[pid] = max(self.peaks.get(pid, 0), _kib(status.get("VmHWM")))
-            self.pss_peaks[pid] = max(self.pss_peaks.get(pid, 0), _pss(pid))
-            self.anon_peaks[pid] = max(self.anon_peaks.get(pid, 0), _kib(status.get("RssAnon")))
-            self.shmem_peaks[pid] = max(self.shmem_peaks.get(pid, 0), _kib(status.get("RssShmem")))
-            self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu_seconds(pid))
+            self.processes.setdefault(pid, ProcessPeaks()).update(pid, status)
             self.names.setdefault(pid, self._name(pid, status))
         self.max_concurrent = max(self.max_concurrent, current)
 
@@ -216,28 +243,11 @@ class MemorySampler:
         return name
 
     def by_role(self) -> dict[str, RoleFigures]:
-        """Role -> its processes' count, summed peaks and CPU seconds."""
+        """Role -> its processes' count and summed peaks."""
         roles: dict[str, RoleFigures] = {}
-        for pid, peak in self.peaks.items():
-            role = roles.setdefault(self.names.get(pid, "?"), RoleFigures())
-            role.processes += 1
-            role.peak_rss += peak
-            role.peak_pss += self.pss_peaks.get(pid, 0)
-            role.peak_anon += self.anon_peaks.get(pid, 0)
-            role.peak_shmem += self.shmem_peaks.get(pid, 0)
-            role.cpu_seconds += self.cpu.get(pid, 0.0)
+        for pid, peaks in self.processes.items():
+            roles.setdefault(self.names.get(pid, "?"), RoleFigures()).add(peaks)
         return roles
-
-
-@dataclass
-class RoleFigures:
-    processes: int = 0
-    peak_rss: int = 0
-    peak_pss: int = 0
-    peak_anon: int = 0
-    #: Of `peak_rss`, shared memory (PostgreSQL's buffers, counted again in each process).
-    peak_shmem: int = 0
-    cpu_seconds: float = 0.0
 
 
 # --- databases -------------------------------------------------------------------------------
@@ -295,9 +305,14 @@ class Figures:
     memory: dict[str, RoleFigures] = field(default_factory=dict)
     max_concurrent_rss: int = 0
     extraction_max_rss: int = 0
-    sum_of_peaks: int = 0
-    sum_of_pss_peaks: int = 0
-    sum_of_anon_peaks: int = 0
+
+    @property
+    def total(self) -> ProcessPeaks:
+        """Every process's peaks added up."""
+        everything = RoleFigures()
+        for role in self.memory.values():
+            everything.add(role.peaks)
+        return everything.peaks
 
 
 def run(args: argparse.Namespace) -> Figures:
@@ -370,9 +385,6 @@ def run(args: argparse.Namespace) -> Figures:
             sampler.stop()
             figures.memory = sampler.by_role()
             figures.max_concurrent_rss = sampler.max_concurrent
-            figures.sum_of_peaks = sum(sampler.peaks.values())
-            figures.sum_of_pss_peaks = sum(sampler.pss_peaks.values())
-            figures.sum_of_anon_peaks = sum(sampler.anon_peaks.values())
             engine.dispose()
 
             inputs = _entity_inputs(files, options)
@@ -481,6 +493,7 @@ def report(figures: Figures, args: argparse.Namespace) -> dict[str, object]:
         figures.extraction_docs / figures.extraction_seconds if figures.extraction_seconds else 0.0
     )
     ratio = end_to_end / alone if alone else 0.0
+    total = figures.total
     print()
     print(
         f"Reuters-21578 import on {args.database}, {args.processes} extraction processes, "
@@ -512,21 +525,22 @@ def report(figures: Figures, args: argparse.Namespace) -> dict[str, object]:
         "  peak RSS, peak PSS, peak anonymous RSS and CPU time per process role "
         "(import until searchable):"
     )
-    for role, its in sorted(figures.memory.items(), key=lambda item: -item[1].peak_rss):
-        shared = f" (shared memory {_mib(its.peak_shmem)})" if its.peak_shmem > 1024**2 else ""
+    for role, its in sorted(figures.memory.items(), key=lambda item: -item[1].peaks.rss):
+        peaks = its.peaks
+        shared = f" (shared memory {_mib(peaks.shmem)})" if peaks.shmem > 1024**2 else ""
         print(
-            f"    {role:<40} {its.processes:>2} process(es) RSS {_mib(its.peak_rss):>9} "
-            f"PSS {_mib(its.peak_pss):>9} anon {_mib(its.peak_anon):>9} "
-            f"{its.cpu_seconds:>7,.1f} CPU s{shared}"
+            f"    {role:<40} {its.processes:>2} process(es) RSS {_mib(peaks.rss):>9} "
+            f"PSS {_mib(peaks.pss):>9} anon {_mib(peaks.anon):>9} "
+            f"{peaks.cpu_seconds:>7,.1f} CPU s{shared}"
         )
     print(
-        f"  sum of peak RSS              {_mib(figures.sum_of_peaks)} "
-        f"= {figures.sum_of_peaks / 1e9:.2f} GB "
+        f"  sum of peak RSS              {_mib(total.rss)} "
+        f"= {total.rss / 1e9:.2f} GB "
         f"(target <= {_mib(TARGET_RSS_BYTES)}; 1.5 GB decimal = {_mib(1.5e9)})"
     )
-    print(f"  sum of peak PSS              {_mib(figures.sum_of_pss_peaks)}")
+    print(f"  sum of peak PSS              {_mib(total.pss)}")
     print(
-        f"  sum of peak anonymous RSS    {_mib(figures.sum_of_anon_peaks)} "
+        f"  sum of peak anonymous RSS    {_mib(total.anon)} "
         "(without mapped files the kernel can reclaim)"
     )
     print(f"  highest concurrent RSS       {_mib(figures.max_concurrent_rss)}")
@@ -550,14 +564,14 @@ def report(figures: Figures, args: argparse.Namespace) -> dict[str, object]:
         "searchable_seconds": round(figures.searchable_seconds, 2),
         "indexed": figures.indexed,
         "database_count": figures.database_count,
-        "peak_rss_bytes_by_role": {role: its.peak_rss for role, its in figures.memory.items()},
-        "peak_pss_bytes_by_role": {role: its.peak_pss for role, its in figures.memory.items()},
+        "peak_rss_bytes_by_role": {role: its.peaks.rss for role, its in figures.memory.items()},
+        "peak_pss_bytes_by_role": {role: its.peaks.pss for role, its in figures.memory.items()},
         "cpu_seconds_by_role": {
-            role: round(its.cpu_seconds, 1) for role, its in figures.memory.items()
+            role: round(its.peaks.cpu_seconds, 1) for role, its in figures.memory.items()
         },
-        "sum_of_peak_rss_bytes": figures.sum_of_peaks,
-        "sum_of_peak_pss_bytes": figures.sum_of_pss_peaks,
-        "sum_of_peak_anonymous_rss_bytes": figures.sum_of_anon_peaks,
+        "sum_of_peak_rss_bytes": total.rss,
+        "sum_of_peak_pss_bytes": total.pss,
+        "sum_of_peak_anonymous_rss_bytes": total.anon,
         "max_concurrent_rss_bytes": figures.max_concurrent_rss,
     }
 
