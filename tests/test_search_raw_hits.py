@@ -8,12 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.search import service
-from app.search.raw_hits import split_hits
+from app.search.raw_hits import KeyRenames, key_renames, split_hits
 from tests.conftest import sync_index
 from tests.test_search_api import seeded  # noqa: F401  (fixture)
 from tests.test_search_fast_path import ANSWERED, comparable
 
-RENAMED = {"published_at_iso": "published_at"}
+RENAMED = key_renames({"published_at_iso": "published_at"})
 #: Text that looks like the structure the cut and the renaming look for.
 TRICKY = 'He wrote ],"query":"x and "published_at_iso": 1 \\ and \\" and }{ ] ['
 
@@ -94,15 +94,15 @@ def test_passed_on_hits_equal_rebuilt_hits(
 ) -> None:
     cuts: list[bool] = []
 
-    def counting_split(body: bytes, renamed: dict[str, str]) -> Any:
-        split = split_hits(body, renamed)
+    def counting_split(body: bytes, renames: KeyRenames) -> Any:
+        split = split_hits(body, renames)
         cuts.append(split is not None)
         return split
 
     monkeypatch.setattr(service, "split_hits", counting_split)
     passed_on = tricky.get("/search", params=params)
     passed_on_cuts = list(cuts)
-    monkeypatch.setattr(service, "split_hits", lambda body, renamed: None)
+    monkeypatch.setattr(service, "split_hits", lambda body, renames: None)
     rebuilt = tricky.get("/search", params=params)
 
     assert passed_on.status_code == rebuilt.status_code == 200

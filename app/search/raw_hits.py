@@ -15,6 +15,7 @@ Every document the index holds has every public field (``article_to_document`` w
 all, null or not), so a hit passed on has the same keys as one rebuilt field by field.
 """
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -23,21 +24,29 @@ _HITS_START = b'{"hits":['
 _HITS_END = b'],"query":"'
 
 
-def split_hits(
-    body: bytes, renamed: dict[str, str]
-) -> tuple[orjson.Fragment, dict[str, Any]] | None:
+#: (a key as Meilisearch writes it, the key as we write it), made once by `key_renames`.
+KeyRenames = Sequence[tuple[bytes, bytes]]
+
+
+def key_renames(renamed: Mapping[str, str]) -> KeyRenames:
+    """The byte replacements that rename document keys (`renamed`: document -> public)."""
+    return tuple(
+        (b'"' + document.encode() + b'":', b'"' + public.encode() + b'":')
+        for document, public in renamed.items()
+    )
+
+
+def split_hits(body: bytes, renames: KeyRenames) -> tuple[orjson.Fragment, dict[str, Any]] | None:
     """(the hits as a JSON fragment, the rest of the answer parsed), or None if `body` is not
-    a search answer that starts with its hits. `renamed` maps document keys to public ones."""
+    a search answer that starts with its hits. `renames` come from `key_renames`."""
     if not body.startswith(_HITS_START):
         return None
     end = body.find(_HITS_END, len(_HITS_START) - 1)
     if end < 0:
         return None
     hits = body[len(_HITS_START) - 1 : end + 1]
-    for document_key, public_key in renamed.items():
-        hits = hits.replace(
-            b'"' + document_key.encode() + b'":', b'"' + public_key.encode() + b'":'
-        )
+    for document_key, public_key in renames:
+        hits = hits.replace(document_key, public_key)
     try:
         rest = orjson.loads(b"{" + body[end + 2 :])
     except orjson.JSONDecodeError:

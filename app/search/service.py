@@ -24,7 +24,7 @@ from app.search import filters
 from app.search.backend import SearchBackend
 from app.search.index_settings import MAX_TOTAL_HITS
 from app.search.meili_http import MeiliUnreachable
-from app.search.raw_hits import split_hits
+from app.search.raw_hits import key_renames, split_hits
 from app.search.schemas import (
     CURSOR_START,
     PUBLIC_FIELDS,
@@ -48,6 +48,8 @@ FACET_ATTRIBUTES: dict[Facet, str] = {
 }
 #: Public field name -> document attribute, where they differ.
 DOCUMENT_FIELD = {"published_at": "published_at_iso"}
+#: The same renames, as hits passed on as Meilisearch wrote them need them (raw_hits.py).
+_HIT_KEY_RENAMES = key_renames({document: public for public, document in DOCUMENT_FIELD.items()})
 HIGHLIGHTED = ("title", "summary", "body")
 CROP_MARKER = "…"
 
@@ -347,7 +349,7 @@ async def _run_async(
         _raise_for_code(backend, code, response.status)
         return [_empty_result() for _ in queries]
     if hits_as_returned and len(queries) == 1:
-        split = split_hits(response.body, {v: k for k, v in DOCUMENT_FIELD.items()})
+        split = split_hits(response.body, _HIT_KEY_RENAMES)
         if split is not None:
             hits, rest = split
             return [rest | {"hits": hits}]
