@@ -420,9 +420,9 @@ class EntityFinder:
     With one process the model runs in this process when a chunk is stored. With N, N - 1
     workers each load the model once and take chunks as they are read, so the model keeps
     working while this process writes to the database; and this process extracts a chunk
-    itself, as it is read, whenever the workers already have enough queued. Reading, validating and writing
-    take it only a fraction of a core, and one worker fewer holds one model fewer (about
-    250 MB) at the same speed.
+    itself, as it is read, whenever the workers already have enough queued. Reading,
+    validating and writing take it only a fraction of a core, and one worker fewer holds one
+    model fewer (about 250 MB) at the same speed.
     """
 
     def __init__(self, *, processes: int, batch_size: int, extract: bool) -> None:
