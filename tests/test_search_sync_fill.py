@@ -55,3 +55,11 @@ def test_a_partial_batch_waits_until_full_or_old_enough(search_client: TestClien
         assert pending(search_client) == 0
     finally:
         worker.stop()
+
+
+def test_with_nothing_ready_the_worker_waits_rather_than_claiming(
+    search_client: TestClient,
+) -> None:
+    # Claiming after an empty look would send whatever was written in between, however young.
+    worker = SyncWorker(index_sync(search_client), fill_seconds=60)
+    assert worker._filling()

@@ -400,12 +400,16 @@ class SyncWorker:
                 self._sleep(self.poll_seconds)
 
     def _filling(self) -> bool:
-        """Whether the pending batch is still partial and young enough to wait for more."""
+        """Whether to wait for more: nothing is ready yet, or the pending batch is still partial
+        and young enough. (Running the batch when nothing was ready would send whatever was
+        written between this look and the claim, however young.)"""
         try:
             count, oldest = self.sync.ready()
         except SQLAlchemyError:
             return False  # run_once meets the same problem and reports it
-        if count == 0 or count >= self.sync.batch_size or oldest is None:
+        if count == 0:
+            return True
+        if count >= self.sync.batch_size or oldest is None:
             return False
         return utcnow() - oldest < timedelta(seconds=self.fill_seconds)
 
