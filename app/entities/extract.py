@@ -15,6 +15,7 @@ from contextlib import nullcontext
 from typing import Any, Protocol
 
 from app.entities.canonical import canonicalise
+from app.entities.spacy_import import import_spacy
 from app.entities.types import ArticleEntity, ArticleText, RawMention
 
 #: The pipeline components NER may depend on; everything else is excluded at load time.
@@ -65,8 +66,7 @@ class SpacyExtractor:
         return self._nlp
 
     def _load(self) -> Any:
-        import spacy
-
+        spacy = import_spacy()
         nlp = spacy.load(self._model, exclude=list(_OTHER_COMPONENTS))
         unused = [name for name in nlp.pipe_names if name not in NER_COMPONENTS]
         for name in unused:
