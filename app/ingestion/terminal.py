@@ -30,6 +30,7 @@ from app.ingestion.importer import (
     InputFile,
     count_records,
 )
+from app.ingestion.indexing import ImportIndexing
 
 #: Above this many files the summary has a row per folder instead of per file.
 MAX_FILE_ROWS = 30
@@ -68,6 +69,21 @@ def run(
         result = importer.run(files)
         progress.update(task, description="done" if not result.interrupted else "interrupted")
     return result
+
+
+def finish_indexing(indexing: ImportIndexing, queued: int, err: Console) -> int:
+    """Send what `--index` has not sent yet, with a progress bar; return how many were sent."""
+    columns = (
+        TextColumn("[bold]{task.description}", justify="left"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=False) as progress:
+        task = progress.add_task("indexing the rest", total=queued or None)
+        sent = indexing.finish(on_batch=lambda done: progress.update(task, advance=done))
+        progress.update(task, description="searchable", total=sent, completed=sent)
+    return sent
 
 
 def _short(label: str, width: int = 32) -> str:

@@ -1,0 +1,63 @@
+"""Indexing beside an import: what `newsarchive import --index` runs in the importing process.
+
+A thread sends the outbox to Meilisearch as the import stores articles, exactly as a server's
+index worker would, with no server or `newsarchive worker` needed (and none of their memory).
+A partial batch waits up to `fill_seconds` for more, up to `batch_size`: Meilisearch indexes a
+few large batches for far less CPU and memory than many small ones. When the import ends,
+`finish` sends the rest at once and returns when every article is searchable.
+
+Several senders may share the outbox (a running server's worker too): each claims its own
+batches, and sending an article twice is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.search.sync import TASK_TIMEOUT_MS, IndexSync, SyncWorker
+
+#: How long `finish` waits for the thread's batch in flight: Meilisearch's task timeout.
+_IN_FLIGHT_SECONDS = TASK_TIMEOUT_MS / 1000
+
+
+class ImportIndexing:
+    """The index sync of one import, in a background thread from `start` to `finish`."""
+
+    def __init__(
+        self,
+        sync: IndexSync,
+        *,
+        batch_size: int,
+        fill_seconds: float,
+        poll_seconds: float = 0.2,
+    ) -> None:
+        self.sync = sync
+        sync.batch_size = batch_size
+        self._worker = SyncWorker(sync, poll_seconds=poll_seconds, fill_seconds=fill_seconds)
+
+    def start(self) -> None:
+        self._worker.start()
+
+    def wake(self) -> None:
+        self._worker.wake()
+
+    def finish(self, on_batch: Callable[[int], None] | None = None) -> int:
+        """Send everything still queued, now; return how many entries this call sent.
+
+        Raises MeilisearchUnavailable if Meilisearch can't be reached: the entries stay
+        queued for any later worker.
+        """
+        self._worker.stop(timeout=_IN_FLIGHT_SECONDS)
+        sent = 0
+        while True:
+            done = self.sync.run_once()
+            sent += done
+            if on_batch is not None and done:
+                on_batch(done)
+            # 0 also when a batch failed: its entries wait for a retry and are not ready now.
+            if done == 0 and self.sync.ready()[0] == 0:
+                return sent
+
+    def stop(self) -> None:
+        """Stop without sending the rest (Ctrl-C): what is queued stays queued."""
+        self._worker.stop(timeout=_IN_FLIGHT_SECONDS)
