@@ -129,3 +129,34 @@ def test_metrics_report_outbox_backlog_and_task_latency(search_client: TestClien
     text = search_client.get("/metrics").text
     assert "newsarchive_outbox_pending 0.0" in text
     assert 'newsarchive_meili_task_duration_seconds_count{status="succeeded"}' in text
+
+
+def test_a_batch_streams_page_by_page_as_one_task(
+    search_client: TestClient,
+    meili_client: SearchClient,
+    meili_index_uid: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for n in range(1, 6):
+        search_client.post("/articles", json=make_article(n))
+    search_client.delete("/articles/3")
+    sync = index_sync(search_client)
+    pages: list[list[int]] = []
+    load_entities = sync.entity_loader
+
+    def loader(session: Session, ids: Any) -> Any:
+        pages.append(list(ids))
+        return load_entities(session, ids)
+
+    monkeypatch.setattr("app.search.sync.DOCUMENT_PAGE_SIZE", 2)
+    monkeypatch.setattr(sync, "entity_loader", loader)
+    assert sync.run_once() == 6
+    # Read two articles at a time (3 is gone), sent as one document task, then one delete.
+    assert pages == [[1, 2], [4], [5]]
+    tasks = meili_client.get_tasks({"indexUids": [meili_index_uid]}).results
+    additions = [t for t in tasks if t.type == "documentAdditionOrUpdate"]
+    assert [(t.status, (t.details or {})["receivedDocuments"]) for t in additions] == [
+        ("succeeded", 4)
+    ]
+    assert meili_client.index(meili_index_uid).get_stats().number_of_documents == 4
+    assert outbox(search_client) == []

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Self
 
@@ -92,8 +92,11 @@ class PooledHttpRequests(HttpRequests):
         headers.pop("Content-Type", None)
         if content_type:
             headers["Content-Type"] = content_type
-        data: bytes | None
-        if method == "GET" or body is None:
+        data: bytes | Iterator[bytes] | None
+        if isinstance(body, Iterator):
+            # Streamed as it is produced (chunked transfer encoding).
+            data = body
+        elif method == "GET" or body is None:
             # No body at all rather than the stock "null": Meilisearch answers some bodyless
             # routes (DELETE) without reading a body, and the unread bytes left on a kept-alive
             # connection corrupt the next request on it, which then hangs until the timeout.
@@ -157,7 +160,8 @@ class SearchClient(Client):
         self.session = new_session(pool_size)
         self._timeout = timeout
         self._connect_timeout = connect_timeout
-        self.http = self._transport()
+        self.pooled_http = self._transport()
+        self.http = self.pooled_http
         self.task_handler.http = self._transport()
 
     def _transport(self) -> PooledHttpRequests:
@@ -180,6 +184,17 @@ class SearchClient(Client):
         response: dict[str, list[Index]] = super().get_indexes(parameters)
         response["results"] = [self._adopt(index) for index in response["results"]]
         return response
+
+    def add_documents_stream(self, uid: str, lines: Iterator[bytes], primary_key: str) -> int:
+        """Add documents given as NDJSON lines, sent while they are produced; return the task
+        uid. One task however many documents, without holding them all in memory."""
+        response = self.pooled_http.send_request(
+            requests.post,
+            f"indexes/{uid}/documents?primaryKey={primary_key}",
+            body=lines,
+            content_type="application/x-ndjson",
+        )
+        return int(response["taskUid"])
 
     def close(self) -> None:
         self.session.close()

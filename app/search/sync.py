@@ -11,14 +11,16 @@ Several workers may run at once: on PostgreSQL they claim disjoint batches with
 twice is harmless, because what is sent is always the article as stored now.
 """
 
+import itertools
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import orjson
 import sqlalchemy as sa
 from meilisearch.errors import (
     MeilisearchApiError,
@@ -44,6 +46,8 @@ LEASE = timedelta(minutes=2)
 MAX_BACKOFF_SECONDS = 300.0
 TASK_TIMEOUT_MS = 120_000
 TASK_POLL_MS = 10
+#: Articles read from the database at a time while a batch streams to Meilisearch.
+DOCUMENT_PAGE_SIZE = 200
 
 #: Looks up the entities of articles for their search documents (filled by the entities domain).
 EntityLoader = Callable[[Session, Sequence[int]], dict[int, list[DocumentEntity]]]
@@ -196,34 +200,59 @@ class IndexSync:
             return entries
 
     def _send(self, entries: Sequence[OutboxEntry]) -> dict[int, datetime | None]:
-        """Send the current state of the entries' articles; return the versions sent."""
+        """Send the current state of the entries' articles; return the versions sent.
+
+        Documents are read and sent a page at a time in one streamed request: the sender's
+        memory stays the same whatever the batch size, and Meilisearch gets one task.
+        """
         article_ids = sorted({entry.article_id for entry in entries})
-        with Session(self.engine) as session:
-            articles = session.exec(select(Article).where(col(Article.id).in_(article_ids))).all()
-            entities = self.entity_loader(session, [a.id for a in articles if a.id is not None])
-            documents = [
-                article_to_document(article, entities.get(article.id or 0, []))
-                for article in articles
-            ]
-        gone = sorted(set(article_ids) - {article.id for article in articles})
-        index = self.client.index(self.index_uid)
+        sent: dict[int, datetime | None] = {}
         try:
             tasks = []
-            if documents:
-                tasks.append(index.add_documents(documents, primary_key="id").task_uid)
+            with Session(self.engine) as session:
+                lines = self._document_lines(session, article_ids, sent)
+                first = next(lines, None)
+                if first is not None:
+                    tasks.append(
+                        self.client.add_documents_stream(
+                            self.index_uid, itertools.chain([first], lines), primary_key="id"
+                        )
+                    )
+            gone = sorted(set(article_ids) - set(sent))
             if gone:
                 # Ids are integers from our database, safe to put in a filter as they are.
                 id_list = ", ".join(str(i) for i in gone)
+                index = self.client.index(self.index_uid)
                 tasks.append(index.delete_documents(filter=f"id IN [{id_list}]").task_uid)
             for task_uid in tasks:
                 self._wait(task_uid)
-            return {a.id: a.updated_at for a in articles if a.id is not None} | dict.fromkeys(gone)
+            return sent | dict.fromkeys(gone)
         except (MeilisearchCommunicationError, MeilisearchTimeoutError) as exc:
             raise MeilisearchUnavailable(str(exc)) from exc
         except MeilisearchApiError as exc:
             if exc.code == "index_not_found":
                 self._index_ready = False
             raise TaskFailed(exc.code or "meilisearch_api_error", exc.message) from exc
+
+    def _document_lines(
+        self, session: Session, article_ids: Sequence[int], sent: dict[int, datetime | None]
+    ) -> Iterator[bytes]:
+        """The articles that still exist as NDJSON, a page at a time, noting each one's version
+        in `sent`."""
+        for start in range(0, len(article_ids), DOCUMENT_PAGE_SIZE):
+            page = article_ids[start : start + DOCUMENT_PAGE_SIZE]
+            articles = session.exec(select(Article).where(col(Article.id).in_(page))).all()
+            entities = self.entity_loader(session, [a.id for a in articles if a.id is not None])
+            lines = []
+            for article in articles:
+                assert article.id is not None
+                sent[article.id] = article.updated_at
+                document = article_to_document(article, entities.get(article.id, []))
+                lines.append(orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE))
+            session.expunge_all()
+            if lines:
+                # One write per page, not per document.
+                yield b"".join(lines)
 
     def _wait(self, task_uid: int) -> None:
         started = time.monotonic()
