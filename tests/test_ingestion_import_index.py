@@ -105,8 +105,10 @@ def test_without_meili_url_a_local_meilisearch_is_started(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    monkeypatch.delenv("MEILI_URL", raising=False)
-    monkeypatch.delenv("MEILI_MASTER_KEY", raising=False)
+    for name in ("MEILI_URL", "MEILI_MASTER_KEY"):
+        # Set, then unset: the teardown then also removes what the local Meilisearch exports.
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     get_settings.cache_clear()
     path = write_jsonl(tmp_path / "a.jsonl", [jsonl_article(n) for n in range(3)])
     result = run_import(path, "--index")
