@@ -4,8 +4,9 @@ One run, in a fresh temp directory:
 
 1. a fresh database (SQLite, or a throwaway PostgreSQL cluster with --database postgres,
    started by the same helpers as the tests but with a small durable server's settings,
-   POSTGRES_SETTINGS) and a fresh local Meilisearch, with the index sync worker running as a
-   server would run it;
+   POSTGRES_SETTINGS) and a fresh local Meilisearch, with the index sync running in the
+   importing process as `newsarchive import --index` runs it (or, with --index-worker process,
+   in a `newsarchive worker` process as a server would run it);
 2. the import: every record, entities extracted in batches (--batch-size) by --processes
    processes (this one and --processes - 1 workers), each chunk's new articles committed
    together, each with its outbox row;
@@ -22,7 +23,7 @@ above all.
 
 Run:  .venv/bin/python -m bench.ingest [--database sqlite|postgres] [--limit N]
                                        [--processes 2] [--batch-size 64] [--fill-seconds 15]
-                                       [--index-batch-size 1500]
+                                       [--index-batch-size 1500] [--index-worker importer|process]
 Data: Reuters-21578, Distribution 1.0 (research use; see the corpus README).
 """
 
@@ -224,7 +225,7 @@ class MemorySampler:
     @staticmethod
     def _name(pid: int, status: dict[str, str]) -> str:
         if pid == os.getpid():
-            return "main (parse, validate, write, extract)"
+            return "importing process"
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
@@ -323,9 +324,9 @@ def run(args: argparse.Namespace) -> Figures:
     from app.config import Settings
     from app.db import make_engine
     from app.ingestion.importer import Format, Importer, ImportOptions, discover
+    from app.ingestion.indexing import ImportIndexing
     from app.search.backend import build_backend
     from app.search.meili_process import MeiliProcess
-    from app.search.sync import drain
 
     figures = Figures()
     files = discover([args.data], Format.reuters)
@@ -346,13 +347,23 @@ def run(args: argparse.Namespace) -> Figures:
             engine = make_engine(settings)
             sampler = MemorySampler(roots=[*extra_roots])
             sampler.start()
-            # Indexing runs beside the import in its own process, as `newsarchive worker` or
-            # a server's worker would, not in the importing process.
-            index_worker = _start_index_worker(settings, args.fill_seconds, args.index_batch_size)
             backend = build_backend(
                 settings.model_copy(update={"SYNC_WORKER_ENABLED": False}), engine
             )
             assert backend is not None
+            # Indexing runs beside the import: in the importing process, as
+            # `newsarchive import --index` runs it, or (--index-worker process) in a process of
+            # its own, as `newsarchive worker` or a server's worker would.
+            index_worker = None
+            indexing = ImportIndexing(
+                backend.sync, batch_size=args.index_batch_size, fill_seconds=args.fill_seconds
+            )
+            if args.index_worker == "process":
+                index_worker = _start_index_worker(
+                    settings, args.fill_seconds, args.index_batch_size
+                )
+            else:
+                indexing.start()
             options = ImportOptions(
                 batch_size=args.batch_size, processes=args.processes, limit=args.limit
             )
@@ -370,9 +381,10 @@ def run(args: argparse.Namespace) -> Figures:
             figures.stored = total.created + total.updated + total.unchanged
             figures.broken = total.errors
             print("waiting for the index...", file=sys.stderr)
-            index_worker.terminate()
-            index_worker.wait(timeout=60)
-            drain(backend.sync, timeout=1800)
+            if index_worker is not None:
+                index_worker.terminate()
+                index_worker.wait(timeout=60)
+            indexing.finish()
             figures.searchable_seconds = time.perf_counter() - started
             stats = backend.client.index("bench").get_stats()
             figures.indexed = stats.number_of_documents
@@ -387,14 +399,15 @@ def run(args: argparse.Namespace) -> Figures:
             figures.max_concurrent_rss = sampler.max_concurrent
             engine.dispose()
 
-            inputs = _entity_inputs(files, options)
-            print(f"extraction alone over {len(inputs)} texts...", file=sys.stderr)
-            figures.extraction_docs = len(inputs)
-            alone = MemorySampler(roots=[])
-            alone.start()
-            figures.extraction_seconds = _extraction_alone(inputs, options)
-            alone.stop()
-            figures.extraction_max_rss = alone.max_concurrent
+        # Extraction alone, with Meilisearch and the database stopped.
+        inputs = _entity_inputs(files, options)
+        print(f"extraction alone over {len(inputs)} texts...", file=sys.stderr)
+        figures.extraction_docs = len(inputs)
+        alone = MemorySampler(roots=[])
+        alone.start()
+        figures.extraction_seconds = _extraction_alone(inputs, options)
+        alone.stop()
+        figures.extraction_max_rss = alone.max_concurrent
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return figures
@@ -497,8 +510,8 @@ def report(figures: Figures, args: argparse.Namespace) -> dict[str, object]:
     print()
     print(
         f"Reuters-21578 import on {args.database}, {args.processes} extraction processes, "
-        f"batch size {args.batch_size}, index worker --fill-seconds {args.fill_seconds:g} "
-        f"with SYNC_BATCH_SIZE={args.index_batch_size}"
+        f"batch size {args.batch_size}; indexing in the {args.index_worker}, batches of up to "
+        f"{args.index_batch_size:,} filling for up to {args.fill_seconds:g} s"
     )
     print(f"  records read                 {figures.records:,} ({figures.broken:,} broken)")
     print(f"  articles stored              {figures.stored:,}")
@@ -556,6 +569,7 @@ def report(figures: Figures, args: argparse.Namespace) -> dict[str, object]:
         "waiting_seconds": round(figures.waiting_seconds, 2),
         "meilisearch_options": list(MEILI_LIMITS),
         "postgresql_settings": POSTGRES_SETTINGS if args.database == "postgres" else None,
+        "index_worker": args.index_worker,
         "index_worker_fill_seconds": args.fill_seconds,
         "index_worker_batch_size": args.index_batch_size,
         "end_to_end_docs_per_second": round(end_to_end, 2),
@@ -595,6 +609,13 @@ def main() -> None:
         default=1500,
         help="the index worker's SYNC_BATCH_SIZE (Meilisearch indexed Reuters-21578 in "
         "batches of 1,500 with about 40%% less CPU and a lower peak than in batches of 500)",
+    )
+    parser.add_argument(
+        "--index-worker",
+        choices=("importer", "process"),
+        default="importer",
+        help="index in the importing process (`newsarchive import --index`) or in a "
+        "`newsarchive worker` process beside it",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
