@@ -38,11 +38,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.paths import SHARED_DATA
 
@@ -186,6 +187,9 @@ class MemorySampler:
     total RSS."""
 
     roots: list[int]
+    #: This process too: the extraction-alone baseline runs here. The import's figures are
+    #: of the command's processes only, not of this harness.
+    include_self: bool = False
     interval: float = 0.25
     processes: dict[int, ProcessPeaks] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
@@ -208,7 +212,7 @@ class MemorySampler:
             self.sample()
 
     def sample(self) -> None:
-        pids = {os.getpid()}
+        pids = {os.getpid()} if self.include_self else set()
         for root in self.roots:
             pids |= {root} | _descendants(root)
         pids |= _descendants(os.getpid())
@@ -225,7 +229,7 @@ class MemorySampler:
     @staticmethod
     def _name(pid: int, status: dict[str, str]) -> str:
         if pid == os.getpid():
-            return "importing process"
+            return "this benchmark"
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
@@ -233,8 +237,10 @@ class MemorySampler:
         name = status.get("Name", "?")
         if "multiprocessing.spawn" in cmdline:
             return "extraction worker"
+        if "app.cli import" in cmdline:
+            return "importing process (newsarchive import)"
         if "app.cli worker" in cmdline:
-            return "index sync worker"
+            return "index sync worker (newsarchive worker)"
         if "resource_tracker" in cmdline:
             return "multiprocessing resource tracker"
         if "meilisearch" in name:
@@ -323,13 +329,12 @@ def run(args: argparse.Namespace) -> Figures:
     from app.articles.models import Article
     from app.config import Settings
     from app.db import make_engine
-    from app.ingestion.importer import Format, Importer, ImportOptions, discover
-    from app.ingestion.indexing import ImportIndexing
+    from app.ingestion.importer import Format, ImportOptions, discover
     from app.search.backend import build_backend
     from app.search.meili_process import MeiliProcess
+    from app.search.sync import drain
 
     figures = Figures()
-    files = discover([args.data], Format.reuters)
     root = Path(tempfile.mkdtemp(prefix="newsarchive-bench-"))
     database = postgres_database if args.database == "postgres" else sqlite_database
     try:
@@ -343,67 +348,58 @@ def run(args: argparse.Namespace) -> Figures:
                 MEILI_MASTER_KEY=SecretStr(meili.master_key),
                 MEILI_INDEX="bench",
                 LOG_LEVEL="WARNING",
+                SYNC_WORKER_ENABLED=False,
             )
             engine = make_engine(settings)
+            env = _command_env(settings)
             sampler = MemorySampler(roots=[*extra_roots])
             sampler.start()
-            backend = build_backend(
-                settings.model_copy(update={"SYNC_WORKER_ENABLED": False}), engine
-            )
-            assert backend is not None
-            # Indexing runs beside the import: in the importing process, as
-            # `newsarchive import --index` runs it, or (--index-worker process) in a process of
-            # its own, as `newsarchive worker` or a server's worker would.
+            # Indexing runs beside the import: in the importing process (`newsarchive import
+            # --index`), or (--index-worker process) in a `newsarchive worker` process, as a
+            # server's worker would.
             index_worker = None
-            indexing = ImportIndexing(
-                backend.sync, batch_size=args.index_batch_size, fill_seconds=args.fill_seconds
-            )
             if args.index_worker == "process":
-                index_worker = _start_index_worker(
-                    settings, args.fill_seconds, args.index_batch_size
-                )
-            else:
-                indexing.start()
-            options = ImportOptions(
-                batch_size=args.batch_size, processes=args.processes, limit=args.limit
-            )
-            progress = Progress(total=args.limit)
+                index_worker = _start_index_worker(env, args.fill_seconds, args.index_batch_size)
             started = time.perf_counter()
-            report = Importer(engine=engine, options=options, on_progress=progress).run(files)
-            figures.import_seconds = time.perf_counter() - started
-            figures.waiting_seconds = report.waiting_seconds
-            figures.storing_seconds = report.storing_seconds
-            progress.done()
-            if report.interrupted:
-                raise KeyboardInterrupt
-            total = report.total
-            figures.records = total.records
-            figures.stored = total.created + total.updated + total.unchanged
-            figures.broken = total.errors
-            print("waiting for the index...", file=sys.stderr)
+            finished = _import(args, env)
+            figures.searchable_seconds = time.perf_counter() - started
+            figures.import_seconds = finished["seconds"]
+            figures.waiting_seconds = finished["extraction_wait_seconds"]
+            figures.storing_seconds = finished["storing_seconds"]
+            figures.records = finished["records"]
+            figures.stored = sum(
+                finished[key]
+                for key in ("articles_created", "articles_updated", "articles_unchanged")
+            )
+            figures.broken = finished["records_broken"]
+            backend = build_backend(settings, engine)
+            assert backend is not None
             if index_worker is not None:
+                print("waiting for the index...", file=sys.stderr)
                 index_worker.terminate()
                 index_worker.wait(timeout=60)
-            indexing.finish()
-            figures.searchable_seconds = time.perf_counter() - started
-            stats = backend.client.index("bench").get_stats()
-            figures.indexed = stats.number_of_documents
+                drain(backend.sync, timeout=1800)
+                figures.searchable_seconds = time.perf_counter() - started
+            sampler.stop()
+            figures.memory = sampler.by_role()
+            figures.max_concurrent_rss = sampler.max_concurrent
+
+            figures.indexed = backend.client.index("bench").get_stats().number_of_documents
             with Session(engine) as session:
                 figures.database_count = session.exec(
                     select(func.count()).select_from(Article)
                 ).one()
             backend.close()
-
-            sampler.stop()
-            figures.memory = sampler.by_role()
-            figures.max_concurrent_rss = sampler.max_concurrent
             engine.dispose()
 
         # Extraction alone, with Meilisearch and the database stopped.
-        inputs = _entity_inputs(files, options)
+        options = ImportOptions(
+            batch_size=args.batch_size, processes=args.processes, limit=args.limit
+        )
+        inputs = _entity_inputs(discover([args.data], Format.reuters), options)
         print(f"extraction alone over {len(inputs)} texts...", file=sys.stderr)
         figures.extraction_docs = len(inputs)
-        alone = MemorySampler(roots=[])
+        alone = MemorySampler(roots=[], include_self=True)
         alone.start()
         figures.extraction_seconds = _extraction_alone(inputs, options)
         alone.stop()
@@ -413,21 +409,85 @@ def run(args: argparse.Namespace) -> Figures:
     return figures
 
 
-def _start_index_worker(
-    settings: Settings, fill_seconds: float, batch_size: int
-) -> subprocess.Popen[bytes]:
+def _command_env(settings: Settings) -> dict[str, str]:
+    """The environment of the archive's commands run by this benchmark."""
     assert settings.MEILI_MASTER_KEY is not None
-    env = {
+    return {
         **os.environ,
+        "DATA_DIR": str(settings.DATA_DIR),
         "DATABASE_URL": settings.DATABASE_URL,
         "MEILI_URL": settings.MEILI_URL or "",
         "MEILI_MASTER_KEY": settings.MEILI_MASTER_KEY.get_secret_value(),
         "MEILI_INDEX": settings.MEILI_INDEX,
-        "LOG_LEVEL": "WARNING",
-        "SYNC_BATCH_SIZE": str(batch_size),
+        "SYNC_WORKER_ENABLED": "false",
     }
+
+
+def _import(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
+    """Run `newsarchive import` as a user would; return its "import finished" log record."""
+    command = [
+        sys.executable,
+        "-m",
+        "app.cli",
+        "import",
+        str(args.data),
+        "--format=reuters",
+        f"--processes={args.processes}",
+        f"--batch-size={args.batch_size}",
+    ]
+    if args.limit is not None:
+        command.append(f"--limit={args.limit}")
+    if args.index_worker == "importer":
+        command += [
+            "--index",
+            f"--index-batch-size={args.index_batch_size}",
+            f"--fill-seconds={args.fill_seconds}",
+        ]
+    print(" ".join(command[2:]), file=sys.stderr)
+    process = subprocess.Popen(
+        command,
+        env={**env, "LOG_LEVEL": "INFO", "LOG_FORMAT": "json"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    finished: dict[str, Any] | None = None
+    other: deque[str] = deque(maxlen=40)
+    assert process.stderr is not None
+    for line in process.stderr:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            other.append(line.rstrip())
+            continue
+        if not isinstance(record, dict):
+            continue
+        if record.get("msg") == "import progress":
+            print(
+                f"  {record['records_done']}/{record['records_total']} records, "
+                f"{record['records_per_second']}/s",
+                file=sys.stderr,
+            )
+        if record.get("msg") == "import finished":
+            finished = record
+            if args.index_worker == "importer":
+                print("import finished; indexing the rest...", file=sys.stderr)
+    process.wait()
+    if process.returncode != 0 or finished is None:
+        tail = "\n".join(other)
+        raise SystemExit(f"newsarchive import failed ({process.returncode}):\n{tail}")
+    return finished
+
+
+def _start_index_worker(
+    env: dict[str, str], fill_seconds: float, batch_size: int
+) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "app.cli", "worker", f"--fill-seconds={fill_seconds}"]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    return subprocess.Popen(
+        command,
+        env={**env, "LOG_LEVEL": "WARNING", "SYNC_BATCH_SIZE": str(batch_size)},
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def _entity_inputs(files: list[InputFile], options: ImportOptions) -> list[EntityInput]:
@@ -471,29 +531,6 @@ def _extraction_alone(inputs: list[EntityInput], options: ImportOptions) -> floa
     finally:
         finder.close()
     return time.perf_counter() - started
-
-
-class Progress:
-    """A line on stderr every few seconds: records, rate."""
-
-    def __init__(self, total: int | None) -> None:
-        self.total = total
-        self.count = 0
-        self.started = time.perf_counter()
-        self.last = self.started
-
-    def __call__(self, _label: str, done: int) -> None:
-        self.count += done
-        now = time.perf_counter()
-        if now - self.last >= 5:
-            self.last = now
-            rate = self.count / (now - self.started)
-            of = f"/{self.total}" if self.total else ""
-            print(f"  {self.count}{of} records, {rate:.1f}/s", file=sys.stderr)
-
-    def done(self) -> None:
-        elapsed = time.perf_counter() - self.started
-        print(f"  {self.count} records in {elapsed:.1f} s", file=sys.stderr)
 
 
 def _mib(value: float) -> str:

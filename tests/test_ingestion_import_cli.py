@@ -576,3 +576,15 @@ def test_with_workers_busy_this_process_finds_entities_too() -> None:
     alone = [service.find_entities([one]) for one in inputs]
     assert found == alone
     assert all(entities[0] for entities in found)
+
+
+def test_progress_is_logged_where_no_bar_can_be_drawn(
+    cli_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The test runner's output is not a terminal, as a scheduled job's or a container's isn't.
+    monkeypatch.setattr("app.ingestion.terminal.PROGRESS_LOG_SECONDS", 0.0)
+    path = write_jsonl(tmp_path / "a.jsonl", [jsonl_article(n) for n in range(3)])
+    result = run_import(path)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "import progress" in line]
+    assert len(lines) == 3

@@ -568,6 +568,8 @@ class Importer:
             "records_skipped": total.skipped,
             "records_broken": total.errors,
             "seconds": round(time.perf_counter() - self._started, 3),
+            "storing_seconds": round(self.report.storing_seconds, 3),
+            "extraction_wait_seconds": round(self.report.waiting_seconds, 3),
         }
 
     def _records(self, files: Sequence[InputFile]) -> Iterator[Record]:

@@ -4,6 +4,8 @@ and broken-record tables; and the --report file."""
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -32,6 +34,10 @@ from app.ingestion.importer import (
 )
 from app.ingestion.indexing import ImportIndexing
 
+logger = logging.getLogger(__name__)
+
+#: How often the import logs its progress when the terminal can't show a bar.
+PROGRESS_LOG_SECONDS = 10.0
 #: Above this many files the summary has a row per folder instead of per file.
 MAX_FILE_ROWS = 30
 #: Broken records listed on the terminal; --report writes them all.
@@ -59,16 +65,45 @@ def run(
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
+    log_progress = _ProgressLog(total) if not err.is_terminal else None
     with Progress(*columns, console=err, transient=False) as progress:
         task = progress.add_task("importing", total=total)
 
         def advance(label: str, done: int) -> None:
             progress.update(task, advance=done, description=_short(label))
+            if log_progress is not None:
+                log_progress.advance(label, done)
 
         importer = Importer(engine=engine, options=options, on_progress=advance)
         result = importer.run(files)
         progress.update(task, description="done" if not result.interrupted else "interrupted")
     return result
+
+
+class _ProgressLog:
+    """Progress as a log line every PROGRESS_LOG_SECONDS, where no bar can be drawn (output
+    to a file or a pipe: a scheduled job, a container's log)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.started = self.last = time.monotonic()
+
+    def advance(self, label: str, done: int) -> None:
+        self.done += done
+        now = time.monotonic()
+        if now - self.last < PROGRESS_LOG_SECONDS:
+            return
+        self.last = now
+        logger.info(
+            "import progress",
+            extra={
+                "records_done": self.done,
+                "records_total": self.total,
+                "records_per_second": round(self.done / (now - self.started), 1),
+                "file": label,
+            },
+        )
 
 
 def finish_indexing(indexing: ImportIndexing, queued: int, err: Console) -> int:
