@@ -160,3 +160,26 @@ def test_a_batch_streams_page_by_page_as_one_task(
     ]
     assert meili_client.index(meili_index_uid).get_stats().number_of_documents == 4
     assert outbox(search_client) == []
+
+
+def test_a_full_request_leaves_the_articles_it_did_not_reach_queued(
+    search_client: TestClient,
+    meili_client: SearchClient,
+    meili_index_uid: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for n in range(1, 5):
+        search_client.post("/articles", json=make_article(n))
+    search_client.delete("/articles/2")
+    # Room for one document per request: the first always goes, however long.
+    monkeypatch.setattr("app.search.sync.MAX_BATCH_BYTES", 1)
+    sync = index_sync(search_client)
+    # Article 1, and both entries of article 2 (created, deleted), found gone on the way.
+    assert sync.run_once() == 3
+    assert sorted(e.article_id for e in outbox(search_client)) == [3, 4]
+    sync_index(search_client)
+    assert outbox(search_client) == []
+    tasks = meili_client.get_tasks({"indexUids": [meili_index_uid]}).results
+    additions = [t for t in tasks if t.type == "documentAdditionOrUpdate"]
+    assert sorted((t.details or {})["receivedDocuments"] for t in additions) == [1, 1, 1]
+    assert meili_client.index(meili_index_uid).get_stats().number_of_documents == 3

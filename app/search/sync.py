@@ -48,6 +48,9 @@ TASK_TIMEOUT_MS = 120_000
 TASK_POLL_MS = 10
 #: Articles read from the database at a time while a batch streams to Meilisearch.
 DOCUMENT_PAGE_SIZE = 200
+#: Most bytes of documents in one request: half Meilisearch's default payload limit (100 MB),
+#: whatever the batch size and the articles' length.
+MAX_BATCH_BYTES = 50_000_000
 
 #: Looks up the entities of articles for their search documents (filled by the entities domain).
 EntityLoader = Callable[[Session, Sequence[int]], dict[int, list[DocumentEntity]]]
@@ -200,17 +203,21 @@ class IndexSync:
             return entries
 
     def _send(self, entries: Sequence[OutboxEntry]) -> dict[int, datetime | None]:
-        """Send the current state of the entries' articles; return the versions sent.
+        """Send the current state of the entries' articles; return the versions sent (None for
+        an article that is gone).
 
         Documents are read and sent a page at a time in one streamed request: the sender's
-        memory stays the same whatever the batch size, and Meilisearch gets one task.
+        memory stays the same whatever the batch size, and Meilisearch gets one task. A
+        request stops at MAX_BATCH_BYTES; articles it did not reach are left out of the
+        result, and their entries go back to the queue.
         """
         article_ids = sorted({entry.article_id for entry in entries})
         sent: dict[int, datetime | None] = {}
+        gone: set[int] = set()
         try:
             tasks = []
             with Session(self.engine) as session:
-                lines = self._document_lines(session, article_ids, sent)
+                lines = self._document_lines(session, article_ids, sent, gone)
                 first = next(lines, None)
                 if first is not None:
                     tasks.append(
@@ -218,10 +225,9 @@ class IndexSync:
                             self.index_uid, itertools.chain([first], lines), primary_key="id"
                         )
                     )
-            gone = sorted(set(article_ids) - set(sent))
             if gone:
                 # Ids are integers from our database, safe to put in a filter as they are.
-                id_list = ", ".join(str(i) for i in gone)
+                id_list = ", ".join(str(i) for i in sorted(gone))
                 index = self.client.index(self.index_uid)
                 tasks.append(index.delete_documents(filter=f"id IN [{id_list}]").task_uid)
             for task_uid in tasks:
@@ -235,24 +241,38 @@ class IndexSync:
             raise TaskFailed(exc.code or "meilisearch_api_error", exc.message) from exc
 
     def _document_lines(
-        self, session: Session, article_ids: Sequence[int], sent: dict[int, datetime | None]
+        self,
+        session: Session,
+        article_ids: Sequence[int],
+        sent: dict[int, datetime | None],
+        gone: set[int],
     ) -> Iterator[bytes]:
-        """The articles that still exist as NDJSON, a page at a time, noting each one's version
-        in `sent`."""
+        """The articles as NDJSON, a page at a time, up to MAX_BATCH_BYTES; each one sent is
+        noted in `sent` with its version, each one looked up and missing in `gone`."""
+        size = 0
         for start in range(0, len(article_ids), DOCUMENT_PAGE_SIZE):
             page = article_ids[start : start + DOCUMENT_PAGE_SIZE]
             articles = session.exec(select(Article).where(col(Article.id).in_(page))).all()
+            gone.update(set(page) - {article.id for article in articles})
             entities = self.entity_loader(session, [a.id for a in articles if a.id is not None])
             lines = []
+            full = False
             for article in articles:
                 assert article.id is not None
-                sent[article.id] = article.updated_at
                 document = article_to_document(article, entities.get(article.id, []))
-                lines.append(orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE))
+                line = orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE)
+                if sent and size + len(line) > MAX_BATCH_BYTES:
+                    full = True
+                    break
+                size += len(line)
+                sent[article.id] = article.updated_at
+                lines.append(line)
             session.expunge_all()
             if lines:
                 # One write per page, not per document.
                 yield b"".join(lines)
+            if full:
+                return
 
     def _wait(self, task_uid: int) -> None:
         started = time.monotonic()
@@ -282,6 +302,8 @@ class IndexSync:
         current: dict[int, datetime | None] = dict.fromkeys(sent_versions)
         current.update({article_id: updated for article_id, updated in rows if article_id})
         stale = {i for i, version in sent_versions.items() if current[i] != version}
+        # Not sent at all (the request was full): back to the queue, as the stale ones.
+        stale |= {e.article_id for e in entries if e.article_id not in sent_versions}
         fresh = [e for e in entries if e.article_id not in stale]
         if stale:
             self._release([e for e in entries if e.article_id in stale])
