@@ -22,8 +22,9 @@ them): summing RSS counts a page shared by N processes N times, PostgreSQL's sha
 above all.
 
 Run:  .venv/bin/python -m bench.ingest [--database sqlite|postgres] [--limit N]
-                                       [--processes 2] [--batch-size 64] [--fill-seconds 15]
-                                       [--index-batch-size 1500] [--index-worker importer|process]
+                                       [--processes 2] [--batch-size 64] [--fill-seconds 120]
+                                       [--index-batch-size 10000]
+                                       [--index-worker importer|process]
 Data: Reuters-21578, Distribution 1.0 (research use; see the corpus README).
 """
 
@@ -628,6 +629,8 @@ def report(figures: Figures, args: argparse.Namespace) -> dict[str, object]:
 
 
 def main() -> None:
+    from app.ingestion.cli import DEFAULT_FILL_SECONDS, DEFAULT_INDEX_BATCH_SIZE
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -637,15 +640,16 @@ def main() -> None:
     parser.add_argument(
         "--fill-seconds",
         type=float,
-        default=15.0,
-        help="the index worker's `--fill-seconds`: full batches under a bulk import, not ~100",
+        default=DEFAULT_FILL_SECONDS,
+        help="how long a partial index batch waits for more (import's and worker's "
+        "--fill-seconds; default: the import's)",
     )
     parser.add_argument(
         "--index-batch-size",
         type=int,
-        default=1500,
-        help="the index worker's SYNC_BATCH_SIZE (Meilisearch indexed Reuters-21578 in "
-        "batches of 1,500 with about 40%% less CPU and a lower peak than in batches of 500)",
+        default=DEFAULT_INDEX_BATCH_SIZE,
+        help="articles per index batch (import's --index-batch-size, worker's SYNC_BATCH_SIZE; "
+        "default: the import's)",
     )
     parser.add_argument(
         "--index-worker",
