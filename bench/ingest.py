@@ -534,6 +534,12 @@ def _extraction_alone(inputs: list[EntityInput], options: ImportOptions) -> floa
     return time.perf_counter() - started
 
 
+_INDEXED_BY = {
+    "importer": "the importing process (--index)",
+    "process": "a newsarchive worker process",
+}
+
+
 def _mib(value: float) -> str:
     return f"{value / 1024**2:,.0f} MiB"
 
@@ -548,7 +554,8 @@ def report(figures: Figures, args: argparse.Namespace) -> dict[str, object]:
     print()
     print(
         f"Reuters-21578 import on {args.database}, {args.processes} extraction processes, "
-        f"batch size {args.batch_size}; indexing in the {args.index_worker}, batches of up to "
+        f"batch size {args.batch_size}; indexing in {_INDEXED_BY[args.index_worker]}, "
+        "batches of up to "
         f"{args.index_batch_size:,} filling for up to {args.fill_seconds:g} s"
     )
     print(f"  records read                 {figures.records:,} ({figures.broken:,} broken)")
