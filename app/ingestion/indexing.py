@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.search.sync import TASK_TIMEOUT_MS, IndexSync, SyncWorker
+from app.search.sync import TASK_TIMEOUT_MS, IndexSync, SyncWorker, drain
 
 #: How long `finish` waits for the thread's batch in flight: Meilisearch's task timeout.
 _IN_FLIGHT_SECONDS = TASK_TIMEOUT_MS / 1000
@@ -38,9 +38,6 @@ class ImportIndexing:
     def start(self) -> None:
         self._worker.start()
 
-    def wake(self) -> None:
-        self._worker.wake()
-
     def finish(self, on_batch: Callable[[int], None] | None = None) -> int:
         """Send everything still queued, now; return how many entries this call sent.
 
@@ -48,15 +45,7 @@ class ImportIndexing:
         queued for any later worker.
         """
         self._worker.stop(timeout=_IN_FLIGHT_SECONDS)
-        sent = 0
-        while True:
-            done = self.sync.run_once()
-            sent += done
-            if on_batch is not None and done:
-                on_batch(done)
-            # 0 also when a batch failed: its entries wait for a retry and are not ready now.
-            if done == 0 and self.sync.ready()[0] == 0:
-                return sent
+        return drain(self.sync, timeout=None, on_batch=on_batch)
 
     def stop(self) -> None:
         """Stop without sending the rest (Ctrl-C): what is queued stays queued."""

@@ -469,9 +469,23 @@ class SyncWorker:
         self._wake.clear()
 
 
-def drain(sync: IndexSync, *, timeout: float = 60.0) -> None:
-    """Run until no entry is ready to send (for tests and one-shot commands)."""
-    deadline = time.monotonic() + timeout
-    while sync.run_once():
-        if time.monotonic() > deadline:
+def drain(
+    sync: IndexSync,
+    *,
+    timeout: float | None = 60.0,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Run until no entry is ready to send (for tests and one-shot commands); return how many
+    entries were completed. A failed batch does not end it early: its entries wait for their
+    retry and are not ready meanwhile, while the others still go."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    sent = 0
+    while True:
+        done = sync.run_once()
+        sent += done
+        if done and on_batch is not None:
+            on_batch(done)
+        if done == 0 and sync.ready()[0] == 0:
+            return sent
+        if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError("outbox not drained in time")
