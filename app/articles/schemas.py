@@ -71,8 +71,25 @@ def _iso_text_only(value: Any) -> Any:
 
 
 _NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
-#: A timezone-aware ISO 8601 datetime; naive values and bare numbers are refused.
-IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
+
+
+def _utc_representable(value: datetime) -> datetime:
+    # Year 1 at +14:00 or year 9999 at -14:00 is a valid ISO 8601 text but has no UTC time
+    # within datetime's range; stored, compared and indexed in UTC, it must have one.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            "must fall between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC"
+        ) from None
+    return value
+
+
+#: A timezone-aware ISO 8601 datetime with a UTC equivalent; naive values and bare numbers are
+#: refused.
+IsoDateTime = Annotated[
+    AwareDatetime, BeforeValidator(_iso_text_only), AfterValidator(_utc_representable)
+]
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Title = Annotated[

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from pydantic import AwareDatetime, ValidationError
+from pydantic import ValidationError
 
 from app.articles import service as articles_service
-from app.articles.schemas import ArticleCreate
+from app.articles.schemas import ArticleCreate, IsoDateTime
 from app.auth.deps import RequireWrite
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep, get_engine, get_settings
@@ -127,7 +127,7 @@ def import_article(
     section: str | None = None,
     language: Annotated[str | None, Query(description="ISO 639-1 code; default en.")] = None,
     published_at: Annotated[
-        AwareDatetime | None, Query(description="ISO 8601 with a timezone offset.")
+        IsoDateTime | None, Query(description="ISO 8601 with a timezone offset.")
     ] = None,
 ) -> ImportedArticle:
     """`text/plain` is a publisher's page export (headline first, then standfirst and body);
