@@ -42,6 +42,19 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def integer_max(column_type: sa.types.TypeEngine[Any]) -> int:
+    """The largest value an integer column holds on every backend.
+
+    PostgreSQL's INTEGER is 32-bit and refuses a larger parameter outright (an error, not "no
+    row"); SQLite's would take 64 bits, but both are held to the declared type so they agree.
+    """
+    if isinstance(column_type, sa.SmallInteger):
+        return 2**15 - 1
+    if isinstance(column_type, sa.BigInteger):
+        return 2**63 - 1
+    return 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -5,14 +5,24 @@ import binascii
 import enum
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from app.articles.models import MAX_ARTICLE_ID
 from app.errors import InvalidParameter
 
 
 class SortOrder(enum.StrEnum):
     newest = "newest"
     oldest = "oldest"
+
+
+_NOT_VALID = "cursor is not valid; pass back a `next` value unchanged"
+_SORTS = frozenset(order.value for order in SortOrder)
+
+
+def _is_article_id(value: object) -> bool:
+    # bool is an int subclass, and JSON's 1.0 is a float: neither is an id.
+    return type(value) is int and 0 < value <= MAX_ARTICLE_ID
 
 
 class InvalidCursor(ValueError):
@@ -38,20 +48,29 @@ class Cursor:
 
     @classmethod
     def decode(cls, token: str) -> "Cursor":
+        """The position `token` names; anything but a `next` this API could have issued is
+        refused, since its values go into the query as they are."""
         try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            payload = json.loads(raw)
-            published = payload["p"]
-            cursor = cls(
-                sort=SortOrder(payload["s"]),
-                published_at=datetime.fromisoformat(published) if published else None,
-                id=int(payload["i"]),
-            )
-        except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            raise InvalidCursor("cursor is not valid; pass back a `next` value unchanged") from exc
-        if cursor.published_at is not None and cursor.published_at.tzinfo is None:
-            raise InvalidCursor("cursor is not valid; pass back a `next` value unchanged")
-        return cursor
+            payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        except (binascii.Error, ValueError, RecursionError) as exc:
+            raise InvalidCursor(_NOT_VALID) from exc
+        if not isinstance(payload, dict) or payload.keys() != {"s", "p", "i"}:
+            raise InvalidCursor(_NOT_VALID)
+        sort, published, article_id = payload["s"], payload["p"], payload["i"]
+        if not isinstance(sort, str) or sort not in _SORTS or not _is_article_id(article_id):
+            raise InvalidCursor(_NOT_VALID)
+        if published is None:
+            return cls(sort=SortOrder(sort), published_at=None, id=article_id)
+        if not isinstance(published, str):
+            raise InvalidCursor(_NOT_VALID)
+        try:
+            published_at = datetime.fromisoformat(published)
+            if published_at.tzinfo is None:
+                raise ValueError("naive")
+            published_at.astimezone(UTC)  # a time with no UTC equivalent could not be compared
+        except (ValueError, OverflowError) as exc:
+            raise InvalidCursor(_NOT_VALID) from exc
+        return cls(sort=SortOrder(sort), published_at=published_at, id=article_id)
 
 
 def page_position(

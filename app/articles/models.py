@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.db import JSONType, UTCDateTime, utcnow
+from app.db import JSONType, UTCDateTime, integer_max, utcnow
 
 
 class Article(SQLModel, table=True):
@@ -52,3 +52,7 @@ class Article(SQLModel, table=True):
             index=True,
         ),
     )
+
+
+#: The largest id an article can have (its id column's range); a larger one names no article.
+MAX_ARTICLE_ID = integer_max(sa.inspect(Article).columns["id"].type)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.articles.cursor import Cursor, SortOrder
-from app.articles.models import Article
+from app.articles.models import MAX_ARTICLE_ID, Article
 from app.articles.schemas import ArticleCreate, ArticlePublic, ArticleUpdate
 from app.db import utcnow
 from app.entities import service as entity_service
@@ -58,11 +58,6 @@ def content_hash(title: str, summary: str | None, body: str) -> str:
     """SHA-256 of the normalised text, so the same story is recognised under another URL."""
     normalised = "\n".join(" ".join(part.split()) for part in (title, summary or "", body))
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
-
-
-#: Ids are 64-bit integers on every backend; a larger one cannot name an article (and SQLite's
-#: driver raises on it rather than finding nothing).
-MAX_ARTICLE_ID = 2**63 - 1
 
 
 def get(*, session: Session, article_id: int) -> Article:

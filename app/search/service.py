@@ -10,6 +10,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -19,6 +20,7 @@ from meilisearch.errors import (
     MeilisearchTimeoutError,
 )
 
+from app.articles.models import MAX_ARTICLE_ID
 from app.errors import ApiError, InvalidParameter, ServiceUnavailable
 from app.search import filters
 from app.search.backend import SearchBackend
@@ -78,18 +80,36 @@ def _encode_cursor(sort: SearchSort, published_at: int | None, article_id: int) 
 
 
 def _decode_cursor(token: str, sort: SearchSort, where: str) -> filters.Cursor:
+    """The position a `next` value names. Its numbers go into the Meilisearch filter as they
+    are, so only what this API could have issued is taken: ids in the article id range, and
+    timestamps of years 1 to 9999."""
+    not_valid = InvalidParameter(
+        [where, "cursor"], "not a cursor from this API; pass '*' or a `next` value"
+    )
     try:
         payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        published, article_id, issued_for = payload["p"], payload["i"], payload["s"]
-        if not isinstance(article_id, int) or not (published is None or isinstance(published, int)):
-            raise TypeError("bad cursor fields")
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise InvalidParameter(
-            [where, "cursor"], "not a cursor from this API; pass '*' or a `next` value"
-        ) from exc
+    except (binascii.Error, ValueError, RecursionError) as exc:
+        raise not_valid from exc
+    if not isinstance(payload, dict) or payload.keys() != {"s", "p", "i"}:
+        raise not_valid
+    issued_for, published, article_id = payload["s"], payload["p"], payload["i"]
+    # bool is an int subclass, and JSON's 1.0 a float: neither is an id or a timestamp.
+    if type(article_id) is not int or not 0 < article_id <= MAX_ARTICLE_ID:
+        raise not_valid
+    if published is not None and (type(published) is not int or published not in _TIMESTAMPS):
+        raise not_valid
+    if issued_for not in (SearchSort.newest.value, SearchSort.oldest.value):
+        raise not_valid
     if issued_for != sort.value:
         raise InvalidParameter([where, "cursor"], f"cursor was issued for sort={issued_for}")
     return filters.Cursor(published_at=published, id=article_id)
+
+
+#: Unix seconds of every datetime: the `published_at` a cursor can carry.
+_TIMESTAMPS = range(
+    filters.timestamp(datetime.min.replace(tzinfo=UTC)),
+    filters.timestamp(datetime.max.replace(tzinfo=UTC)) + 1,
+)
 
 
 def _check(params: SearchParams, where: str) -> tuple[SearchSort, list[str]]:
