@@ -17,6 +17,7 @@ from app.auth.deps import RequireWrite
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep, get_engine, get_settings
 from app.errors import (
+    BadRequest,
     InvalidParameter,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -215,6 +216,8 @@ async def _ndjson_records(request: Request) -> AsyncIterator[Record]:
             return json.loads(text)
         except json.JSONDecodeError as error:
             return _Unreadable(f"line {line_number} is not JSON: {error.msg}")
+        except RecursionError:
+            return _Unreadable(f"line {line_number} is nested too deeply to be an article")
 
     async def lines() -> AsyncIterator[tuple[bytes, int]]:
         nonlocal pending, offset
@@ -251,6 +254,9 @@ def _array_records(raw: bytes, limit: int) -> list[Record]:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         raise InvalidParameter(["body"], f"malformed JSON: {error.msg}") from error
+    except RecursionError as error:
+        # As FastAPI answers a body it cannot parse on every other route.
+        raise BadRequest("The JSON is nested too deeply to parse.") from error
     if not isinstance(value, list):
         raise InvalidParameter(["body"], "must be a JSON array of articles")
     if len(value) > limit:
