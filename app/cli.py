@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.auth.cli import keys
+from app.entities.cli import entities
 from app.ingestion.cli import import_articles
 from app.search import cli as search_cli
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="newsarchive: a self-hostable news archive API.", no_args_is_help=True)
 app.add_typer(keys, name="keys", no_args_is_help=True)
+app.add_typer(entities, name="entities", no_args_is_help=True)
 app.command("import")(import_articles)
 app.command()(search_cli.worker)
 app.command()(search_cli.reindex)

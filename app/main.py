@@ -13,6 +13,7 @@ from app.config import Settings, get_settings
 from app.cors import add_cors
 from app.db import make_engine
 from app.entities.extract import default_extractor
+from app.entities.curation_router import router as entity_curation_router
 from app.entities.router import router as entities_router
 from app.errors import install_error_handlers
 from app.health import router as health_router
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(articles_router)
     app.include_router(ingestion_router)
+    app.include_router(entity_curation_router)
     app.include_router(entities_router)
     app.include_router(search_router, dependencies=[RequireRead])
     return app

@@ -4,7 +4,18 @@ from sqlmodel import SQLModel
 
 from app.articles.models import Article
 from app.auth.models import ApiKey
-from app.entities.models import ArticleEntityLink, Entity, EntityAlias, EntityRedirect
+from app.entities.models import (
+    ArticleEntityLink,
+    Entity,
+    EntityAlias,
+    EntityAuditEntry,
+    EntityBlockedForm,
+    EntityDistinctPair,
+    EntityMerge,
+    EntityRedirect,
+    EntitySurfaceForm,
+    EntityTypeVote,
+)
 from app.search.outbox import OutboxEntry, SyncState
 
 metadata = SQLModel.metadata
@@ -15,7 +26,13 @@ __all__ = [
     "ArticleEntityLink",
     "Entity",
     "EntityAlias",
+    "EntityAuditEntry",
+    "EntityBlockedForm",
+    "EntityDistinctPair",
+    "EntityMerge",
     "EntityRedirect",
+    "EntitySurfaceForm",
+    "EntityTypeVote",
     "OutboxEntry",
     "SyncState",
     "metadata",

@@ -147,7 +147,7 @@ def test_entities_come_in_order_of_first_mention_with_counts(client: TestClient)
             "source": "extracted",
         },
         {
-            "slug": "agriculture-department",
+            "slug": "department-of-agriculture",
             "name": "Agriculture Department",
             "type": "organization",
             "mentions": 1,
@@ -266,7 +266,7 @@ def test_bad_client_entities_are_422(
 
 BY_ARTICLES = [
     "united-states",
-    "agriculture-department",
+    "department-of-agriculture",
     "japan",
     "canada",
     "china",
@@ -285,7 +285,7 @@ def test_entities_are_listed_by_article_count_in_pages(seeded: TestClient) -> No
     assert first["data"] == [
         {"slug": "united-states", "name": "United States", "type": "place", "article_count": 2},
         {
-            "slug": "agriculture-department",
+            "slug": "department-of-agriculture",
             "name": "Agriculture Department",
             "type": "organization",
             "article_count": 1,
@@ -298,7 +298,7 @@ def test_entities_are_listed_by_article_count_in_pages(seeded: TestClient) -> No
 def test_entities_are_listed_by_name_and_by_type(seeded: TestClient) -> None:
     assert walk(seeded, "/entities", sort="name", limit=7) == [
         [
-            "agriculture-department",
+            "department-of-agriculture",
             "armenia",
             "azerbaijan",
             "brasilia",
@@ -309,7 +309,7 @@ def test_entities_are_listed_by_name_and_by_type(seeded: TestClient) -> None:
         ["colombia", "japan", "nikol-pashinyan", "united-states", "washington"],
     ]
     assert walk(seeded, "/entities", type="person") == [["nikol-pashinyan"]]
-    assert walk(seeded, "/entities", type="organization") == [["agriculture-department"]]
+    assert walk(seeded, "/entities", type="organization") == [["department-of-agriculture"]]
 
 
 @pytest.mark.parametrize(
@@ -383,16 +383,23 @@ def test_entity_detail(seeded: TestClient) -> None:
         "first_seen": "2024-03-01T08:00:00+00:00",
         "last_seen": "2024-03-15T12:00:00+00:00",
         "co_occurring": [
+            {"slug": "canada", "name": "Canada", "type": "place", "count": 1},
             {
-                "slug": "agriculture-department",
+                "slug": "department-of-agriculture",
                 "name": "Agriculture Department",
                 "type": "organization",
                 "count": 1,
             },
-            {"slug": "canada", "name": "Canada", "type": "place", "count": 1},
             {"slug": "japan", "name": "Japan", "type": "place", "count": 1},
         ],
         "months": [{"month": "2024-03", "count": 2}],
+        "type_source": "evidence",
+        "type_evidence": [{"type": "place", "articles": 2}],
+        "forms": [
+            {"form": "America", "articles": 1, "in_context": 0},
+            {"form": "U.S.", "articles": 1, "in_context": 0},
+        ],
+        "merges": [],
     }
 
 
@@ -523,13 +530,13 @@ def test_merge_refuses_itself_and_different_types_unless_forced(seeded: TestClie
 def test_patch_renames_and_retypes_and_reindexes(seeded: TestClient, outbox: Outbox) -> None:
     outbox.clear()
     response = seeded.patch(
-        "/entities/agriculture-department",
+        "/entities/department-of-agriculture",
         json={"name": "U.S. Department of Agriculture", "type": "organization"},
     )
     assert response.status_code == 200
     body = response.json()
     assert (body["slug"], body["name"], body["type"]) == (
-        "agriculture-department",
+        "department-of-agriculture",
         "U.S. Department of Agriculture",
         "organization",
     )
@@ -573,13 +580,17 @@ def test_every_entity_endpoint_documents_a_response_model_with_examples(
         if path.startswith("/entities")
         for method, operation in methods.items()
     ]
-    assert len(operations) == 6
+    assert len(operations) == 15
     for path, method, operation in operations:
         success = next(
             response
             for status, response in operation["responses"].items()
             if status.startswith("2")
         )
-        ref = success["content"]["application/json"]["schema"]["$ref"]
+        if "content" not in success:  # 204 No Content
+            assert method == "delete", (path, method)
+            continue
+        schema_ref = success["content"]["application/json"]["schema"]
+        ref = schema_ref.get("$ref") or schema_ref["items"]["$ref"]
         schema = schemas[ref.rsplit("/", 1)[1]]
         assert schema.get("examples"), (path, method, ref)

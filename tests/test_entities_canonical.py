@@ -68,11 +68,11 @@ def test_kept_labels_map_to_plain_types_and_the_rest_are_dropped() -> None:
 
 
 def test_group_without_a_country_stays_a_group() -> None:
-    text = "Democrats and Republicans argued."
-    mentions = labelled(text, ("Democrats", "NORP"), ("Republicans", "NORP"))
+    text = "Muslims and Christians argued."
+    mentions = labelled(text, ("Muslims", "NORP"), ("Christians", "NORP"))
     assert summary(canonicalise(text, mentions)) == [
-        ("democrats", "group", 1),
-        ("republicans", "group", 1),
+        ("muslims", "group", 1),
+        ("christians", "group", 1),
     ]
 
 
@@ -222,8 +222,8 @@ def test_country_inside_an_organisation_name_counts_as_a_mention() -> None:
     mentions = labelled(text, ("U.S. Agriculture Department", "ORG"), ("Bank of Japan", "ORG"))
     # The country starts where the organisation does; equal positions order by slug.
     assert summary(canonicalise(text, mentions)) == [
+        ("department-of-agriculture", "organization", 1),
         ("united-states", "place", 1),
-        ("us-agriculture-department", "organization", 1),
         ("bank-of-japan", "organization", 1),
         ("japan", "place", 1),
     ]

@@ -138,7 +138,7 @@ def test_unknown_values_warn_and_match_nothing(seeded: TestClient) -> None:
 
 
 def test_renames_aliases_and_merges_reach_the_index(seeded: TestClient) -> None:
-    seeded.patch("/entities/agriculture-department", json={"name": "USDA"})
+    seeded.patch("/entities/department-of-agriculture", json={"name": "USDA"})
     seeded.post("/entities/japan/aliases", json={"alias": "Nippon"})
     merged = seeded.post("/entities/merge", json={"into": "colombia", "merge": "brasilia"})
     assert merged.status_code == 200
@@ -146,7 +146,7 @@ def test_renames_aliases_and_merges_reach_the_index(seeded: TestClient) -> None:
 
     [first] = search(seeded, entity="usda", fields="entities")["hits"]
     assert first["entities"][1] == {
-        "slug": "agriculture-department",
+        "slug": "department-of-agriculture",
         "name": "USDA",
         "type": "organization",
     }

@@ -352,7 +352,7 @@ def test_document_entities_carry_aliases_types_and_containing_places(session: Se
         1,
         [
             found("washington", "Washington", PLACE, within="united-states", first=20),
-            found("agriculture-department", "Agriculture Department", ORG, first=3),
+            found("department-of-agriculture", "Agriculture Department", ORG, first=3),
         ],
     )
     store(session, 2, [found("united-states", "United States", PLACE, aliases=("U.S.",))])
@@ -363,7 +363,7 @@ def test_document_entities_carry_aliases_types_and_containing_places(session: Se
     assert documents == {
         article_id: [
             DocumentEntity(
-                slug="agriculture-department",
+                slug="department-of-agriculture",
                 name="Agriculture Department",
                 type="organization",
                 aliases=("Agriculture Department",),

@@ -144,9 +144,20 @@ def _uncap(word: str) -> str:
     return "-".join(part.capitalize() for part in word.split("-"))
 
 
+def strip_titles(name: str) -> str:
+    """ "President Trump" -> "Trump", "House Speaker Nancy Pelosi" -> "Nancy Pelosi": the
+    titles before a name, as long as a name is left."""
+    words = name.split()
+    while len(words) > 1 and words[0].rstrip(".,").lower() in curated.TITLES | curated.HONORIFICS:
+        words = words[1:]
+    return " ".join(words)
+
+
 def resolve(name: str, type: EntityType) -> CanonicalRef:
     """What a name means without an article around it: for client entities and queries."""
     surface = clean_surface(name, type)
+    if type is EntityType.PERSON:
+        surface = strip_titles(surface)
     country = lookup_country(surface)
     if country is not None:
         return CanonicalRef(slug=country.slug, name=country.name, type=EntityType.PLACE)
@@ -182,8 +193,25 @@ def canonicalise(
 
 def _key(surface: str, type: EntityType) -> str:
     key = slugify(surface)
+    if type is not EntityType.ORGANIZATION:
+        return key
     # British and American spellings of one body ("Organisation") must not split it.
-    return key.replace("isation", "ization") if type is EntityType.ORGANIZATION else key
+    return department_key(key.replace("isation", "ization"))
+
+
+#: "U.S. Justice Department", "US Department of Justice": the country of a federal body is
+#: understood, and dropping it keeps one body one entity.
+_US_PREFIX = re.compile(r"^(?:us|u-s|united-states|federal)-(?=department-|[a-z-]+-department$)")
+
+
+def department_key(key: str) -> str:
+    """One key for the word orders of a department: "justice-department" and
+    "department-of-justice" are both "department-of-justice"."""
+    key = _US_PREFIX.sub("", key)
+    words = key.split("-")
+    if len(words) > 1 and words[-1] == "department" and "of" not in words and "for" not in words:
+        return "-".join(["department", "of", *words[:-1]])
+    return key
 
 
 def _prepare(text: str, mentions: Sequence[RawMention]) -> list[_Mention]:
@@ -201,6 +229,9 @@ def _prepare(text: str, mentions: Sequence[RawMention]) -> list[_Mention]:
             previous = raw
             continue
         surface = clean_surface(raw.text, type)
+        if not any(char.isupper() for char in surface):
+            previous = raw
+            continue  # a name has a capital somewhere; "n't" labelled as a place has none
         owner = None
         if type is EntityType.ORGANIZATION and previous is not None:
             owner = _state_owner(text, previous, raw, surface)
@@ -294,14 +325,30 @@ def _join_references(groups: list[_Group]) -> dict[str, str]:
     organizations = [
         g for g in groups if g.type is EntityType.ORGANIZATION and not g.known and len(g.tokens) > 1
     ]
+    by_first_name: dict[str, list[_Group]] = {}
+    for person in people:
+        by_first_name.setdefault(person.tokens[0], []).append(person)
     for group in groups:
         if len(group.tokens) == 1 and not (group.known and group.type is not EntityType.PLACE):
             # A surname the model mislabelled ("Pashinyan" as ORG) still means the person, but
-            # a known country never becomes one.
-            named = by_surname.get(group.key, [])
+            # a known country never becomes one. A first name alone ("Hillary") means the one
+            # person of the article who has it, when no one has it as a surname.
+            named = by_surname.get(group.key, []) or by_first_name.get(group.key, [])
             if len(named) == 1 and lookup_country(group.best_surface) is None:
                 parents[group.key] = named[0].key
                 continue
+        if len(group.tokens) == 1 and group.key in curated.GENERIC_NAMES:
+            # "the House" after "the House of Representatives": the one body it can mean.
+            bodies = [
+                o
+                for o in groups
+                if o.type is EntityType.ORGANIZATION
+                and len(o.tokens) > 1
+                and group.key in (o.tokens[0], o.tokens[-1])
+            ]
+            if len(bodies) == 1:
+                parents[group.key] = bodies[0].key
+            continue
         if group.type is not EntityType.ORGANIZATION or group.known:
             continue
         if len(group.tokens) == 1:
@@ -338,9 +385,13 @@ def _merge(groups: dict[str, _Group], parents: dict[str, str]) -> list[ArticleEn
     for slug, merged in members.items():
         # The root of a join, or the most mentioned key, names the entity.
         lead = min(merged, key=lambda g: (g.key in parents, -g.count, g.first))
-        aliases = {surface for g in merged for surface in g.surfaces}
+        if lead.key in curated.GENERIC_NAMES and not lead.known:
+            continue  # "State" or "House" alone names nothing resolvable
+        forms = {surface for g in merged for surface in g.surfaces}
+        aliases = set(forms)
         if lead.type is EntityType.PERSON and len(lead.tokens) > 1:
             aliases.add(lead.name.split(" ")[-1])
+        joined = {surface for g in merged if g.key in parents for surface in g.surfaces}
         entities.append(
             ArticleEntity(
                 slug=slug,
@@ -350,6 +401,9 @@ def _merge(groups: dict[str, _Group], parents: dict[str, str]) -> list[ArticleEn
                 first_position=min(g.first for g in merged),
                 aliases=tuple(sorted(aliases)),
                 within=lead.within,
+                forms=tuple(sorted(forms)),
+                joined_forms=tuple(sorted(joined)),
+                known=lead.known,
             )
         )
     return entities
@@ -364,6 +418,8 @@ def _with_clients(
         slug = client.slug or ref.slug
         found = by_slug.pop(slug, None) or by_slug.pop(ref.slug, None)
         aliases: tuple[str, ...] = (client.name,)
+        forms: tuple[str, ...] = ()
+        joined: tuple[str, ...] = ()
         if found is None:
             positions = [
                 m.start()
@@ -377,6 +433,7 @@ def _with_clients(
         else:
             mentions, first, within = found.mentions, found.first_position, found.within
             aliases = tuple(sorted({*found.aliases, client.name}))
+            forms, joined = found.forms, found.joined_forms
         by_slug[slug] = ArticleEntity(
             slug=slug,
             name=client.name,
@@ -386,6 +443,9 @@ def _with_clients(
             source=EntitySource.CLIENT,
             aliases=aliases,
             within=within if client.type is EntityType.PLACE else None,
+            forms=forms,
+            joined_forms=joined,
+            known=True,
         )
     return sorted(
         by_slug.values(),

@@ -119,6 +119,58 @@ ORGANIZATIONS: dict[str, tuple[str, ...]] = {
     "UNCTAD": ("United Nations Conference on Trade and Development",),
     "International Atomic Energy Agency": ("IAEA",),
     "Federal Reserve": ("Fed", "Federal Reserve Board", "Federal Reserve System"),
+    "World Trade Organization": ("WTO",),
+    "Islamic State": (
+        "ISIS",
+        "ISIL",
+        "Daesh",
+        "Islamic State of Iraq and Syria",
+        "Islamic State of Iraq and the Levant",
+        "Islamic State group",
+    ),
+    "al-Qaeda": ("al Qaeda", "al-Qaida", "al Qaida", "Al Qaeda", "Al-Qaeda"),
+    "Taliban": (),
+    "Hamas": (),
+    "Hezbollah": ("Hizbollah", "Hizballah"),
+    # Parties news names by their members: "Republicans voted", "a GOP senator".
+    "Republican Party": ("GOP", "Republicans", "Republican", "Grand Old Party"),
+    "Democratic Party": ("Democrats", "Democrat", "Democratic", "Dems"),
+    "Republican National Committee": ("RNC",),
+    "Democratic National Committee": ("DNC",),
+    # US federal bodies modern copy names by acronym or by a short name no text spells out.
+    "Congress": ("U.S. Congress", "US Congress", "United States Congress"),
+    "Supreme Court": ("U.S. Supreme Court", "US Supreme Court", "SCOTUS"),
+    "White House": (),
+    "Federal Bureau of Investigation": ("FBI", "F.B.I."),
+    "Central Intelligence Agency": ("CIA", "C.I.A."),
+    "National Security Agency": ("NSA",),
+    "Department of Justice": ("DOJ", "Justice Department", "U.S. Justice Department"),
+    "Department of Homeland Security": ("DHS", "Homeland Security"),
+    "Department of Defense": ("DOD", "DoD", "Pentagon", "Defense Department"),
+    "Department of State": ("State Department", "U.S. State Department"),
+    "Environmental Protection Agency": ("EPA",),
+    "Internal Revenue Service": ("IRS",),
+    "Immigration and Customs Enforcement": ("ICE",),
+    "Centers for Disease Control and Prevention": ("CDC", "Centers for Disease Control"),
+    "Food and Drug Administration": ("FDA",),
+    "Securities and Exchange Commission": ("SEC",),
+    "Federal Communications Commission": ("FCC",),
+    "National Rifle Association": ("NRA",),
+    "American Civil Liberties Union": ("ACLU",),
+    # Companies and platforms the model often types as people or products.
+    "Twitter": (),
+    "Facebook": (),
+    "Google": (),
+    "YouTube": (),
+    "Instagram": (),
+    "Apple": (),
+    "Microsoft": (),
+    "WikiLeaks": ("Wikileaks",),
+    "CNN": (),
+    "Associated Press": ("AP",),
+    "NPR": ("National Public Radio",),
+    "Fox News": ("Fox News Channel",),
+    "MSNBC": (),
 }
 
 #: Company-form endings dropped from organisation names so "Chrysler Corp" and "Chrysler"
@@ -145,3 +197,29 @@ COMPASS_WORDS: frozenset[str] = frozenset(
 )
 
 HONORIFICS: frozenset[str] = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame"})
+
+#: Titles written before a person's name ("President Trump", "Sen. Sanders", "House Speaker
+#: Nancy Pelosi"): dropped from names readers type and from client names, word by word.
+TITLES: frozenset[str] = frozenset(
+    {
+        "president", "vice", "former", "ex", "sen", "senator", "rep", "representative",
+        "congressman", "congresswoman", "gov", "governor", "speaker", "house", "senate",
+        "secretary", "attorney", "general", "leader", "majority", "minority", "chairman",
+        "chairwoman", "prime", "minister", "chancellor", "mayor", "judge", "justice", "chief",
+        "gen", "adm", "lt", "col", "sgt", "rev", "pope", "king", "queen", "prince", "princess",
+        "candidate", "nominee", "democratic", "republican", "first", "lady", "state", "of",
+        "the", "u.s", "us", "sens", "reps", "presidential", "special", "counsel",
+    }
+)  # fmt: skip
+
+#: Words that alone name nothing a reader could search for: "the House" (which one?), "the
+#: State", "the Court". An article that names the full body ("House of Representatives") joins
+#: the short word to it; alone, it is not an entity.
+GENERIC_NAMES: frozenset[str] = frozenset(
+    {
+        "house", "state", "states", "court", "cabinet", "hill", "administration", "government",
+        "department", "ministry", "committee", "agency", "office", "bureau", "council",
+        "party", "parliament", "commission", "board", "union", "north", "south", "east",
+        "west", "federal", "national", "city", "county", "times", "post", "capitol",
+    }
+)  # fmt: skip

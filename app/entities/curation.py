@@ -4,15 +4,24 @@ article's search document says queues those articles in the outbox in the same t
 from __future__ import annotations
 
 import logging
+import re
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.articles.models import Article
+from app.db import utcnow
+from app.entities.gazetteer import slugify
+from app.entities.merging import distinct, record_merge, unfold
 from app.entities.models import (
     NAME_MAX_CHARS,
+    TYPE_FROM_OPERATOR,
     Entity,
     EntityAlias,
+    EntityBlockedForm,
+    EntityDistinctPair,
+    EntityMerge,
 )
 from app.entities.schemas import (
     EntityUpdate,
@@ -20,20 +29,24 @@ from app.entities.schemas import (
 from app.entities.store import (
     ALIASES,
     ENTITIES,
+    FORMS,
     LINKS,
     REDIRECTS,
+    SYSTEM_ACTOR,
     add_free_aliases,
     article_ids_of,
+    audit,
     entity_id_of,
+    locate,
     normalise,
     reindex,
+    slices,
 )
-from app.entities.types import (
-    EntitySource,
-)
-from app.errors import Conflict, InvalidParameter
+from app.entities.types import EntityType
+from app.errors import Conflict, InvalidParameter, NotFound
 
 logger = logging.getLogger(__name__)
+ARTICLES: sa.Table = Article.__table__  # type: ignore[attr-defined]
 
 
 def _alias_owner(session: Session, key: str) -> Entity | None:
@@ -72,8 +85,11 @@ def add_alias(*, session: Session, entity: Entity, alias: str) -> bool:
     return True
 
 
-def update(*, session: Session, entity: Entity, changes: EntityUpdate) -> Entity:
-    """Rename or retype an entity; its articles are re-indexed."""
+def update(
+    *, session: Session, entity: Entity, changes: EntityUpdate, actor: str = SYSTEM_ACTOR
+) -> Entity:
+    """Rename or retype an entity; its articles are re-indexed. A type set by hand is kept:
+    the articles' evidence no longer decides it."""
     values = changes.model_dump(exclude_unset=True)
     name = values.get("name")
     new_type = values.get("type")
@@ -88,19 +104,38 @@ def update(*, session: Session, entity: Entity, changes: EntityUpdate) -> Entity
             session.add(EntityAlias(entity_id=entity_id_of(entity), alias=name, normalised=key))
         entity.name = name
         changed = True
-    if new_type is not None and new_type.value != entity.type:
+    if new_type is not None and (
+        new_type.value != entity.type or entity.type_source != TYPE_FROM_OPERATOR
+    ):
         entity.type = new_type.value
+        entity.type_source = TYPE_FROM_OPERATOR
         changed = True
     if changed:
+        audit(
+            session,
+            actor=actor,
+            action="update",
+            entity_slug=entity.slug,
+            detail={k: str(v) for k, v in values.items()},
+        )
         session.add(entity)
         reindex(session, article_ids_of(session, [entity_id_of(entity)]))
         session.commit()
     return entity
 
 
-def merge(*, session: Session, into: Entity, merged: Entity, force: bool = False) -> Entity:
-    """Fold `merged` into `into`: links (mentions added), aliases, redirects and contained
-    places move over, `merged`'s name and slug keep finding `into`, and `merged` is deleted."""
+def merge(
+    *,
+    session: Session,
+    into: Entity,
+    merged: Entity,
+    force: bool = False,
+    actor: str = SYSTEM_ACTOR,
+    reason: str | None = None,
+) -> Entity:
+    """Fold `merged` into `into`: links (mentions added), aliases, forms, redirects and
+    contained places move over, `merged`'s name and slug keep finding `into`, and `merged` is
+    deleted. Recorded (and undoable) like an automatic merge."""
     keep, gone = entity_id_of(into), entity_id_of(merged)
     if keep == gone:
         raise InvalidParameter(["body", "merge"], "an entity cannot be merged into itself")
@@ -110,67 +145,267 @@ def merge(*, session: Session, into: Entity, merged: Entity, force: bool = False
             f"{merged.slug!r} is a {merged.type} and {into.slug!r} a {into.type}; "
             "pass force=true to merge them anyway",
         )
-    if session.get_bind().dialect.name == "postgresql":
-        # Writers linking either entity finish first; later ones see the merged state.
-        session.execute(
-            sa.select(ENTITIES.c.id)
-            .where(ENTITIES.c.id.in_(sorted([keep, gone])))
-            .order_by(ENTITIES.c.id)
-            .with_for_update()
+    if distinct(session, into.slug, merged.slug) and not force:
+        raise Conflict(
+            f"{merged.slug!r} and {into.slug!r} are marked as different things; "
+            "pass force=true to merge them anyway"
         )
-    links = LINKS
-    entities = ENTITIES
-    contained = list(
-        session.execute(sa.select(entities.c.id).where(entities.c.within_id == gone)).scalars()
-    )
-    affected = article_ids_of(session, [keep, gone, *contained])
-
-    both = dict(
-        (row.article_id, row)
-        for row in session.execute(sa.select(links).where(links.c.entity_id == keep)).all()
-    )
-    for row in session.execute(sa.select(links).where(links.c.entity_id == gone)).all():
-        kept = both.get(row.article_id)
-        if kept is None:
-            session.execute(
-                sa.update(links)
-                .where(links.c.article_id == row.article_id, links.c.entity_id == gone)
-                .values(entity_id=keep)
-            )
-            continue
-        positions = [p for p in (kept.first_position, row.first_position) if p is not None]
-        client = EntitySource.CLIENT.value
-        session.execute(
-            sa.update(links)
-            .where(links.c.article_id == row.article_id, links.c.entity_id == keep)
-            .values(
-                mentions=kept.mentions + row.mentions,
-                first_position=min(positions) if positions else None,
-                source=client if client in (kept.source, row.source) else kept.source,
-            )
-        )
-        session.execute(
-            sa.delete(links).where(links.c.article_id == row.article_id, links.c.entity_id == gone)
-        )
-    session.execute(sa.update(ALIASES).where(ALIASES.c.entity_id == gone).values(entity_id=keep))
-    session.execute(
-        sa.update(entities)
-        .where(entities.c.within_id == gone, entities.c.id != keep)
-        .values(within_id=keep)
-    )
-    if into.within_id == gone:
-        into.within_id = merged.within_id if merged.within_id != keep else None
-    redirects = REDIRECTS
-    session.execute(
-        sa.update(redirects).where(redirects.c.entity_id == gone).values(entity_id=keep)
-    )
-    session.execute(sa.insert(redirects).values(slug=merged.slug, entity_id=keep))
-    merged_slug, merged_name = merged.slug, merged.name
+    merged_slug = merged.slug
     session.expunge(merged)
-    session.execute(sa.delete(entities).where(entities.c.id == gone))
-    add_free_aliases(session, [(keep, merged_name)])
-    session.add(into)
-    reindex(session, affected)
+    record_merge(
+        session,
+        keep=keep,
+        gone=gone,
+        into_slug=into.slug,
+        automatic=False,
+        evidence={"operator": actor},
+        actor=actor,
+        reason=reason,
+    )
     session.commit()
+    session.refresh(into)
     logger.info("entities merged", extra={"into": into.slug, "merged": merged_slug})
     return into
+
+
+# --- operators' corrections ---------------------------------------------------------------
+
+
+def get_merge(*, session: Session, merge_id: int) -> EntityMerge:
+    merge = session.get(EntityMerge, merge_id)
+    if merge is None:
+        raise NotFound(f"No merge with id {merge_id}.")
+    return merge
+
+
+def undo_merge(*, session: Session, merge: EntityMerge, actor: str, reason: str | None) -> Entity:
+    """Bring the merged entity back with its links, names and forms; the two are then marked
+    distinct so the archive does not merge them again by itself. 409 if already undone."""
+    restored_id = unfold(session, merge)
+    merge.undone_at = utcnow()
+    merge.undone_by = actor
+    session.add(merge)
+    _mark_distinct(session, merge.into_slug, merge.merged_slug, actor=actor, reason=reason)
+    audit(
+        session,
+        actor=actor,
+        action="undo_merge",
+        entity_slug=merge.merged_slug,
+        other_slug=merge.into_slug,
+        detail={"merge_id": merge.id},
+        reason=reason,
+    )
+    session.commit()
+    restored = session.get(Entity, restored_id)
+    assert restored is not None
+    return restored
+
+
+def _mark_distinct(
+    session: Session, first: str, second: str, *, actor: str, reason: str | None
+) -> bool:
+    if distinct(session, first, second):
+        return False
+    low, high = sorted((first, second))
+    session.add(EntityDistinctPair(first=low, second=high, actor=actor, reason=reason))
+    return True
+
+
+def mark_distinct(
+    *, session: Session, first: Entity, second: Entity, actor: str, reason: str | None
+) -> bool:
+    """Record that two entities are different things; False when already recorded."""
+    if first.id == second.id:
+        raise InvalidParameter(["body", "second"], "an entity is not distinct from itself")
+    added = _mark_distinct(session, first.slug, second.slug, actor=actor, reason=reason)
+    if added:
+        audit(
+            session,
+            actor=actor,
+            action="mark_distinct",
+            entity_slug=first.slug,
+            other_slug=second.slug,
+            reason=reason,
+        )
+    session.commit()
+    return added
+
+
+def delete_entity(*, session: Session, entity: Entity, actor: str, reason: str | None) -> int:
+    """Delete a false entity: its links, names and redirects go, its articles are re-indexed
+    without it, and its name is blocked so extraction does not bring it back. Returns the
+    number of articles that named it."""
+    entity_id = entity_id_of(entity)
+    affected = article_ids_of(session, [entity_id])
+    names = [entity.name, entity.slug]
+    slug = entity.slug
+    session.expunge(entity)
+    session.execute(
+        sa.update(ENTITIES).where(ENTITIES.c.within_id == entity_id).values(within_id=None)
+    )
+    session.execute(sa.delete(LINKS).where(LINKS.c.entity_id == entity_id))
+    session.execute(sa.delete(ENTITIES).where(ENTITIES.c.id == entity_id))
+    for name in names:
+        _block(session, name, actor=actor, reason=reason or f"entity {slug!r} deleted")
+    reindex(session, affected)
+    audit(
+        session,
+        actor=actor,
+        action="delete",
+        entity_slug=slug,
+        detail={"articles": len(affected)},
+        reason=reason,
+    )
+    session.commit()
+    return len(affected)
+
+
+def _block(session: Session, form: str, *, actor: str, reason: str | None) -> bool:
+    key = normalise(form)
+    if not key or session.get(EntityBlockedForm, key) is not None:
+        return False
+    session.add(EntityBlockedForm(normalised=key, form=form, actor=actor, reason=reason))
+    session.flush()
+    return True
+
+
+def block_form(*, session: Session, form: str, actor: str, reason: str | None) -> EntityBlockedForm:
+    """Never make an entity of `form` again, and stop it finding the entity that has it as a
+    secondary name. 409 when it is an entity's only name (delete the entity instead)."""
+    key = normalise(form)
+    if not key:
+        raise InvalidParameter(["body", "form"], "must contain letters or digits")
+    found = locate(session, [key]).get(key)
+    if found is not None:
+        entity = session.get(Entity, found)
+        assert entity is not None
+        if entity.slug == key or normalise(entity.name) == key:
+            raise Conflict(
+                f"{form!r} is the name of entity {entity.slug!r}: delete or rename the entity "
+                "instead of blocking its only name."
+            )
+    existing = session.get(EntityBlockedForm, key)
+    if existing is not None:
+        return existing
+    owner = _alias_owner(session, key)
+    if owner is not None and normalise(owner.name) != key:
+        session.execute(sa.delete(ALIASES).where(ALIASES.c.normalised == key))
+        reindex(session, article_ids_of(session, [entity_id_of(owner)]))
+    _block(session, form, actor=actor, reason=reason)
+    audit(
+        session,
+        actor=actor,
+        action="block_form",
+        entity_slug=owner.slug if owner is not None else key,
+        detail={"form": form},
+        reason=reason,
+    )
+    session.commit()
+    blocked = session.get(EntityBlockedForm, key)
+    assert blocked is not None
+    return blocked
+
+
+def unblock_form(*, session: Session, form: str, actor: str) -> None:
+    key = normalise(form)
+    blocked = session.get(EntityBlockedForm, key) if key else None
+    if blocked is None:
+        raise NotFound(f"{form!r} is not blocked.")
+    session.delete(blocked)
+    audit(session, actor=actor, action="unblock_form", entity_slug=key, detail={"form": form})
+    session.commit()
+
+
+def split(
+    *,
+    session: Session,
+    entity: Entity,
+    form: str,
+    name: str | None,
+    type: EntityType | None,
+    actor: str,
+    reason: str | None,
+) -> Entity:
+    """Give `form` an entity of its own: the articles whose text names the entity only that
+    way move to it; articles that also use another of its names stay. The two are marked
+    distinct. 422 when the form is not one of the entity's names or its only one."""
+    key = normalise(form)
+    entity_id = entity_id_of(entity)
+    forms = {
+        row.normalised: row.form
+        for row in session.execute(
+            sa.select(FORMS.c.normalised, FORMS.c.form).where(FORMS.c.entity_id == entity_id)
+        ).all()
+    }
+    if key not in forms:
+        raise InvalidParameter(
+            ["body", "form"], f"{form!r} is not a form articles use for {entity.slug!r}"
+        )
+    others = [f for k, f in forms.items() if k != key]
+    if not others:
+        raise InvalidParameter(
+            ["body", "form"],
+            f"{form!r} is the only form of {entity.slug!r}: there is nothing to split from it",
+        )
+    new_name = name or forms[key]
+    slug = slugify(new_name)
+    if not slug:
+        raise InvalidParameter(["body", "name"], "must contain Latin letters or digits")
+    if locate(session, [slug]).get(slug) is not None:
+        raise Conflict(f"An entity with slug {slug!r} exists already: merge or rename instead.")
+    new_id = session.execute(
+        sa.insert(ENTITIES)
+        .values(
+            slug=slug,
+            name=new_name,
+            type=(type or EntityType(entity.type)).value,
+            type_source=TYPE_FROM_OPERATOR if type is not None else entity.type_source,
+            created_at=utcnow(),
+        )
+        .returning(ENTITIES.c.id)
+    ).scalar_one()
+    pattern_form = re.compile(rf"(?<!\w){re.escape(forms[key])}(?!\w)", re.IGNORECASE)
+    pattern_others = [re.compile(rf"(?<!\w){re.escape(f)}(?!\w)", re.IGNORECASE) for f in others]
+    moved: list[int] = []
+    rows = session.execute(
+        sa.select(ARTICLES.c.id, ARTICLES.c.title, ARTICLES.c.summary, ARTICLES.c.body)
+        .join_from(ARTICLES, LINKS, LINKS.c.article_id == ARTICLES.c.id)
+        .where(LINKS.c.entity_id == entity_id)
+    ).all()
+    for article_id, title, summary, body in rows:
+        text = "\n\n".join(part for part in (title, summary, body) if part)
+        if pattern_form.search(text) and not any(p.search(text) for p in pattern_others):
+            moved.append(article_id)
+    for part in slices(moved):
+        session.execute(
+            sa.update(LINKS)
+            .where(LINKS.c.entity_id == entity_id, LINKS.c.article_id.in_(part))
+            .values(entity_id=new_id)
+        )
+    session.execute(
+        sa.update(FORMS)
+        .where(FORMS.c.entity_id == entity_id, FORMS.c.normalised == key)
+        .values(entity_id=new_id, in_context=0)
+    )
+    session.execute(
+        sa.update(ALIASES)
+        .where(ALIASES.c.entity_id == entity_id, ALIASES.c.normalised == key)
+        .values(entity_id=new_id)
+    )
+    session.execute(sa.delete(REDIRECTS).where(REDIRECTS.c.slug == key))
+    add_free_aliases(session, [(new_id, new_name)])
+    _mark_distinct(session, entity.slug, slug, actor=actor, reason=reason)
+    reindex(session, moved)
+    audit(
+        session,
+        actor=actor,
+        action="split",
+        entity_slug=entity.slug,
+        other_slug=slug,
+        detail={"form": form, "articles_moved": len(moved)},
+        reason=reason,
+    )
+    session.commit()
+    created = session.get(Entity, new_id)
+    assert created is not None
+    return created

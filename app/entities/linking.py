@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.db import utcnow
+from app.entities import resolution
 from app.entities.canonical import canonicalise, resolve
 from app.entities.extract import EntityExtractor, extract_entities, extract_entities_batch
 from app.entities.gazetteer import lookup_country, lookup_subplace
@@ -89,6 +90,9 @@ def _ensure_entities(session: Session, entities: Sequence[ArticleEntity]) -> dic
         if entity.within and entity.within not in wanted:
             wanted[entity.within] = (_place_name(entity.within), EntityType.PLACE.value, None)
     ids = locate(session, wanted)
+    unmatched = [entity for entity in entities if entity.slug not in ids]
+    if unmatched:
+        ids.update(resolution.resolve_missing(session, unmatched))
     missing = sorted(slug for slug in wanted if slug not in ids)
     created: dict[str, int] = {}
     if missing:
@@ -166,7 +170,14 @@ def link_articles(
         (article_id, published_at, [e for e in entities if 0 < len(e.slug) <= SLUG_MAX_CHARS])
         for article_id, published_at, entities in articles
     ]
-    every = [entity for entity_id_of, _published_at, entities in usable for entity in entities]
+    every = [entity for _id, _published_at, entities in usable for entity in entities]
+    refused = resolution.blocked(session, (e.slug for e in every if not e.known))
+    if refused:
+        usable = [
+            (article_id, published_at, [e for e in entities if e.known or e.slug not in refused])
+            for article_id, published_at, entities in usable
+        ]
+        every = [entity for _id, _published_at, entities in usable for entity in entities]
     if not every:
         return
     entity_ids = _ensure_entities(session, every)
@@ -174,6 +185,9 @@ def link_articles(
     for article_id, published_at, entities in usable:
         rows.extend(_link_rows(article_id, published_at, entities, entity_ids))
     session.execute(sa.insert(links), rows)
+    learned = resolution.record_evidence(session, usable, entity_ids)
+    if learned:
+        resolution.consolidate(session, learned)
 
 
 def _link_rows(

@@ -1,11 +1,12 @@
 """Entity tables: one row per real thing, the names it goes by, and the articles naming it."""
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime, utcnow
+from app.db import JSONType, UTCDateTime, utcnow
 
 SLUG_MAX_CHARS = 200
 NAME_MAX_CHARS = 500
@@ -33,6 +34,11 @@ class Entity(SQLModel, table=True):
     )
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
+    )
+    #: "evidence" or "operator" (TYPE_FROM_*).
+    type_source: str = Field(
+        default="evidence",
+        sa_column=sa.Column(sa.String(16), nullable=False, server_default="evidence"),
     )
 
 
@@ -109,3 +115,117 @@ class ArticleEntityLink(SQLModel, table=True):
     #: "client" (named in the payload) or "extracted".
     source: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     published_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+
+
+#: How an entity's type was decided: by the evidence of every article naming it, by knowledge
+#: (a known country or body), or by an operator, whom evidence never overrules.
+TYPE_FROM_EVIDENCE = "evidence"
+TYPE_FROM_OPERATOR = "operator"
+
+
+class EntitySurfaceForm(SQLModel, table=True):
+    """A way articles name an entity ("Obama", "FBI"), with how many articles used it and in
+    how many of those the article itself said what it stood for (its full name was there too).
+    The in-context counts are the archive's evidence for resolving the form elsewhere."""
+
+    __tablename__ = "entity_surface_forms"
+    __table_args__ = (sa.Index("ix_entity_surface_forms_normalised", "normalised"),)
+
+    entity_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("entities.id", ondelete="CASCADE", name="fk_entity_surface_forms_entity"),
+            primary_key=True,
+        )
+    )
+    normalised: str = Field(sa_column=sa.Column(sa.String(NAME_MAX_CHARS), primary_key=True))
+    form: str = Field(sa_column=sa.Column(sa.String(NAME_MAX_CHARS), nullable=False))
+    articles: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    in_context: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+
+
+class EntityTypeVote(SQLModel, table=True):
+    """Articles whose text made the entity this type: the evidence behind its type."""
+
+    __tablename__ = "entity_type_votes"
+
+    entity_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("entities.id", ondelete="CASCADE", name="fk_entity_type_votes_entity"),
+            primary_key=True,
+        )
+    )
+    type: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
+    articles: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+
+
+class EntityMerge(SQLModel, table=True):
+    """One entity folded into another, automatically or by an operator, with what it took to
+    undo it: the merged entity's row and every link, alias, form and redirect that moved."""
+
+    __tablename__ = "entity_merges"
+    __table_args__ = (
+        sa.Index("ix_entity_merges_into_slug", "into_slug"),
+        sa.Index("ix_entity_merges_merged_slug", "merged_slug"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    into_slug: str = Field(sa_column=sa.Column(sa.String(SLUG_MAX_CHARS), nullable=False))
+    merged_slug: str = Field(sa_column=sa.Column(sa.String(SLUG_MAX_CHARS), nullable=False))
+    merged_name: str = Field(sa_column=sa.Column(sa.String(NAME_MAX_CHARS), nullable=False))
+    automatic: bool = Field(sa_column=sa.Column(sa.Boolean, nullable=False))
+    evidence: dict[str, Any] = Field(sa_column=sa.Column(JSONType, nullable=False))
+    undo: dict[str, Any] = Field(sa_column=sa.Column(JSONType, nullable=False))
+    actor: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(2000)))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
+    )
+    undone_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    undone_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
+
+
+class EntityBlockedForm(SQLModel, table=True):
+    """A name that never becomes an entity of its own ("State", a byline, page debris)."""
+
+    __tablename__ = "entity_blocked_forms"
+
+    normalised: str = Field(sa_column=sa.Column(sa.String(NAME_MAX_CHARS), primary_key=True))
+    form: str = Field(sa_column=sa.Column(sa.String(NAME_MAX_CHARS), nullable=False))
+    actor: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(2000)))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
+    )
+
+
+class EntityDistinctPair(SQLModel, table=True):
+    """Two entities an operator (or an undone merge) said are different things: never merged
+    automatically. Kept by slug, which survives merges through redirects; `first` < `second`."""
+
+    __tablename__ = "entity_distinct_pairs"
+
+    first: str = Field(sa_column=sa.Column(sa.String(SLUG_MAX_CHARS), primary_key=True))
+    second: str = Field(sa_column=sa.Column(sa.String(SLUG_MAX_CHARS), primary_key=True))
+    actor: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(2000)))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
+    )
+
+
+class EntityAuditEntry(SQLModel, table=True):
+    """Who changed which entity, when, how and why: every curation and automatic merge."""
+
+    __tablename__ = "entity_audit"
+    __table_args__ = (sa.Index("ix_entity_audit_entity_slug", "entity_slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+    actor: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    action: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    entity_slug: str = Field(sa_column=sa.Column(sa.String(SLUG_MAX_CHARS), nullable=False))
+    other_slug: str | None = Field(default=None, sa_column=sa.Column(sa.String(SLUG_MAX_CHARS)))
+    detail: dict[str, Any] = Field(sa_column=sa.Column(JSONType, nullable=False))
+    reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(2000)))

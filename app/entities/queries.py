@@ -18,23 +18,31 @@ from sqlmodel import Session, col, select
 from app.articles.cursor import Cursor, SortOrder
 from app.articles.models import Article
 from app.db import utcnow
-from app.entities.canonical import resolve
+from app.entities import resolution
+from app.entities.canonical import clean_surface, department_key, resolve, strip_titles
 from app.entities.gazetteer import slugify
 from app.entities.models import (
     ArticleEntityLink,
     Entity,
     EntityAlias,
+    EntityMerge,
 )
 from app.entities.schemas import (
     CoOccurrence,
     EntityDetail,
     EntitySort,
+    MergePublic,
     MonthCount,
+    SurfaceForm,
+    TypeEvidence,
 )
 from app.entities.store import (
     ALIASES,
     ENTITIES,
+    FORMS,
     LINKS,
+    REDIRECTS,
+    TYPE_VOTES,
     entity_id_of,
     link_order,
     locate,
@@ -50,6 +58,8 @@ FUZZY_CANDIDATES = 5000
 FUZZY_MIN_SCORE = 80
 FUZZY_MIN_CHARS = 3
 CO_OCCURRING_LIMIT = 10
+FORMS_SHOWN = 50
+MERGES_SHOWN = 50
 #: Containing places followed per entity (city, state, country): more than the gazetteer nests.
 WITHIN_DEPTH = 3
 _LAST_CODEPOINT = "\U0010ffff"
@@ -138,30 +148,52 @@ def load_document_entities(
 def lookup(*, session: Session, value: str) -> Entity | None:
     """The entity a user means by a slug, a name or an alias, if the archive knows it.
 
-    Tried in order: the slug itself, a stored name or alias (case and diacritics aside), and
-    what the name means canonically ("U.S." and "America" are the United States).
+    The value is cleaned as a mention in text is ("the FBI", "Trump's", "President Trump",
+    "Sen. Sanders", any case), then tried in order: a slug (or the slug of an entity merged
+    into another), a short form the archive's evidence resolves ("Obama"), a stored name or
+    alias, and what the name means canonically ("U.S." and "America" are the United States).
     """
     text = value.strip()
     if not text:
         return None
-    key = normalise(text)
-    candidates = [text, key]
+    keys = _lookup_keys(text)
+    found = locate(session, keys)
+    for key in keys:
+        if key in found:
+            return session.get(Entity, found[key])
+    resolved = resolution.resolve_forms(session, keys)
+    for key in keys:
+        if key in resolved:
+            return session.get(Entity, resolved[key].entity_id)
+    for key in keys:
+        owner = session.exec(
+            select(EntityAlias.entity_id).where(col(EntityAlias.normalised) == key)
+        ).first()
+        if owner is not None:
+            return session.get(Entity, owner)
     for type_ in (EntityType.PLACE, EntityType.ORGANIZATION):
-        candidates.append(resolve(text, type_).slug)
-    for slug in candidates[:2]:
-        found = locate(session, [slug]).get(slug)
-        if found is not None:
-            return session.get(Entity, found)
-    owner = session.exec(
-        select(EntityAlias.entity_id).where(col(EntityAlias.normalised) == key)
-    ).first()
-    if owner is not None:
-        return session.get(Entity, owner)
-    for slug in candidates[2:]:
-        found = locate(session, [slug]).get(slug)
-        if found is not None:
-            return session.get(Entity, found)
+        slug = resolve(text, type_).slug
+        found = locate(session, [slug])
+        if slug in found:
+            return session.get(Entity, found[slug])
     return None
+
+
+def _lookup_keys(text: str) -> list[str]:
+    """The keys a typed name may be stored under, most literal first."""
+    person = strip_titles(clean_surface(text, EntityType.PERSON))
+    organisation = clean_surface(text, EntityType.ORGANIZATION)
+    keys: list[str] = []
+    for key in (
+        text,
+        normalise(text),
+        normalise(clean_surface(text, EntityType.PLACE)),
+        normalise(person),
+        department_key(normalise(organisation)),
+    ):
+        if key and key not in keys:
+            keys.append(key)
+    return keys
 
 
 def resolve_for_search(session: Session, values: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -416,7 +448,65 @@ def detail(*, session: Session, entity: Entity) -> EntityDetail:
             for slug, name, type_, n in co_rows
         ],
         months=[MonthCount(month=str(m), count=n) for m, n in month_rows],
+        type_source=entity.type_source,
+        type_evidence=[
+            TypeEvidence(type=EntityType(type_), articles=n)
+            for type_, n in session.execute(
+                sa.select(TYPE_VOTES.c.type, TYPE_VOTES.c.articles)
+                .where(TYPE_VOTES.c.entity_id == entity_id)
+                .order_by(TYPE_VOTES.c.articles.desc(), TYPE_VOTES.c.type)
+            ).all()
+        ],
+        forms=[
+            SurfaceForm(form=form, articles=n, in_context=joined)
+            for form, n, joined in session.execute(
+                sa.select(FORMS.c.form, FORMS.c.articles, FORMS.c.in_context)
+                .where(FORMS.c.entity_id == entity_id)
+                .order_by(FORMS.c.articles.desc(), FORMS.c.normalised)
+                .limit(FORMS_SHOWN)
+            ).all()
+        ],
+        merges=merges_into(session=session, slugs=_slugs_of(session, entity)),
     )
+
+
+def _slugs_of(session: Session, entity: Entity) -> list[str]:
+    """The entity's slug and the slugs that redirect to it."""
+    redirects = REDIRECTS.c
+    return [
+        entity.slug,
+        *session.execute(
+            sa.select(redirects.slug).where(redirects.entity_id == entity_id_of(entity))
+        ).scalars(),
+    ]
+
+
+def merge_public(merge: EntityMerge) -> MergePublic:
+    assert merge.id is not None
+    return MergePublic(
+        id=merge.id,
+        into=merge.into_slug,
+        merged=merge.merged_slug,
+        merged_name=merge.merged_name,
+        automatic=merge.automatic,
+        evidence=merge.evidence,
+        actor=merge.actor,
+        reason=merge.reason,
+        created_at=merge.created_at,
+        undone_at=merge.undone_at,
+        undone_by=merge.undone_by,
+    )
+
+
+def merges_into(*, session: Session, slugs: Sequence[str]) -> list[MergePublic]:
+    """Merges whose kept entity was one of `slugs`, newest first."""
+    rows = session.exec(
+        select(EntityMerge)
+        .where(col(EntityMerge.into_slug).in_(list(slugs)))
+        .order_by(col(EntityMerge.id).desc())
+        .limit(MERGES_SHOWN)
+    ).all()
+    return [merge_public(row) for row in rows]
 
 
 def list_articles(

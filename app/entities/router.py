@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query, Response, status
 from app.articles import service as articles_service
 from app.articles.cursor import SortOrder, page_position
 from app.articles.schemas import ArticleList, IsoDateTime
-from app.auth.deps import RequireRead, RequireWrite
+from app.auth.deps import RequireRead, RequireWrite, WriteKey
 from app.deps import JsonBody, SessionDep
 from app.entities import service
+from app.entities.curation_router import actor
 from app.entities.models import Entity
 from app.entities.schemas import (
     AliasCreate,
@@ -149,29 +150,38 @@ def add_alias(
 @router.post(
     "/merge",
     response_model=EntityDetail,
-    dependencies=[RequireWrite, JsonBody],
+    dependencies=[JsonBody],
     responses=problem_responses(400, 401, 403, 404, 415, 422),
     summary="Merge one entity into another",
 )
-def merge_entities(body: EntityMerge, session: SessionDep) -> EntityDetail:
+def merge_entities(body: EntityMerge, session: SessionDep, key: WriteKey) -> EntityDetail:
     """`merge` disappears: its articles, mention counts, aliases and name move to `into`, its
     slug keeps leading there, and every affected article is re-indexed. Different types need
     `force`."""
     into = service.get_by_slug(session=session, slug=body.into)
     merged = service.get_by_slug(session=session, slug=body.merge)
-    kept = service.merge(session=session, into=into, merged=merged, force=body.force)
+    kept = service.merge(
+        session=session,
+        into=into,
+        merged=merged,
+        force=body.force,
+        actor=actor(key),
+        reason=body.reason,
+    )
     return service.detail(session=session, entity=kept)
 
 
 @router.patch(
     "/{slug}",
     response_model=EntityDetail,
-    dependencies=[RequireWrite, JsonBody],
+    dependencies=[JsonBody],
     responses=problem_responses(400, 401, 403, 404, 409, 415, 422),
     summary="Rename or retype an entity",
 )
-def patch_entity(slug: str, changes: EntityUpdate, session: SessionDep) -> EntityDetail:
+def patch_entity(
+    slug: str, changes: EntityUpdate, session: SessionDep, key: WriteKey
+) -> EntityDetail:
     """The old name stays an alias. The entity's articles are re-indexed."""
     entity = service.get_by_slug(session=session, slug=slug)
-    service.update(session=session, entity=entity, changes=changes)
+    service.update(session=session, entity=entity, changes=changes, actor=actor(key))
     return service.detail(session=session, entity=entity)

@@ -152,7 +152,46 @@ ENTITY_EXAMPLE: dict[str, Any] = {
     "last_seen": "2021-05-27T10:15:00+00:00",
     "co_occurring": [{"slug": "armenia", "name": "Armenia", "type": "place", "count": 12}],
     "months": [{"month": "2020-09", "count": 4}, {"month": "2021-05", "count": 8}],
+    "type_source": "evidence",
+    "type_evidence": [{"type": "person", "articles": 12}],
+    "forms": [
+        {"form": "Nikol Pashinyan", "articles": 10, "in_context": 0},
+        {"form": "Pashinyan", "articles": 12, "in_context": 9},
+    ],
+    "merges": [],
 }
+
+
+class SurfaceForm(BaseModel):
+    form: str = Field(examples=["Pashinyan"])
+    articles: int = Field(description="Articles that named the entity this way.")
+    in_context: int = Field(
+        description="Of those, articles whose own text tied this form to the entity's fuller name:"
+        " the evidence that resolves the form in articles that use it alone."
+    )
+
+
+class TypeEvidence(BaseModel):
+    type: EntityType
+    articles: int = Field(description="Articles whose text made the entity this type.")
+
+
+class MergePublic(BaseModel):
+    """One entity folded into another, automatically or by an operator."""
+
+    id: int
+    into: str = Field(description="Slug of the entity that was kept.")
+    merged: str = Field(description="Slug of the entity folded in; it now leads to `into`.")
+    merged_name: str
+    automatic: bool
+    evidence: dict[str, Any] = Field(
+        examples=[{"form": "pashinyan", "articles_tying_form_to_entity": 12}]
+    )
+    actor: str
+    reason: str | None
+    created_at: _UTCDateTimeOut
+    undone_at: _UTCDateTimeOut | None
+    undone_by: str | None
 
 
 class EntityDetail(BaseModel):
@@ -172,6 +211,13 @@ class EntityDetail(BaseModel):
         description="Entities most often named in the same articles, most frequent first."
     )
     months: list[MonthCount] = Field(description="Dated articles per month, oldest first.")
+    type_source: str = Field(
+        description="What decides the type: `evidence` (the articles' majority, or knowledge of"
+        " countries and bodies) or `operator` (set by hand; evidence never overrules it)."
+    )
+    type_evidence: list[TypeEvidence] = Field(description="Articles per type, most first.")
+    forms: list[SurfaceForm] = Field(description="How articles name it, most used first.")
+    merges: list[MergePublic] = Field(description="Merges that formed it, newest first.")
 
 
 class AliasCreate(BaseModel):
@@ -190,7 +236,11 @@ class EntityMerge(BaseModel):
 
     into: Slug
     merge: Slug
-    force: bool = Field(default=False, description="Merge even when the two types differ.")
+    force: bool = Field(
+        default=False,
+        description="Merge even when the two types differ or the two were marked distinct.",
+    )
+    reason: str | None = Field(default=None, max_length=2000, description="Why, for the audit log.")
 
 
 class EntityUpdate(BaseModel):
@@ -210,3 +260,153 @@ class EntityUpdate(BaseModel):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
+
+
+class Curation(BaseModel):
+    """Who asked for a change, and why: kept in the audit log."""
+
+    reason: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Why, for the audit log.",
+        examples=["same person"],
+    )
+
+
+class DistinctCreate(Curation):
+    """Mark two entities as different things: they are never merged automatically, and a
+    manual merge of the two needs `force`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"first": "bernie-sanders", "second": "sarah-huckabee-sanders"}]
+        },
+    )
+
+    first: Slug
+    second: Slug
+
+
+class DistinctPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "first": "bernie-sanders",
+                    "second": "sarah-huckabee-sanders",
+                    "actor": "key:editor#3",
+                    "reason": "two people",
+                    "created_at": "2026-12-01T10:00:00+00:00",
+                }
+            ]
+        }
+    )
+
+    first: str
+    second: str
+    actor: str
+    reason: str | None
+    created_at: _UTCDateTimeOut
+
+
+class BlockCreate(Curation):
+    """A name that must never become an entity of its own."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"form": "State", "reason": "not a name"}]}
+    )
+
+    form: EntityName
+
+
+class BlockedPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "form": "State",
+                    "normalised": "state",
+                    "actor": "key:editor#3",
+                    "reason": "not a name",
+                    "created_at": "2026-12-01T10:00:00+00:00",
+                }
+            ]
+        }
+    )
+
+    form: str
+    normalised: str
+    actor: str
+    reason: str | None
+    created_at: _UTCDateTimeOut
+
+
+class SplitCreate(Curation):
+    """Move one way of naming an entity, and the articles that named it only that way, to an
+    entity of its own."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"form": "Sanders", "name": "Sarah Huckabee Sanders"}]},
+    )
+
+    form: EntityName
+    name: EntityName | None = Field(
+        default=None, description="The new entity's name; the form if absent."
+    )
+    type: EntityType | None = Field(
+        default=None, description="The new entity's type; the old one's if absent."
+    )
+
+
+class AuditEntryPublic(BaseModel):
+    id: int
+    at: _UTCDateTimeOut
+    actor: str = Field(examples=["key:editor#3"])
+    action: str = Field(examples=["merge"])
+    entity: str
+    other: str | None
+    detail: dict[str, Any]
+    reason: str | None
+
+
+class AuditList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "data": [
+                        {
+                            "id": 7,
+                            "at": "2026-12-01T10:00:00+00:00",
+                            "actor": "system",
+                            "action": "merge",
+                            "entity": "barack-obama",
+                            "other": "obama",
+                            "detail": {"merge_id": 3, "automatic": True},
+                            "reason": "short form resolved by the archive's evidence",
+                        }
+                    ],
+                    "next": None,
+                }
+            ]
+        }
+    )
+
+    data: list[AuditEntryPublic]
+    next: str | None = Field(
+        description="Pass as `cursor` for the next (older) page; null at the end."
+    )
+
+
+class ConsolidationReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"short_forms_checked": 1200, "merged": 14, "entities": 9800}]
+        }
+    )
+
+    short_forms_checked: int
+    merged: int
+    entities: int

@@ -10,13 +10,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from app.db import utcnow
 from app.entities.gazetteer import slugify
 from app.entities.models import (
     NAME_MAX_CHARS,
     ArticleEntityLink,
     Entity,
     EntityAlias,
+    EntityAuditEntry,
     EntityRedirect,
+    EntitySurfaceForm,
+    EntityTypeVote,
 )
 from app.search import outbox
 
@@ -27,6 +31,12 @@ ENTITIES: sa.Table = Entity.__table__  # type: ignore[attr-defined]
 ALIASES: sa.Table = EntityAlias.__table__  # type: ignore[attr-defined]
 REDIRECTS: sa.Table = EntityRedirect.__table__  # type: ignore[attr-defined]
 LINKS: sa.Table = ArticleEntityLink.__table__  # type: ignore[attr-defined]
+FORMS: sa.Table = EntitySurfaceForm.__table__  # type: ignore[attr-defined]
+TYPE_VOTES: sa.Table = EntityTypeVote.__table__  # type: ignore[attr-defined]
+AUDIT: sa.Table = EntityAuditEntry.__table__  # type: ignore[attr-defined]
+
+#: The actor of changes the archive makes by itself.
+SYSTEM_ACTOR = "system"
 
 
 def normalise(text: str) -> str:
@@ -133,3 +143,44 @@ def article_ids_of(session: Session, entity_ids: Sequence[int]) -> set[int]:
 def reindex(session: Session, article_ids: Iterable[int]) -> None:
     for article_id in sorted(set(article_ids)):
         outbox.enqueue_upsert(session=session, article_id=article_id)
+
+
+def audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity_slug: str,
+    other_slug: str | None = None,
+    detail: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
+    """Record a change to entities in the audit log (in the caller's transaction)."""
+    session.execute(
+        sa.insert(AUDIT).values(
+            at=utcnow(),
+            actor=actor,
+            action=action,
+            entity_slug=entity_slug,
+            other_slug=other_slug,
+            detail=detail or {},
+            reason=reason,
+        )
+    )
+
+
+def upsert_counts(
+    session: Session, table: sa.Table, keys: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
+    """Add counts to rows keyed by `keys`, creating the rows that are missing. Rows go in key
+    order so concurrent writers lock them in the same order."""
+    if not rows:
+        return
+    counted = [c for c in rows[0] if c not in keys and c != "form"]
+    rows = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
+    statement = insert_for(session, table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: getattr(table.c, c) + getattr(statement.excluded, c) for c in counted},
+    )
+    session.execute(statement, rows)

@@ -98,3 +98,10 @@ class ArticleEntity:
     #: search can match the ways readers actually name the entity.
     aliases: tuple[str, ...] = field(default=())
     within: str | None = None
+    #: The cleaned surface forms the text used, and those of them the article itself tied to
+    #: a fuller name ("Obama" after "Barack Obama", "FBI" after its expansion): the evidence
+    #: the archive learns short forms from.
+    forms: tuple[str, ...] = field(default=())
+    joined_forms: tuple[str, ...] = field(default=())
+    #: Named from knowledge (a known country or body), not only from the text.
+    known: bool = False

@@ -1,0 +1,289 @@
+"""One entity per real thing across the archive, not only inside one article.
+
+An article ties its short forms to full names by itself ("Barack Obama ... Obama", "the
+Federal Bureau of Investigation (FBI)"); canonicalisation does that. What an article cannot
+say, the archive has learned from the others: every stored link records the forms the article
+used and which of them the article itself tied to a fuller name (`entity_surface_forms`).
+
+* A short form an article uses alone ("Obama", "Pelosi", "FBI") resolves to the entity the
+  other articles tied it to, when that evidence is strong: at least `MIN_EVIDENCE` articles and
+  a `MIN_SHARE` of all the articles that tied the form to anyone. Otherwise it stays apart
+  ("Sanders" when Bernie and Sarah Huckabee Sanders share the evidence). Full names never
+  resolve to anything else: a Michelle Obama is never folded into Barack Obama.
+* When the evidence arrives after an entity was made of the short form alone, that entity is
+  merged into the full one (recorded with its evidence, undoable), and its articles re-indexed.
+* An entity's type follows the majority of the articles naming it, unless knowledge (a known
+  country or body) or an operator fixed it.
+* Blocked forms never become entities; pairs marked distinct are never merged automatically.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from app.entities.gazetteer import lookup_country, lookup_organization
+from app.entities.merging import distinct, record_merge
+from app.entities.models import TYPE_FROM_OPERATOR, EntityBlockedForm
+from app.entities.store import (
+    ENTITIES,
+    FORMS,
+    SYSTEM_ACTOR,
+    TYPE_VOTES,
+    article_ids_of,
+    audit,
+    normalise,
+    reindex,
+    slices,
+    upsert_counts,
+)
+from app.entities.types import ArticleEntity
+
+logger = logging.getLogger(__name__)
+
+BLOCKED: sa.Table = EntityBlockedForm.__table__  # type: ignore[attr-defined]
+
+#: Articles that must have tied a short form to one entity before it resolves there alone.
+MIN_EVIDENCE = 2
+#: Share of the short form's evidence that entity must hold.
+MIN_SHARE = 0.8
+
+#: An article's id, date and entities, as linking takes them.
+ArticleLinks = tuple[int, datetime | None, Sequence[ArticleEntity]]
+
+
+def is_short(slug: str) -> bool:
+    """A one-word name: a surname, a first name, an acronym."""
+    return "-" not in slug
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Where a short form leads, and the evidence for it."""
+
+    form: str
+    entity_id: int
+    slug: str
+    evidence: int
+    total: int
+
+    def as_evidence(self) -> dict[str, Any]:
+        return {
+            "form": self.form,
+            "articles_tying_form_to_entity": self.evidence,
+            "articles_tying_form_to_anyone": self.total,
+        }
+
+
+def blocked(session: Session, keys: Iterable[str]) -> set[str]:
+    """The keys among `keys` that operators blocked from becoming entities."""
+    found: set[str] = set()
+    for part in slices(sorted(set(keys))):
+        found.update(
+            session.execute(
+                sa.select(BLOCKED.c.normalised).where(BLOCKED.c.normalised.in_(part))
+            ).scalars()
+        )
+    return found
+
+
+def resolve_forms(session: Session, forms: Iterable[str]) -> dict[str, Resolution]:
+    """Short form key -> the entity the archive's evidence ties it to, where it is strong."""
+    wanted = sorted({key for key in forms if key and is_short(key)})
+    evidence: dict[str, list[tuple[int, str, int]]] = {}
+    for part in slices(wanted):
+        rows = session.execute(
+            sa.select(FORMS.c.normalised, ENTITIES.c.id, ENTITIES.c.slug, FORMS.c.in_context)
+            .join_from(FORMS, ENTITIES, ENTITIES.c.id == FORMS.c.entity_id)
+            .where(FORMS.c.normalised.in_(part), FORMS.c.in_context > 0)
+        ).all()
+        for key, entity_id, slug, count in rows:
+            if slug != key:
+                evidence.setdefault(key, []).append((entity_id, slug, count))
+    resolved: dict[str, Resolution] = {}
+    for key, candidates in evidence.items():
+        total = sum(count for _id, _slug, count in candidates)
+        entity_id, slug, count = max(candidates, key=lambda c: (c[2], -c[0]))
+        if count >= MIN_EVIDENCE and count >= MIN_SHARE * total:
+            resolved[key] = Resolution(key, entity_id, slug, count, total)
+    return resolved
+
+
+def resolve_missing(session: Session, entities: Sequence[ArticleEntity]) -> dict[str, int]:
+    """Slug -> existing entity id for the short, unknown entities no stored slug matches."""
+    candidates = {e.slug for e in entities if is_short(e.slug) and not e.known}
+    found = resolve_forms(session, candidates)
+    return {
+        slug: resolution.entity_id
+        for slug, resolution in found.items()
+        if not distinct(session, slug, resolution.slug)
+    }
+
+
+def record_evidence(
+    session: Session, articles: Sequence[ArticleLinks], entity_ids: dict[str, int]
+) -> set[str]:
+    """Count the forms and types of freshly linked articles; returns the short form keys that
+    gained evidence of what they stand for."""
+    forms: dict[tuple[int, str], dict[str, Any]] = {}
+    votes: Counter[tuple[int, str]] = Counter()
+    learned: set[str] = set()
+    for _article_id, _published_at, entities in articles:
+        seen: set[tuple[int, str]] = set()
+        for entity in entities:
+            entity_id = entity_ids.get(entity.slug)
+            if entity_id is None:
+                continue
+            votes[(entity_id, entity.type.value)] += 1
+            joined = {normalise(form) for form in entity.joined_forms}
+            for form in entity.forms:
+                key = normalise(form)
+                if not key or (entity_id, key) in seen:
+                    continue
+                seen.add((entity_id, key))
+                row = forms.setdefault(
+                    (entity_id, key),
+                    {
+                        "entity_id": entity_id,
+                        "normalised": key,
+                        "form": form[:500],
+                        "articles": 0,
+                        "in_context": 0,
+                    },
+                )
+                row["articles"] += 1
+                if key in joined and key != entity.slug:
+                    row["in_context"] += 1
+                    if is_short(key):
+                        learned.add(key)
+    upsert_counts(session, FORMS, ("entity_id", "normalised"), list(forms.values()))
+    upsert_counts(
+        session,
+        TYPE_VOTES,
+        ("entity_id", "type"),
+        [{"entity_id": e, "type": t, "articles": n} for (e, t), n in votes.items()],
+    )
+    _retype(session, {entity_id for entity_id, _type in votes})
+    return learned
+
+
+def consolidate(session: Session, keys: Iterable[str], *, actor: str = SYSTEM_ACTOR) -> list[int]:
+    """Merge each entity made of a short form alone into the entity the evidence now ties the
+    form to; returns the merge ids. Runs in the caller's transaction."""
+    keys = sorted({key for key in keys if is_short(key)})
+    standing: dict[str, tuple[int, str]] = {}
+    for part in slices(keys):
+        for entity_id, slug, name in session.execute(
+            sa.select(ENTITIES.c.id, ENTITIES.c.slug, ENTITIES.c.name).where(
+                ENTITIES.c.slug.in_(part)
+            )
+        ).all():
+            if not _known(name):
+                standing[slug] = (entity_id, name)
+    if not standing:
+        return []
+    merges = []
+    for key, resolution in sorted(resolve_forms(session, standing).items()):
+        entity_id, _name = standing[key]
+        if resolution.entity_id == entity_id or distinct(session, key, resolution.slug):
+            continue
+        merges.append(
+            record_merge(
+                session,
+                keep=resolution.entity_id,
+                gone=entity_id,
+                into_slug=resolution.slug,
+                automatic=True,
+                evidence=resolution.as_evidence(),
+                actor=actor,
+                reason="short form resolved by the archive's evidence",
+            )
+        )
+        logger.info(
+            "entities merged automatically",
+            extra={"into": resolution.slug, "merged": key, **resolution.as_evidence()},
+        )
+    return merges
+
+
+def _known(name: str) -> bool:
+    return lookup_country(name) is not None or lookup_organization(name) is not None
+
+
+def _retype(session: Session, entity_ids: set[int]) -> None:
+    """Give each entity the type most of its articles gave it, where evidence decides."""
+    changed: list[int] = []
+    for part in slices(sorted(entity_ids)):
+        current = {
+            entity_id: (type_, source, name)
+            for entity_id, type_, source, name in session.execute(
+                sa.select(
+                    ENTITIES.c.id, ENTITIES.c.type, ENTITIES.c.type_source, ENTITIES.c.name
+                ).where(ENTITIES.c.id.in_(part))
+            ).all()
+        }
+        tallies: dict[int, Counter[str]] = {}
+        for entity_id, type_, count in session.execute(
+            sa.select(TYPE_VOTES.c.entity_id, TYPE_VOTES.c.type, TYPE_VOTES.c.articles).where(
+                TYPE_VOTES.c.entity_id.in_(part)
+            )
+        ).all():
+            tallies.setdefault(entity_id, Counter())[type_] += count
+        for entity_id, tally in tallies.items():
+            type_, source, name = current.get(entity_id, ("", TYPE_FROM_OPERATOR, ""))
+            if source == TYPE_FROM_OPERATOR or _known(name):
+                continue
+            (top, top_count), *rest = [*tally.most_common(2), ("", 0)]
+            if top != type_ and top_count > tally.get(type_, 0) and top_count > rest[0][1]:
+                session.execute(
+                    sa.update(ENTITIES).where(ENTITIES.c.id == entity_id).values(type=top)
+                )
+                changed.append(entity_id)
+    if changed:
+        reindex(session, article_ids_of(session, changed))
+
+
+def consolidate_all(
+    session: Session,
+    *,
+    actor: str = SYSTEM_ACTOR,
+    progress: Callable[[int, int], None] | None = None,
+    chunk: int = 500,
+) -> dict[str, int]:
+    """Re-run resolution over the whole archive: short-form entities the evidence resolves are
+    merged and every entity's type follows its evidence. Commits a chunk at a time."""
+    slugs = sorted(
+        slug for slug in session.execute(sa.select(ENTITIES.c.slug)).scalars() if is_short(slug)
+    )
+    ids = sorted(session.execute(sa.select(ENTITIES.c.id)).scalars())
+    total = len(slugs) + len(ids)
+    merged = 0
+    done = 0
+    for start in range(0, len(slugs), chunk):
+        merged += len(consolidate(session, slugs[start : start + chunk], actor=actor))
+        session.commit()
+        done += len(slugs[start : start + chunk])
+        if progress:
+            progress(done, total)
+    for start in range(0, len(ids), chunk):
+        _retype(session, set(ids[start : start + chunk]))
+        session.commit()
+        done += len(ids[start : start + chunk])
+        if progress:
+            progress(done, total)
+    audit(
+        session,
+        actor=actor,
+        action="consolidate",
+        entity_slug="*",
+        detail={"short_forms_checked": len(slugs), "merged": merged},
+    )
+    session.commit()
+    return {"short_forms_checked": len(slugs), "merged": merged, "entities": len(ids)}
