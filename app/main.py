@@ -12,8 +12,8 @@ from app.auth.deps import RequireRead
 from app.config import Settings, get_settings
 from app.cors import add_cors
 from app.db import make_engine
-from app.entities.extract import default_extractor
 from app.entities.curation_router import router as entity_curation_router
+from app.entities.extract import default_extractor
 from app.entities.router import router as entities_router
 from app.errors import install_error_handlers
 from app.health import router as health_router

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from app.entities.canonical import canonicalise, clean_surface, resolve
 from app.entities.gazetteer import slugify
 from app.entities.types import (
@@ -283,3 +285,94 @@ def test_resolve_names_outside_an_article() -> None:
 
 def test_no_mentions_no_entities() -> None:
     assert canonicalise("", []) == []
+
+
+# --- modern copy: parties, agencies, platforms, first names, generic words -------------------
+
+
+def test_party_members_and_nicknames_are_the_party() -> None:
+    text = "Republicans and the GOP met a Republican senator; Democrats and a Democrat objected."
+    mentions = labelled(
+        text,
+        ("Republicans", "NORP"),
+        ("GOP", "ORG"),
+        ("Republican", "NORP"),
+        ("Democrats", "NORP"),
+        ("Democrat", "NORP"),
+    )
+    assert summary(canonicalise(text, mentions)) == [
+        ("republican-party", "organization", 3),
+        ("democratic-party", "organization", 2),
+    ]
+
+
+def test_agency_acronyms_and_word_orders_are_one_body() -> None:
+    text = "The FBI and the Justice Department briefed the Department of Justice and DOJ staff."
+    mentions = labelled(
+        text,
+        ("FBI", "ORG"),
+        ("the Justice Department", "ORG"),
+        ("the Department of Justice", "ORG"),
+        ("DOJ", "ORG"),
+    )
+    assert summary(canonicalise(text, mentions)) == [
+        ("federal-bureau-of-investigation", "organization", 1),
+        ("department-of-justice", "organization", 3),
+    ]
+
+
+def test_an_unseeded_department_keys_the_same_in_either_order() -> None:
+    text = "The Labor Department and the Department of Labor agree."
+    mentions = labelled(text, ("Labor Department", "ORG"), ("Department of Labor", "ORG"))
+    assert summary(canonicalise(text, mentions)) == [("department-of-labor", "organization", 2)]
+
+
+def test_a_platform_the_model_calls_a_person_is_an_organisation() -> None:
+    text = "Twitter suspended the account."
+    assert summary(canonicalise(text, labelled(text, ("Twitter", "PERSON")))) == [
+        ("twitter", "organization", 1)
+    ]
+
+
+def test_a_first_name_alone_joins_the_one_person_who_has_it() -> None:
+    text = "Hillary Clinton spoke. Hillary said she would run."
+    mentions = labelled(text, ("Hillary Clinton", "PERSON"), ("Hillary", "PERSON"))
+    [entity] = canonicalise(text, mentions)
+    assert (entity.slug, entity.mentions) == ("hillary-clinton", 2)
+    assert entity.joined_forms == ("Hillary",)
+    assert entity.forms == ("Hillary", "Hillary Clinton")
+
+
+def test_generic_words_alone_are_not_entities_but_join_the_one_body_they_shorten() -> None:
+    text = "The State said so. The House of Representatives voted, and the House adjourned."
+    mentions = labelled(
+        text, ("State", "ORG"), ("House of Representatives", "ORG"), ("House", "ORG")
+    )
+    assert summary(canonicalise(text, mentions)) == [
+        ("house-of-representatives", "organization", 2)
+    ]
+    alone = "The House adjourned."
+    assert canonicalise(alone, labelled(alone, ("House", "ORG"))) == []
+
+
+def test_a_span_with_no_capital_is_not_a_name() -> None:
+    text = "They didn't go."
+    start = text.index("n't")
+    assert canonicalise(text, [RawMention("n't", "GPE", start, start + 3)]) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "slug"),
+    [
+        ("President Trump", "trump"),
+        ("Sen. Sanders", "sanders"),
+        ("House Speaker Nancy Pelosi", "nancy-pelosi"),
+        ("the FBI", "federal-bureau-of-investigation"),
+        ("Justice Department", "department-of-justice"),
+    ],
+)
+def test_names_outside_text_lose_their_titles(value: str, slug: str) -> None:
+    type_ = (
+        EntityType.ORGANIZATION if "FBI" in value or "Department" in value else EntityType.PERSON
+    )
+    assert resolve(value, type_).slug == slug
