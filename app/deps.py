@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.errors import UnsupportedMediaType
+from app.input_rules import refuse_nul_in_json
 from app.search import outbox
 
 logger = logging.getLogger(__name__)
@@ -65,13 +66,15 @@ def close_quietly(session: Session) -> None:
 
 
 async def require_json(request: Request) -> None:
-    """Refuse bodies that are not JSON before validation reports confusing type errors."""
+    """Refuse bodies that are not JSON before validation reports confusing type errors, and
+    JSON holding a NUL character (app/input_rules.py), whatever model the route reads."""
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         shown = media_type or "none"
         raise UnsupportedMediaType(
             f"Content-Type {shown} is not supported here; send application/json."
         )
+    refuse_nul_in_json(await request.body())
 
 
 SettingsDep = Annotated[Settings, Depends(_settings_dependency)]

@@ -4,7 +4,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app import __version__, metrics
 from app.articles.router import router as articles_router
@@ -18,6 +18,7 @@ from app.entities.router import router as entities_router
 from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.ingestion.router import router as ingestion_router
+from app.input_rules import InputRules, refuse_nul_in_path
 from app.logs import configure_logging
 from app.metrics import RequestMetrics
 from app.metrics import router as metrics_router
@@ -66,14 +67,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul_in_path)],
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.search = None
     install_error_handlers(app)
-    # Last added runs first: CORS, request id, metrics, rate limit, body limit, the search
-    # fast path, routes.
+    # Last added runs first: CORS, request id, metrics, rate limit, body limit, input rules,
+    # the search fast path, routes.
     app.add_middleware(SearchFastPath)
+    app.add_middleware(InputRules)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.MAX_REQUEST_BYTES,

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from app.entities.schemas import ArticleEntityPublic, EntityIn
+from app.input_rules import NUL_MESSAGE, nul_location
 
 TITLE_MAX_CHARS = 1000
 MAX_LIST_ITEMS = 100
@@ -119,6 +120,17 @@ UTCDateTimeOut = Annotated[
     datetime, PlainSerializer(lambda d: d.astimezone(UTC).isoformat(), return_type=str)
 ]
 
+
+def _without_nul(data: Any) -> Any:
+    # One rule for every way an article arrives (JSON, bulk, raw text, the import command),
+    # and for both databases: PostgreSQL can't store a NUL (app/input_rules.py).
+    loc = nul_location(data)
+    if loc is not None:
+        where = ".".join(str(part) for part in loc) or "the article"
+        raise ValueError(f"{where} {NUL_MESSAGE}")
+    return data
+
+
 ARTICLE_EXAMPLE: dict[str, Any] = {
     "url": "https://example.org/news/2024/05/harbour-bridge-reopens",
     "external_id": "example-2024-0517",
@@ -167,6 +179,11 @@ class ArticleContent(BaseModel):
         description="Entities you name yourself; kept as given. The archive adds those it finds.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        return _without_nul(data)
+
 
 class ArticleCreate(ArticleContent):
     """Body of POST /articles and PUT /articles/{id}."""
@@ -195,6 +212,11 @@ class ArticleUpdate(BaseModel):
     credit: OptionalShortText = None
     related_titles: RelatedTitles | None = None
     entities: ClientEntities | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        return _without_nul(data)
 
     @model_validator(mode="after")
     def _required_fields_not_nulled(self) -> Self:

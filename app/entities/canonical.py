@@ -164,7 +164,7 @@ def resolve(name: str, type: EntityType) -> CanonicalRef:
     organization = lookup_organization(surface)
     if organization is not None:
         return CanonicalRef(
-            slug=organization.slug, name=organization.name, type=EntityType.ORGANIZATION
+            slug=organization.slug, name=organization.name, type=EntityType(organization.type)
         )
     if type is EntityType.PLACE:
         place = lookup_subplace(surface)
@@ -297,7 +297,7 @@ def _resolve_group(group: _Group) -> None:
     organization = lookup_organization(surface)
     if organization is not None:
         group.slug, group.name = organization.slug, organization.name
-        group.type, group.known = EntityType.ORGANIZATION, True
+        group.type, group.known = EntityType(organization.type), True
         return
     if voted is not EntityType.PLACE and group.place_cue:
         voted = EntityType.PLACE

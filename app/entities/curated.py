@@ -16,7 +16,7 @@ COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "AE": ("UAE", "U.A.E.", "Emirates"),
     "CN": ("People's Republic of China", "PRC"),
     "NL": ("Holland",),
-    "KP": ("North Korea",),
+    "KP": ("North Korea", "DPRK"),
     "KR": ("South Korea",),
     "CI": ("Ivory Coast",),
     "VA": ("Vatican", "Vatican City", "Holy See"),
@@ -130,6 +130,7 @@ ORGANIZATIONS: dict[str, tuple[str, ...]] = {
     ),
     "al-Qaeda": ("al Qaeda", "al-Qaida", "al Qaida", "Al Qaeda", "Al-Qaeda"),
     "Taliban": (),
+    "Black Lives Matter": (),
     "Hamas": (),
     "Hezbollah": ("Hizbollah", "Hizballah"),
     # Parties news names by their members: "Republicans voted", "a GOP senator".
@@ -172,6 +173,27 @@ ORGANIZATIONS: dict[str, tuple[str, ...]] = {
     "Fox News": ("Fox News Channel",),
     "MSNBC": (),
 }
+
+#: Laws news names by a short name or nickname.
+LAWS: dict[str, tuple[str, ...]] = {
+    "Affordable Care Act": (
+        "ACA",
+        "Obamacare",
+        "ObamaCare",
+        "Patient Protection and Affordable Care Act",
+    ),
+}
+
+#: Country names that are as often a person, a US state or a word: never looked for in text
+#: unless the model labelled them.
+AMBIGUOUS_COUNTRY_NAMES: frozenset[str] = frozenset(
+    {"Chad", "Jordan", "Georgia", "Turkey", "Guinea", "Niger", "Togo", "Dominica", "Grenada",
+     "Jersey", "Guernsey", "Montserrat", "Niue", "Aruba", "Holland", "Trinidad", "Emirates"}
+)  # fmt: skip
+
+#: Known names too often something else to look for in text the model did not label:
+#: "WHO" in shouted copy, "USA" in "USA Today".
+NOT_LOOKED_FOR: frozenset[str] = frozenset({"WHO", "USA", "Fed", "Apple"})
 
 #: Company-form endings dropped from organisation names so "Chrysler Corp" and "Chrysler"
 #: are one entity.

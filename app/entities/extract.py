@@ -15,6 +15,7 @@ from contextlib import nullcontext
 from typing import Any, Protocol
 
 from app.entities.canonical import canonicalise
+from app.entities.known_names import with_known_names
 from app.entities.spacy_import import import_spacy
 from app.entities.types import ArticleEntity, ArticleText, RawMention
 
@@ -135,7 +136,7 @@ def extract_entities_batch(
 
     for mentions in model.mentions(texts(), batch_size=batch_size, n_process=n_process):
         article, text, dateline, english = pending.popleft()
-        found = _with_dateline(mentions, text, dateline) if english else []
+        found = with_known_names(_with_dateline(mentions, text, dateline), text) if english else []
         yield canonicalise(text, found, article.client_entities)
 
 

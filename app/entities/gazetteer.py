@@ -50,8 +50,11 @@ class Place:
 
 @dataclass(frozen=True, slots=True)
 class Organization:
+    """A body (or, from `curated.LAWS`, a law) known by name: its type is not the model's."""
+
     slug: str
     name: str
+    type: str = "organization"
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,8 +330,28 @@ def _usable_alternate(name: str) -> bool:
 
 def _organizations() -> dict[str, Organization]:
     organizations: dict[str, Organization] = {}
-    for name, aliases in curated.ORGANIZATIONS.items():
-        organization = Organization(slug=slugify(name), name=name)
-        for alias in (name, *aliases):
-            organizations[slugify(alias)] = organization
+    for table, type_ in ((curated.ORGANIZATIONS, "organization"), (curated.LAWS, "law")):
+        for name, aliases in table.items():
+            organization = Organization(slug=slugify(name), name=name, type=type_)
+            for alias in (name, *aliases):
+                organizations[slugify(alias)] = organization
     return organizations
+
+
+def known_names() -> list[tuple[str, str]]:
+    """Names the text may use for a known body, law or country, with the label a model would
+    give them: for finding the mentions a model missed ("Facebook" read as a common word)."""
+    names: list[tuple[str, str]] = []
+    for table, label in ((curated.ORGANIZATIONS, "ORG"), (curated.LAWS, "LAW")):
+        for name, aliases in table.items():
+            names.extend((alias, label) for alias in (name, *aliases))
+    tables = _get_tables()
+    countries = {
+        place.name for place in tables.countries.values() if place.kind is PlaceKind.COUNTRY
+    }
+    for aliases in curated.COUNTRY_ALIASES.values():
+        countries.update(aliases)
+    names.extend(
+        (name, "GPE") for name in sorted(countries) if name not in curated.AMBIGUOUS_COUNTRY_NAMES
+    )
+    return [(name, label) for name, label in names if name not in curated.NOT_LOOKED_FOR]

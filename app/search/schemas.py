@@ -6,7 +6,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from app.input_rules import MAX_VALUES_PER_PARAMETER
+
 MAX_PER_PAGE = 100
+#: Values in one list parameter, in a query string or a JSON body, as for every repeated
+#: query parameter (app/input_rules.py): each is a condition, resolved or sent on.
+MAX_LIST_VALUES = MAX_VALUES_PER_PARAMETER
 MAX_QUERY_CHARS = 1000
 CURSOR_START = "*"
 
@@ -137,19 +142,25 @@ class SearchParams(BaseModel):
         default=None, description="Published on or before; a bare date includes the whole day."
     )
     entity: CommaList = Field(
-        default_factory=list, description="Every one must match (slug or name)."
+        default_factory=list,
+        max_length=MAX_LIST_VALUES,
+        description="Every one must match (slug or name).",
     )
-    any_entity: CommaList = Field(default_factory=list, description="At least one must match.")
+    any_entity: CommaList = Field(
+        default_factory=list, max_length=MAX_LIST_VALUES, description="At least one must match."
+    )
     entity_type: list[EntityTypeName] = Field(
-        default_factory=list, description="Articles mentioning an entity of one of these types."
+        default_factory=list,
+        max_length=MAX_LIST_VALUES,
+        description="Articles mentioning an entity of one of these types.",
     )
     include_places_within: bool = Field(
         default=False, description="A place entity also matches articles naming places inside it."
     )
-    source: list[str] = Field(default_factory=list)
-    section: list[str] = Field(default_factory=list)
-    language: list[str] = Field(default_factory=list)
-    tag: list[str] = Field(default_factory=list)
+    source: list[str] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
+    section: list[str] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
+    language: list[str] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
+    tag: list[str] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
     include_duplicates: bool = Field(
         default=False, description="Also return articles recorded as duplicates of another."
     )
@@ -163,7 +174,9 @@ class SearchParams(BaseModel):
         description="Walk a newest/oldest result set with no depth cap: pass '*' first, then `next`.",
     )
     facets: list[Facet] = Field(
-        default_factory=list, description="Counts per value, under the filters."
+        default_factory=list,
+        max_length=MAX_LIST_VALUES,
+        description="Counts per value, under the filters.",
     )
     highlight: bool = False
     highlight_pre_tag: str = Field(default="<mark>", max_length=100)
@@ -171,6 +184,7 @@ class SearchParams(BaseModel):
     crop_length: int = Field(default=40, ge=5, le=500, description="Words in the body snippet.")
     fields: CommaList = Field(
         default_factory=list,
+        max_length=MAX_LIST_VALUES,
         description=f"Fields to return (default all): {', '.join(PUBLIC_FIELDS)}.",
     )
 
