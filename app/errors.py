@@ -5,7 +5,7 @@ turns an exception into a response, so no traceback, SQL or upstream text reache
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +15,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
+from starlette.types import Scope
 
 logger = logging.getLogger(__name__)
 
@@ -158,10 +160,34 @@ async def _handle_validation(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _handle_http(_request: Request, exc: Exception) -> JSONResponse:
+#: Methods an `Allow` header may name, in the order it names them.
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(routes: Iterable[BaseRoute], scope: Scope) -> list[str]:
+    """The methods some route takes at the request's path, for an `Allow` header.
+
+    Starlette's 405 names only the methods of the first route matching the path (POST for
+    /articles, though GET is served there too), so each method is tried on every route.
+    Empty when no route serves the path.
+    """
+    candidates = list(routes)
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in candidates)
+    ]
+
+
+async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return problem_response(exc.status_code, detail, headers=dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        allowed = allowed_methods(request.app.routes, request.scope)
+        headers["Allow"] = ", ".join(allowed) or headers.get("Allow", "")
+        detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}."
+    return problem_response(exc.status_code, detail, headers=headers)
 
 
 async def _handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
