@@ -73,6 +73,7 @@ def serve(
     import uvicorn
 
     from app import migrate as migrations
+    from app.server_protocol import ProblemHttpToolsProtocol
 
     settings = _settings()
     migrations.upgrade(settings.DATABASE_URL)
@@ -85,6 +86,7 @@ def serve(
             workers=workers,
             log_config=None,
             proxy_headers=True,
+            http=ProblemHttpToolsProtocol,
         )
 
 
