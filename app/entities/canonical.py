@@ -124,12 +124,8 @@ def clean_surface(surface: str, type: EntityType) -> str:
         if text.endswith(".") and text[-3:-2] != ".":
             text = text[:-1]
     words = text.split(" ")
-    if (
-        type is EntityType.PERSON
-        and len(words) > 1
-        and words[0].rstrip(".").lower() in curated.HONORIFICS
-    ):
-        words = words[1:]
+    if type is EntityType.PERSON:
+        words = strip_titles(" ".join(words)).split(" ")
     if type is EntityType.ORGANIZATION:
         while len(words) > 1 and words[-1].rstrip(".,").lower() in curated.LEGAL_SUFFIXES:
             words = words[:-1]
@@ -145,12 +141,20 @@ def _uncap(word: str) -> str:
 
 
 def strip_titles(name: str) -> str:
-    """ "President Trump" -> "Trump", "House Speaker Nancy Pelosi" -> "Nancy Pelosi": the
-    titles before a name, as long as a name is left."""
+    """Drop the titles before a name while a capitalised name is left: "President Trump" ->
+    "Trump", "House Speaker Nancy Pelosi" -> "Nancy Pelosi", "First Lady Michelle Obama" ->
+    "Michelle Obama" (but "Lady Gaga" stays)."""
     words = name.split()
-    while len(words) > 1 and words[0].rstrip(".,").lower() in curated.TITLES | curated.HONORIFICS:
-        words = words[1:]
+    previous = ""
+    while len(words) > 1 and words[1][:1].isupper():
+        word = words[0].rstrip(".,").lower()
+        if word not in _TITLE_WORDS and not (word == "lady" and previous == "first"):
+            break
+        previous, words = word, words[1:]
     return " ".join(words)
+
+
+_TITLE_WORDS = curated.TITLES | curated.HONORIFICS
 
 
 def resolve(name: str, type: EntityType) -> CanonicalRef:
@@ -180,7 +184,7 @@ def canonicalise(
 ) -> list[ArticleEntity]:
     """One entity per real thing named in `text`, ordered by first appearance."""
     groups: dict[str, _Group] = {}
-    for mention in _prepare(text, sorted(mentions, key=lambda m: m.start)):
+    for mention in _prepare(text, _split_spans(sorted(mentions, key=lambda m: m.start))):
         key = _key(mention.surface, mention.type)
         if key and any(char.isalpha() for char in key):
             groups.setdefault(key, _Group(key=key)).add(mention)
@@ -212,6 +216,38 @@ def department_key(key: str) -> str:
     if len(words) > 1 and words[-1] == "department" and "of" not in words and "for" not in words:
         return "-".join(["department", "of", *words[:-1]])
     return key
+
+
+#: "Trump's Mar-a-Lago", "Obama's 2008 campaign": the owner is a mention of its own.
+_INNER_POSSESSIVE = re.compile(r"^(?:the )?([A-Z][\w.-]*(?: [A-Z][\w.-]*)?)'s (.+)$")
+#: "the Obama administration", "Trump campaign": the leader is named too.
+_LEADER_BODY = re.compile(
+    r"^(?:the )?([A-Z][a-z]+(?:-[A-Z][a-z]+)?) (?:administration|campaign|white house|era|"
+    r"presidency|team|aides|doctrine|camp|transition|impeachment)$",
+    re.IGNORECASE,
+)
+
+
+def _split_spans(mentions: Sequence[RawMention]) -> list[RawMention]:
+    """Split the spans the model runs across two names, so that neither is lost."""
+    split: list[RawMention] = []
+    for raw in mentions:
+        text = raw.text.translate(_QUOTES)
+        possessive = _INNER_POSSESSIVE.match(text)
+        if possessive and lookup_country(possessive.group(1)) is None:
+            owner, rest = possessive.group(1), possessive.group(2)
+            owner_start = raw.start + possessive.start(1)
+            split.append(RawMention(owner, raw.label, owner_start, owner_start + len(owner)))
+            if any(char.isupper() for char in rest):
+                rest_start = raw.start + possessive.start(2)
+                split.append(RawMention(rest, raw.label, rest_start, raw.end))
+            continue
+        split.append(raw)
+        leader = _LEADER_BODY.match(text)
+        if leader and raw.label != "PERSON" and leader.group(1)[0].isupper():
+            start = raw.start + leader.start(1)
+            split.append(RawMention(leader.group(1), "PERSON", start, start + len(leader.group(1))))
+    return split
 
 
 def _prepare(text: str, mentions: Sequence[RawMention]) -> list[_Mention]:

@@ -228,9 +228,11 @@ TITLES: frozenset[str] = frozenset(
         "congressman", "congresswoman", "gov", "governor", "speaker", "house", "senate",
         "secretary", "attorney", "general", "leader", "majority", "minority", "chairman",
         "chairwoman", "prime", "minister", "chancellor", "mayor", "judge", "justice", "chief",
-        "gen", "adm", "lt", "col", "sgt", "rev", "pope", "king", "queen", "prince", "princess",
-        "candidate", "nominee", "democratic", "republican", "first", "lady", "state", "of",
-        "the", "u.s", "us", "sens", "reps", "presidential", "special", "counsel",
+        "gen", "adm", "lt", "col", "sgt", "rev", "candidate", "nominee", "democratic",
+        "republican", "state", "of", "the", "u.s", "us", "sens", "reps", "presidential",
+        "special", "counsel", "ag", "dem", "gop", "ambassador", "commissioner", "director",
+        "spokesman", "spokeswoman", "sheriff", "officer", "detective", "professor", "dean",
+        "first",
     }
 )  # fmt: skip
 

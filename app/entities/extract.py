@@ -141,7 +141,8 @@ def extract_entities_batch(
 
 
 def model_text(article: ArticleText) -> str:
-    """`article.full_text` with ALL-CAPS headline and dateline recased, offsets unchanged.
+    """`article.full_text` with an ALL-CAPS or Title Case headline and the dateline recased,
+    offsets unchanged.
 
     The model reads "AZERBAIJAN CAPTURES SIX" as one long name; recasing each word as the
     body writes it gives it the clues it was trained on.
@@ -154,7 +155,8 @@ def _model_text(article: ArticleText) -> tuple[str, tuple[int, int] | None]:
     dateline = _DATELINE.match(article.body)
     body_rest = article.body[dateline.end() :] if dateline else article.body
     vocabulary = _casings(f"{article.summary}\n\n{body_rest}")
-    title = _recase(article.title, vocabulary) if _shouting(article.title) else article.title
+    shouted = _shouting(article.title) or _title_case(article.title)
+    title = _recase(article.title, vocabulary) if shouted else article.title
     body, span = article.body, None
     if dateline is not None:
         place = _recase(dateline.group(2), vocabulary, unknown=str.capitalize)
@@ -187,6 +189,13 @@ def looks_english(text: str) -> bool:
 
     share = sum(word in STOP_WORDS for word in words) / len(words)
     return share >= _ENGLISH_STOPWORD_SHARE
+
+
+def _title_case(text: str) -> bool:
+    """ "Romney Delivers a Harsh Rebuke of Obama": the model reads "Romney Delivers" as a name."""
+    words = [word for word in re.findall(r"[A-Za-z]+", text) if len(word) >= 4]
+    capitalised = sum(word[0].isupper() for word in words)
+    return len(words) >= 3 and capitalised >= 0.75 * len(words)
 
 
 def _shouting(text: str) -> bool:

@@ -81,8 +81,11 @@ def _place_name(slug: str) -> str:
     return place.name if place is not None else slug.replace("-", " ").title()
 
 
-def _ensure_entities(session: Session, entities: Sequence[ArticleEntity]) -> dict[str, int]:
-    """Get or create an entity row for every slug (and every containing place)."""
+def _ensure_entities(
+    session: Session, entities: Sequence[ArticleEntity]
+) -> tuple[dict[str, int], set[str]]:
+    """Get or create an entity row for every slug (and every containing place); also returns
+    the slugs created."""
     wanted: dict[str, tuple[str, str, str | None]] = {}
     for entity in entities:
         wanted.setdefault(entity.slug, (entity.name, entity.type.value, entity.within))
@@ -136,7 +139,7 @@ def _ensure_entities(session: Session, entities: Sequence[ArticleEntity]) -> dic
             names.extend((ids[entity.slug], name) for name in (entity.name, *entity.aliases))
     names.extend((ids[slug], wanted[slug][0]) for slug in created)
     add_free_aliases(session, names)
-    return ids
+    return ids, set(created)
 
 
 def link_article(
@@ -180,7 +183,7 @@ def link_articles(
         every = [entity for _id, _published_at, entities in usable for entity in entities]
     if not every:
         return
-    entity_ids = _ensure_entities(session, every)
+    entity_ids, new_entities = _ensure_entities(session, every)
     rows: list[dict[str, Any]] = []
     for article_id, published_at, entities in usable:
         rows.extend(_link_rows(article_id, published_at, entities, entity_ids))
@@ -188,6 +191,10 @@ def link_articles(
     learned = resolution.record_evidence(session, usable, entity_ids)
     if learned:
         resolution.consolidate(session, learned)
+    created = {e.slug for e in every if e.slug in entity_ids and e.type is EntityType.PERSON}
+    fresh = {slug for slug in created if slug in new_entities}
+    if fresh:
+        resolution.consolidate_variants(session, fresh)
 
 
 def _link_rows(

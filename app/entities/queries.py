@@ -165,6 +165,10 @@ def lookup(*, session: Session, value: str) -> Entity | None:
     for key in keys:
         if key in resolved:
             return session.get(Entity, resolved[key].entity_id)
+    variants = resolution.resolve_person_variants(session, keys)
+    for key in keys:
+        if key in variants:
+            return session.get(Entity, variants[key][0])
     for key in keys:
         owner = session.exec(
             select(EntityAlias.entity_id).where(col(EntityAlias.normalised) == key)

@@ -120,11 +120,19 @@ def resolve_missing(session: Session, entities: Sequence[ArticleEntity]) -> dict
     """Slug -> existing entity id for the short, unknown entities no stored slug matches."""
     candidates = {e.slug for e in entities if is_short(e.slug) and not e.known}
     found = resolve_forms(session, candidates)
-    return {
+    resolved = {
         slug: resolution.entity_id
         for slug, resolution in found.items()
         if not distinct(session, slug, resolution.slug)
     }
+    people = {
+        e.slug
+        for e in entities
+        if e.type.value == "person" and not is_short(e.slug) and e.source.value != "client"
+    }
+    for slug, (entity_id, _slug) in resolve_person_variants(session, people).items():
+        resolved[slug] = entity_id
+    return resolved
 
 
 def record_evidence(
@@ -272,6 +280,16 @@ def consolidate_all(
         done += len(slugs[start : start + chunk])
         if progress:
             progress(done, total)
+    people = sorted(
+        slug
+        for slug in session.execute(
+            sa.select(ENTITIES.c.slug).where(ENTITIES.c.type == "person")
+        ).scalars()
+        if not is_short(slug)
+    )
+    for start in range(0, len(people), chunk):
+        merged += len(consolidate_variants(session, people[start : start + chunk], actor=actor))
+        session.commit()
     for start in range(0, len(ids), chunk):
         _retype(session, set(ids[start : start + chunk]))
         session.commit()
@@ -287,3 +305,128 @@ def consolidate_all(
     )
     session.commit()
     return {"short_forms_checked": len(slugs), "merged": merged, "entities": len(ids)}
+
+
+# --- variants of a person's full name ----------------------------------------------------
+
+#: Formal first names and the short ones news uses for the same person.
+NICKNAMES: dict[str, str] = {
+    "joseph": "joe", "william": "bill", "robert": "bob", "bernard": "bernie",
+    "richard": "dick", "james": "jim", "michael": "mike", "thomas": "tom", "charles": "chuck",
+    "christopher": "chris", "daniel": "dan", "stephen": "steve", "steven": "steve",
+    "edward": "ed", "mitchell": "mitch", "kenneth": "ken", "timothy": "tim",
+    "anthony": "tony", "nicholas": "nick", "jeffrey": "jeff", "gregory": "greg",
+    "benjamin": "ben", "matthew": "matt", "andrew": "andy", "samuel": "sam",
+}  # fmt: skip
+_FORMAL: dict[str, list[str]] = {}
+for _formal, _short in NICKNAMES.items():
+    _FORMAL.setdefault(_short, []).append(_formal)
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+@dataclass(frozen=True, slots=True)
+class PersonName:
+    """A person's slug read as first name, middle names, surname and suffix."""
+
+    first: str
+    middle: tuple[str, ...]
+    last: str
+    suffix: str
+
+    @classmethod
+    def parse(cls, slug: str) -> PersonName | None:
+        tokens = slug.split("-")
+        suffix = tokens[-1] if tokens[-1] in _SUFFIXES else ""
+        if suffix:
+            tokens = tokens[:-1]
+        if len(tokens) < 2:
+            return None
+        first = NICKNAMES.get(tokens[0], tokens[0])
+        return cls(first=first, middle=tuple(tokens[1:-1]), last=tokens[-1], suffix=suffix)
+
+    def same_person(self, other: PersonName) -> bool:
+        """ "Paul D. Ryan" and "Paul Ryan", "Joseph Biden" and "Joe Biden": one of the two
+        names no middle name, the rest equal. "George W. Bush" and "George H. W. Bush" are not."""
+        return (
+            (self.first, self.last, self.suffix) == (other.first, other.last, other.suffix)
+            and (not self.middle or not other.middle)
+            and self.middle != other.middle
+        ) or (
+            (self.first, self.middle, self.last, self.suffix)
+            == (other.first, other.middle, other.last, other.suffix)
+        )
+
+
+def _slug_range(prefix: str) -> sa.ColumnElement[bool]:
+    return sa.and_(ENTITIES.c.slug >= prefix + "-", ENTITIES.c.slug < prefix + ".")
+
+
+def resolve_person_variants(session: Session, slugs: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """Slug -> (id, slug) of the one stored person whose name is the same but for middle names,
+    initials or a nickname ("Hillary Rodham Clinton" -> Hillary Clinton). None where two or
+    more could be meant."""
+    found: dict[str, tuple[int, str]] = {}
+    for slug in sorted(set(slugs)):
+        name = PersonName.parse(slug)
+        if name is None:
+            continue
+        firsts = [name.first, *_FORMAL.get(name.first, [])]
+        rows = session.execute(
+            sa.select(ENTITIES.c.id, ENTITIES.c.slug).where(
+                sa.or_(*(_slug_range(first) for first in firsts)),
+                ENTITIES.c.type == "person",
+                ENTITIES.c.slug != slug,
+            )
+        ).all()
+        matches = [
+            (entity_id, other)
+            for entity_id, other in rows
+            if (parsed := PersonName.parse(other)) is not None and name.same_person(parsed)
+        ]
+        if len(matches) == 1 and not distinct(session, slug, matches[0][1]):
+            found[slug] = (matches[0][0], matches[0][1])
+    return found
+
+
+def consolidate_variants(
+    session: Session, slugs: Iterable[str], *, actor: str = SYSTEM_ACTOR
+) -> list[int]:
+    """Merge each stored person named with middle names or a formal first name into the one
+    person stored under the plain name, when exactly one is."""
+    merges = []
+    standing = {
+        slug: entity_id
+        for part in slices(sorted(set(slugs)))
+        for entity_id, slug in session.execute(
+            sa.select(ENTITIES.c.id, ENTITIES.c.slug).where(
+                ENTITIES.c.slug.in_(part), ENTITIES.c.type == "person"
+            )
+        ).all()
+    }
+    for slug, (target_id, target_slug) in resolve_person_variants(session, standing).items():
+        name, target = PersonName.parse(slug), PersonName.parse(target_slug)
+        assert name is not None and target is not None
+        plain = not target.middle and (target.first, target.last) == (name.first, name.last)
+        # Fold the longer name into the plain one, whichever was stored first.
+        keep, gone, keep_slug = (
+            (target_id, standing[slug], target_slug) if plain else (standing[slug], target_id, slug)
+        )
+        if (
+            keep == gone
+            or session.execute(sa.select(ENTITIES.c.id).where(ENTITIES.c.id == gone)).first()
+            is None
+        ):
+            continue
+        merges.append(
+            record_merge(
+                session,
+                keep=keep,
+                gone=gone,
+                into_slug=keep_slug,
+                automatic=True,
+                evidence={"same_name_but_middle_names_or_nickname": [slug, target_slug]},
+                actor=actor,
+                reason="one person's name written in full and plain",
+            )
+        )
+    return merges
