@@ -506,7 +506,7 @@ def test_merge_adds_mentions_of_articles_naming_both(seeded: TestClient) -> None
     )
     assert response.status_code == 200
     assert entity_rows(seeded.get("/articles/4").json()) == [
-        ("armenia", "place", 4, "extracted"),
+        ("armenia", "place", 5, "extracted"),
         ("nikol-pashinyan", "person", 2, "extracted"),
     ]
 

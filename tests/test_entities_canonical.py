@@ -376,3 +376,28 @@ def test_names_outside_text_lose_their_titles(value: str, slug: str) -> None:
         EntityType.ORGANIZATION if "FBI" in value or "Department" in value else EntityType.PERSON
     )
     assert resolve(value, type_).slug == slug
+
+
+def test_titles_inside_a_person_span_are_dropped() -> None:
+    text = "Candidate Obama met First Lady Michelle Obama and Lady Gaga."
+    mentions = labelled(
+        text,
+        ("Candidate Obama", "PERSON"),
+        ("First Lady Michelle Obama", "PERSON"),
+        ("Lady Gaga", "PERSON"),
+    )
+    assert [(e.slug, e.mentions) for e in canonicalise(text, mentions)] == [
+        ("michelle-obama", 2),  # "Obama" alone joins the one Obama named in full
+        ("lady-gaga", 1),
+    ]
+
+
+def test_a_possessive_span_names_its_owner_and_a_leader_names_the_person() -> None:
+    text = "Trump's Mar-a-Lago hosted the Obama administration."
+    mentions = labelled(text, ("Trump's Mar-a-Lago", "FAC"), ("the Obama administration", "ORG"))
+    assert summary(canonicalise(text, mentions)) == [
+        ("trump", "facility", 1),
+        ("mar-a-lago", "facility", 1),
+        ("obama-administration", "organization", 1),
+        ("obama", "person", 1),
+    ]

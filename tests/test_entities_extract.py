@@ -203,3 +203,13 @@ def test_memory_zones_forget_each_calls_new_words_but_keep_its_mentions() -> Non
     extractor.memory_zones = False
     next(extractor.mentions([text]))
     assert len(strings) > before  # without zones, the new words stay
+
+
+def test_a_title_case_headline_is_recased_like_the_body() -> None:
+    article = ArticleText(
+        title="Romney Delivers a Harsh Rebuke of Obama at Final Stop",
+        body="Mitt Romney delivers a rebuke. Obama answered at a final stop in Ohio.",
+    )
+    assert model_text(article).split("\n\n")[0] == (
+        "Romney delivers a harsh rebuke of Obama at final stop"
+    )

@@ -329,3 +329,39 @@ def test_consolidate_merges_what_the_evidence_now_resolves(
     assert report.json()["merged"] == 1
     session.expire_all()
     assert linked(session, early) == ["barack-obama"]
+
+
+def test_a_full_name_with_middle_names_or_a_formal_first_name_is_the_plain_named_person(
+    session: Session,
+) -> None:
+    store(session, person("Joe Biden"))
+    store(session, person("George W. Bush".replace(".", "")))
+    for name in ("Joseph R. Biden", "Joseph Biden", "Joe R. Biden"):
+        article = store(session, person(name.replace(".", "")))
+        assert linked(session, article) == ["joe-biden"], name
+    # Another middle name is another person; a suffix too.
+    assert linked(session, store(session, person("George H W Bush"))) == ["george-h-w-bush"]
+    assert linked(session, store(session, person("Joe Biden Jr"))) == ["joe-biden-jr"]
+    found = service.lookup(session=session, value="Joseph Biden")
+    assert found is not None and found.slug == "joe-biden"
+
+
+def test_variants_of_a_name_stay_one_entity_in_either_order(session: Session) -> None:
+    early = store(session, person("Sarah Huckabee Sanders"))
+    later = store(session, person("Sarah Sanders"))
+    assert linked(session, early) == linked(session, later) == ["sarah-huckabee-sanders"]
+
+
+def test_variants_first_seen_together_are_folded_into_the_plain_name(session: Session) -> None:
+    first, second = store(session, person("Ana Paula Ruiz")), store(session, person("Dee Lo"))
+    service.link_articles(
+        session=session,
+        articles=[
+            (first, None, [person("Maria Jose Ortiz")]),
+            (second, None, [person("Maria Ortiz")]),
+        ],
+    )
+    session.commit()
+    assert linked(session, first) == linked(session, second) == ["maria-ortiz"]
+    merge = session.exec(select(EntityMerge)).one()
+    assert (merge.into_slug, merge.merged_slug) == ("maria-ortiz", "maria-jose-ortiz")
