@@ -60,19 +60,25 @@ def utcnow() -> datetime:
 
 
 def make_engine(settings: Settings) -> Engine:
-    """An engine with per-backend safety settings (WAL and busy timeout on SQLite, timeouts on PG)."""
+    """An engine with per-backend safety settings (WAL and busy timeout on SQLite, timeouts on PG).
+
+    Its errors leave the bound parameters (article text, keys' hashes) out of their message,
+    so a logged error carries the statement's shape, not the data.
+    """
     url = settings.DATABASE_URL
     if settings.is_sqlite:
         _ensure_sqlite_dir(url)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": settings.DATABASE_TIMEOUT_SECONDS},
+            hide_parameters=True,
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     timeout_ms = int(settings.DATABASE_TIMEOUT_SECONDS * 1000)
     return create_engine(
         url,
+        hide_parameters=True,
         pool_pre_ping=True,
         pool_size=settings.DATABASE_POOL_SIZE,
         pool_timeout=settings.DATABASE_TIMEOUT_SECONDS,

@@ -5,6 +5,7 @@ turns an exception into a response, so no traceback, SQL or upstream text reache
 """
 
 import logging
+import traceback
 from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -205,10 +206,46 @@ async def _handle_database_unavailable(request: Request, exc: Exception) -> JSON
 
 
 async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception(
-        "unhandled error", extra={"path": request.url.path, "error_type": type(exc).__name__}
-    )
+    if isinstance(exc, sa_exc.StatementError):
+        _log_database_error(request, exc)
+    else:
+        logger.exception(
+            "unhandled error", extra={"path": request.url.path, "error_type": type(exc).__name__}
+        )
     return problem_response(500, "An internal error occurred; it has been logged.")
+
+
+def _log_database_error(request: Request, exc: sa_exc.StatementError) -> None:
+    """Log a failed statement by its shape: the SQL, the driver's error class and code, the
+    stack. Not the message: PostgreSQL's quotes values ('Key (url)=(...)', 'Failing row
+    contains (...)', 'invalid input syntax ... "..."'), so it can hold article text."""
+    driver_error = exc.orig
+    diag = getattr(driver_error, "diag", None)  # psycopg: which constraint, table, column
+    facts = {
+        "path": request.url.path,
+        "error_type": type(exc).__name__,
+        "driver_error": type(driver_error).__name__,
+        "sqlstate": getattr(driver_error, "sqlstate", None)
+        or getattr(driver_error, "sqlite_errorname", None),
+        "constraint": getattr(diag, "constraint_name", None),
+        "table": getattr(diag, "table_name", None),
+        "column": getattr(diag, "column_name", None),
+        "statement": exc.statement,
+    }
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    if driver_error is not None:
+        raised_at = traceback.format_tb(driver_error.__traceback__)
+        stack += f"{type(driver_error).__name__} raised at:\n" + "".join(raised_at)
+    shown = ", ".join(
+        f"{key}={value}" for key, value in facts.items() if value and key != "statement"
+    )
+    logger.error(
+        "unhandled database error (%s) in: %s\n%s",
+        shown,
+        exc.statement,
+        stack,
+        extra={**facts, "stack": stack},
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -10,6 +10,7 @@ mentioned in the running text is never taken for the publication date.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -30,6 +31,11 @@ _DATE_META = (
     "date",
 )
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+
+# trafilatura logs a page it can't use at ERROR ("empty HTML tree", "lxml parsing failed").
+# Here the page is a client's, already answered with a 422 (or reported as a broken record):
+# a client's mistake, not an error of the server's to alert on.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 
 def parse_html(html: str, *, url: str | None = None) -> ParsedArticle:
