@@ -181,7 +181,7 @@ def import_articles(
     finally:
         engine.dispose()
     out = Console()
-    terminal.print_summary(out, result, files, limited=limit is not None)
+    terminal.print_summary(out, result, files, limited=limit is not None, indexed=index)
     terminal.print_broken(out, result, report)
     if report is not None:
         terminal.write_report(report, result)

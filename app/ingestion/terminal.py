@@ -135,8 +135,10 @@ def _groups(result: ImportReport, files: list[InputFile]) -> dict[str, FileStats
 
 
 def print_summary(
-    out: Console, result: ImportReport, files: list[InputFile], *, limited: bool
+    out: Console, result: ImportReport, files: list[InputFile], *, limited: bool, indexed: bool
 ) -> None:
+    """The per-file table and totals. `indexed`: the import sends its articles to Meilisearch
+    itself (--index), so its own last line says whether they are searchable."""
     table = Table(title="Import summary", title_justify="left")
     table.add_column("File" if len(files) <= MAX_FILE_ROWS else "Folder")
     for name in ("Records", "Created", "Updated", "Unchanged", "Duplicates", "Skipped", "Errors"):
@@ -165,10 +167,10 @@ def print_summary(
     rate = total.records / result.seconds if result.seconds else 0.0
     out.print(f"{total.records:,} records in {result.seconds:,.1f} s ({rate:,.1f} docs/s)")
     stored = total.created + total.updated
-    if stored:
+    if stored and not indexed:
         out.print(
-            f"{stored:,} articles queued for indexing; a running `newsarchive serve` makes "
-            "them searchable."
+            f"{stored:,} articles queued for indexing; a running `newsarchive serve` or "
+            "`newsarchive worker` makes them searchable."
         )
 
 
