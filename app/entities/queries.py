@@ -49,10 +49,10 @@ from app.entities.store import (
     normalise,
 )
 from app.entities.types import (
+    DocumentEntity,
     EntityType,
 )
 from app.errors import NotFound
-from app.search.documents import DocumentEntity
 
 FUZZY_CANDIDATES = 5000
 FUZZY_MIN_SCORE = 80

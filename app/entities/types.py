@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -105,3 +106,15 @@ class ArticleEntity:
     joined_forms: tuple[str, ...] = field(default=())
     #: Named from knowledge (a known country or body), not only from the text.
     known: bool = False
+
+
+@dataclass(frozen=True)
+class DocumentEntity:
+    """What the search index needs to know of an entity an article mentions."""
+
+    slug: str
+    name: str
+    type: str
+    aliases: Sequence[str] = field(default_factory=tuple)
+    #: Slugs of places that contain this one (a city's country), for include_places_within.
+    within: Sequence[str] = field(default_factory=tuple)

@@ -1,23 +1,11 @@
 """The one place that turns a stored article into a Meilisearch document."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
 from app.articles.models import Article
-
-
-@dataclass(frozen=True)
-class DocumentEntity:
-    """What the index needs to know of an entity an article mentions."""
-
-    slug: str
-    name: str
-    type: str
-    aliases: Sequence[str] = field(default_factory=tuple)
-    #: Slugs of places that contain this one (a city's country), for include_places_within.
-    within: Sequence[str] = field(default_factory=tuple)
+from app.entities.types import DocumentEntity
 
 
 def article_to_document(

@@ -34,8 +34,9 @@ from sqlmodel import Session, col, select
 from app import metrics
 from app.articles.models import Article
 from app.db import utcnow
+from app.entities.types import DocumentEntity
 from app.search.client import MeiliTaskError, SearchClient
-from app.search.documents import DocumentEntity, article_to_document
+from app.search.documents import article_to_document
 from app.search.index_settings import IndexPrimaryKeyMismatch, ensure_index
 from app.search.outbox import OutboxEntry, OutboxStatus, SyncState
 
