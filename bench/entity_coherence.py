@@ -340,8 +340,9 @@ CONCEPTS: tuple[Concept, ...] = (
         ),
         short=(r"\bMueller\b",),
         lookalikes=(
-            r"\b(?:Ann|Frank|Lisa|Hannah|Nicole|Matthias|Gerd|Michael|Chris|Kurt|Thomas)"
-            r" Mueller\b",
+            r"\b(?:Ann|Frank|Lisa|Hannah|Nicole|Matthias|Gerd|Michael|Chris|Kurt|Thomas"
+            r"|Stephanie|Melissa) Mueller\b",
+            r"\bMueller-[A-Z]\w+",
         ),
     ),
     Concept(
@@ -535,7 +536,10 @@ CONCEPTS: tuple[Concept, ...] = (
         "company",
         ("Apple",),
         full=(r"\bApple\b",),
-        lookalikes=(r"\b(?:Big|Fiona) Apple\b", r"\bApple (?:Daily|Valley)\b"),
+        lookalikes=(
+            r"\b(?:Big|Fiona|Michael)\W{1,3}Apple\b",
+            r"\bApple (?:Daily|Valley)\b",
+        ),
     ),
     # --- countries -----------------------------------------------------------------------
     Concept(
@@ -609,7 +613,10 @@ CONCEPTS: tuple[Concept, ...] = (
         ("Israel",),
         full=(r"\bIsrael\b",),
         short=(r"\bIsraelis?\b",),
-        lookalikes=(r"\bSteve Israel\b",),
+        lookalikes=(
+            r"\bSteve Israel\b",
+            r"\b(?:Beth|Young|Tifereth) Israel\b",
+        ),
         short_definite=False,
     ),
     Concept(

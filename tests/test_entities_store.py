@@ -18,8 +18,7 @@ from app.db import make_engine
 from app.entities import service
 from app.entities.models import ArticleEntityLink, Entity, EntityAlias, EntityRedirect
 from app.entities.schemas import EntityIn
-from app.entities.types import ArticleEntity, ArticleText, EntitySource, EntityType
-from app.entities.types import DocumentEntity
+from app.entities.types import ArticleEntity, ArticleText, DocumentEntity, EntitySource, EntityType
 from app.search.outbox import OutboxEntry
 
 PLACE, PERSON, ORG = EntityType.PLACE, EntityType.PERSON, EntityType.ORGANIZATION

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from app.entities import curated
 from app.entities.gazetteer import (
+    Organization,
     PlaceKind,
     lookup_country,
     lookup_organization,
@@ -48,6 +49,7 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"'
 #: "International Coffee Organization (ICO)": the acronym joins later mentions by itself.
 _TRAILING_PARENTHESIS = re.compile(r"\s*\([^()]*\)?$")
 _POSSESSIVE = re.compile(r"(?:'s|(?<=s)')$", re.IGNORECASE)
+_HANDLE = re.compile(r"\s*@\w+")
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 #: "pro-Western", "anti-American": the lowercase prefix is the writer's stance, not the name.
 _STANCE_PREFIX = re.compile(r"^[a-z]+-(?=[A-Z])")
@@ -123,6 +125,8 @@ def clean_surface(surface: str, type: EntityType) -> str:
         # "Corp." loses its full stop, "U.S." keeps it.
         if text.endswith(".") and text[-3:-2] != ".":
             text = text[:-1]
+    # "Twitter @RevJJackson", "#BlackLivesMatter": handles and hashtags are not part of a name.
+    text = _HANDLE.sub("", text).strip().lstrip("#") or text
     words = text.split(" ")
     if type is EntityType.PERSON:
         words = strip_titles(" ".join(words)).split(" ")
@@ -242,12 +246,62 @@ def _split_spans(mentions: Sequence[RawMention]) -> list[RawMention]:
                 rest_start = raw.start + possessive.start(2)
                 split.append(RawMention(rest, raw.label, rest_start, raw.end))
             continue
+        parts = _country_compound(text)
+        if parts:
+            # "U.S.-Mexico", "Iran-Contra": the countries joined by hyphens, each on its own.
+            split.extend(
+                RawMention(part, "GPE", raw.start + offset, raw.start + offset + len(part))
+                for part, offset in parts
+            )
+            if len(parts) == text.count("-") + 1:
+                continue
+        inside = [] if raw.label in ("PERSON", "GPE", "LOC") else _known_inside(raw, text)
+        split.extend(inside)
+        rest = text
+        for known in inside:
+            rest = rest.replace(known.text, " ")
+        if inside and not _CONNECTORS.sub("", rest):
+            continue  # "the State Department and EPA": the two bodies, nothing more
         split.append(raw)
-        leader = _LEADER_BODY.match(text)
+        leader = _LEADER_BODY.match(_POSSESSIVE.sub("", text))
         if leader and raw.label != "PERSON" and leader.group(1)[0].isupper():
             start = raw.start + leader.start(1)
             split.append(RawMention(leader.group(1), "PERSON", start, start + len(leader.group(1))))
-    return split
+    return sorted(split, key=lambda m: m.start)
+
+
+_CONNECTORS = re.compile(r"(?i)\b(?:and|the|of)\b|[\s,&;/'’]+")
+
+
+def _country_compound(text: str) -> list[tuple[str, int]]:
+    """The countries of "U.S.-Mexico-Canada" with their offsets (not of "Guinea-Bissau")."""
+    parts = text.split("-")
+    if len(parts) < 2 or " " in text or lookup_country(text) is not None:
+        return []
+    found: list[tuple[str, int]] = []
+    offset = 0
+    for part in parts:
+        if part[:1].isupper() and lookup_country(part, demonyms=False) is not None:
+            found.append((part, offset))
+        offset += len(part) + 1
+    return found
+
+
+def _known_inside(raw: RawMention, text: str) -> list[RawMention]:
+    """Known bodies named inside a longer span: "UN Security Council", "the State Department
+    and Environmental Protection Agency", "Google Privacy Policy"."""
+    from app.entities.known_names import names_in
+
+    if _country_body(clean_surface(text, EntityType.ORGANIZATION)) is not None:
+        return []  # the span itself is the body ("US Environmental Protection Agency")
+    return [
+        RawMention(name, label, raw.start + start, raw.start + start + len(name))
+        for name, label, start in names_in(text)
+        if label != "GPE"
+        and name not in curated.NOT_FOUND_INSIDE
+        and len(name) < len(text.strip())
+        and slugify(name) != slugify(clean_surface(text, EntityType.ORGANIZATION))
+    ]
 
 
 def _prepare(text: str, mentions: Sequence[RawMention]) -> list[_Mention]:
@@ -330,7 +384,7 @@ def _resolve_group(group: _Group) -> None:
         group.slug, group.name, group.type = country.slug, country.name, EntityType.PLACE
         group.known = True
         return
-    organization = lookup_organization(surface)
+    organization = lookup_organization(surface) or _country_body(surface)
     if organization is not None:
         group.slug, group.name = organization.slug, organization.name
         group.type, group.known = EntityType(organization.type), True
@@ -349,6 +403,15 @@ def _resolve_group(group: _Group) -> None:
         if place is not None:
             group.slug, group.name, group.within = place.slug, place.name, place.within
             group.known = place.kind is not PlaceKind.COUNTRY
+
+
+def _country_body(surface: str) -> Organization | None:
+    """ "US Environmental Protection Agency": a known body with its country in front."""
+    words = surface.split(" ")
+    for size in (1, 2, 3):
+        if len(words) > size and lookup_country(" ".join(words[:size]), demonyms=True):
+            return lookup_organization(" ".join(words[size:]))
+    return None
 
 
 def _join_references(groups: list[_Group]) -> dict[str, str]:

@@ -130,7 +130,7 @@ ORGANIZATIONS: dict[str, tuple[str, ...]] = {
     ),
     "al-Qaeda": ("al Qaeda", "al-Qaida", "al Qaida", "Al Qaeda", "Al-Qaeda"),
     "Taliban": (),
-    "Black Lives Matter": (),
+    "Black Lives Matter": ("BLM", "BlackLivesMatter"),
     "Hamas": (),
     "Hezbollah": ("Hizbollah", "Hizballah"),
     # Parties news names by their members: "Republicans voted", "a GOP senator".
@@ -193,7 +193,14 @@ AMBIGUOUS_COUNTRY_NAMES: frozenset[str] = frozenset(
 
 #: Known names too often something else to look for in text the model did not label:
 #: "WHO" in shouted copy, "USA" in "USA Today".
-NOT_LOOKED_FOR: frozenset[str] = frozenset({"WHO", "USA", "Fed", "Apple"})
+NOT_LOOKED_FOR: frozenset[str] = frozenset({"WHO", "USA", "Fed", "Apple", "BLM"})
+
+#: Known names that inside a longer name are often something else: "Irish Republican Army",
+#: "Liberal Democrats", "Indian National Congress", "Supreme Court of India".
+NOT_FOUND_INSIDE: frozenset[str] = frozenset(
+    {"Republican", "Republicans", "Democratic", "Democrat", "Democrats", "Congress",
+     "Supreme Court", "Senate"}
+)  # fmt: skip
 
 #: Company-form endings dropped from organisation names so "Chrysler Corp" and "Chrysler"
 #: are one entity.

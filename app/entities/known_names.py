@@ -3,7 +3,8 @@
 The small English model reads "Facebook", "Google" or "ISIS" as ordinary words in many
 sentences, and search by entity then misses those articles. The names `gazetteer.known_names`
 lists are found in the text as written (case-sensitive, whole words) and added where the model
-labelled nothing; the model's own spans always win.
+labelled nothing, or where it labelled only part of the name ("Islamic" of "Islamic State");
+a longer span of the model's always wins.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ def _get_finder() -> tuple[re.Pattern[str], dict[str, str]]:
                 labels = dict(known_names())
                 # Longest first, so "Islamic State" wins over a shorter name inside it.
                 names = sorted(labels, key=lambda name: (-len(name), name))
+                # Hyphens may join names ("U.S.-Mexico border", "Google-owned"), not letters.
                 pattern = re.compile(
-                    r"(?<![\w.'’-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w'’-])"
+                    r"(?<![\w.'’])(?:" + "|".join(map(re.escape, names)) + r")(?![\w'’])"
                 )
                 _finder = (pattern, labels)
     return _finder
@@ -37,13 +39,22 @@ def _get_finder() -> tuple[re.Pattern[str], dict[str, str]]:
 def with_known_names(mentions: Sequence[RawMention], text: str) -> list[RawMention]:
     """`mentions` plus a mention for each known name in `text` that no model span touches."""
     pattern, labels = _get_finder()
-    spans = sorted((m.start, m.end) for m in mentions)
+    kept = list(mentions)
     added: list[RawMention] = []
     for match in pattern.finditer(text):
         start, end = match.span()
-        if any(s < end and start < e for s, e in spans):
-            continue
+        touching = [m for m in kept if m.start < end and start < m.end]
+        if any(m.start < start or m.end > end for m in touching):
+            continue  # a longer span of the model's ("Google Privacy Policy") stands
+        # The model's shorter spans inside the name ("Islamic" of "the Islamic State") give way.
+        kept = [m for m in kept if m not in touching]
         added.append(RawMention(match.group(0), labels[match.group(0)], start, end))
     if not added:
         return list(mentions)
-    return sorted([*mentions, *added], key=lambda m: m.start)
+    return sorted([*kept, *added], key=lambda m: m.start)
+
+
+def names_in(text: str) -> list[tuple[str, str, int]]:
+    """Every known name in `text`: (name, label, offset)."""
+    pattern, labels = _get_finder()
+    return [(m.group(0), labels[m.group(0)], m.start()) for m in pattern.finditer(text)]

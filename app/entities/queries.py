@@ -17,11 +17,12 @@ from sqlmodel import Session, col, select
 
 from app.articles.cursor import Cursor, SortOrder
 from app.articles.models import Article
-from app.db import utcnow
+from app.db import integer_max, utcnow
 from app.entities import resolution
 from app.entities.canonical import clean_surface, department_key, resolve, strip_titles
 from app.entities.gazetteer import slugify
 from app.entities.models import (
+    NAME_MAX_CHARS,
     ArticleEntityLink,
     Entity,
     EntityAlias,
@@ -58,6 +59,7 @@ FUZZY_CANDIDATES = 5000
 FUZZY_MIN_SCORE = 80
 FUZZY_MIN_CHARS = 3
 CO_OCCURRING_LIMIT = 10
+MAX_ENTITY_ID = integer_max(sa.inspect(Entity).columns["id"].type)
 FORMS_SHOWN = 50
 MERGES_SHOWN = 50
 #: Containing places followed per entity (city, state, country): more than the gazetteer nests.
@@ -262,14 +264,25 @@ class EntityCursor:
 
     @classmethod
     def decode(cls, token: str, sort: EntitySort) -> EntityCursor:
+        invalid = InvalidEntityCursor("cursor is not valid; pass back a `next` value")
         try:
             payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            if not isinstance(payload, dict) or set(payload) != {"s", "k", "i"}:
+                raise invalid
             cursor = cls(sort=EntitySort(payload["s"]), key=payload["k"], id=payload["i"])
-        except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            raise InvalidEntityCursor("cursor is not valid; pass back a `next` value") from exc
-        expected = int if cursor.sort is EntitySort.articles else str
-        if not isinstance(cursor.key, expected) or not isinstance(cursor.id, int):
-            raise InvalidEntityCursor("cursor is not valid; pass back a `next` value")
+        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, RecursionError) as exc:
+            raise invalid from exc
+        # Exactly what `encode` writes: a boolean is no count, 2^63 no id, NUL no name.
+        if cursor.sort is EntitySort.articles:
+            valid_key = type(cursor.key) is int and 0 <= cursor.key <= MAX_ENTITY_ID
+        else:
+            valid_key = (
+                isinstance(cursor.key, str)
+                and len(cursor.key) <= NAME_MAX_CHARS
+                and "\x00" not in cursor.key
+            )
+        if not valid_key or not (type(cursor.id) is int and 0 < cursor.id <= MAX_ENTITY_ID):
+            raise invalid
         if cursor.sort is not sort:
             raise InvalidEntityCursor(f"cursor was issued for sort={cursor.sort}")
         return cursor
