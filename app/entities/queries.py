@@ -153,7 +153,8 @@ def lookup(*, session: Session, value: str) -> Entity | None:
     The value is cleaned as a mention in text is ("the FBI", "Trump's", "President Trump",
     "Sen. Sanders", any case), then tried in order: a slug (or the slug of an entity merged
     into another), a short form the archive's evidence resolves ("Obama"), a stored name or
-    alias, and what the name means canonically ("U.S." and "America" are the United States).
+    alias, a person's name but for middle names or a nickname ("Joseph R. Biden"), and what the
+    name means canonically ("U.S." and "America" are the United States).
     """
     text = value.strip()
     if not text:
@@ -167,16 +168,20 @@ def lookup(*, session: Session, value: str) -> Entity | None:
     for key in keys:
         if key in resolved:
             return session.get(Entity, resolved[key].entity_id)
+    owners = dict(
+        session.execute(
+            sa.select(ALIASES.c.normalised, ALIASES.c.entity_id).where(
+                ALIASES.c.normalised.in_(keys)
+            )
+        ).all()
+    )
+    for key in keys:
+        if key in owners:
+            return session.get(Entity, owners[key])
     variants = resolution.resolve_person_variants(session, keys)
     for key in keys:
         if key in variants:
             return session.get(Entity, variants[key][0])
-    for key in keys:
-        owner = session.exec(
-            select(EntityAlias.entity_id).where(col(EntityAlias.normalised) == key)
-        ).first()
-        if owner is not None:
-            return session.get(Entity, owner)
     for type_ in (EntityType.PLACE, EntityType.ORGANIZATION):
         slug = resolve(text, type_).slug
         found = locate(session, [slug])

@@ -370,18 +370,22 @@ def resolve_person_variants(session: Session, slugs: Iterable[str]) -> dict[str,
         name = PersonName.parse(slug)
         if name is None:
             continue
-        firsts = [name.first, *_FORMAL.get(name.first, [])]
-        rows = session.execute(
-            sa.select(ENTITIES.c.id, ENTITIES.c.slug).where(
-                sa.or_(*(_slug_range(first) for first in firsts)),
-                ENTITIES.c.type == "person",
-                ENTITIES.c.slug != slug,
-            )
-        ).all()
+        rows = [
+            row
+            for first in (name.first, *_FORMAL.get(name.first, []))
+            # One range per first name, so the slug index serves it (an OR of ranges, or a
+            # type condition, sends SQLite through every person instead).
+            for row in session.execute(
+                sa.select(ENTITIES.c.id, ENTITIES.c.slug, ENTITIES.c.type).where(_slug_range(first))
+            ).all()
+        ]
         matches = [
             (entity_id, other)
-            for entity_id, other in rows
-            if (parsed := PersonName.parse(other)) is not None and name.same_person(parsed)
+            for entity_id, other, type_ in rows
+            if type_ == "person"
+            and other != slug
+            and (parsed := PersonName.parse(other)) is not None
+            and name.same_person(parsed)
         ]
         if len(matches) == 1 and not distinct(session, slug, matches[0][1]):
             found[slug] = (matches[0][0], matches[0][1])
