@@ -401,3 +401,23 @@ def test_a_possessive_span_names_its_owner_and_a_leader_names_the_person() -> No
         ("obama-administration", "organization", 1),
         ("obama", "person", 1),
     ]
+
+
+def test_a_hyphenated_surname_alone_joins_the_full_name() -> None:
+    text = "Alexandria Ocasio-Cortez spoke. Ocasio-Cortez said no."
+    mentions = labelled(text, ("Alexandria Ocasio-Cortez", "PERSON"), ("Ocasio-Cortez", "ORG"))
+    [entity] = canonicalise(text, mentions)
+    assert (entity.slug, entity.mentions, entity.joined_forms) == (
+        "alexandria-ocasio-cortez",
+        2,
+        ("Ocasio-Cortez",),
+    )
+
+
+def test_a_first_name_does_not_join_words_the_model_took_for_a_name() -> None:
+    text = "Obama Analysis Opinion. Obama spoke."
+    mentions = labelled(text, ("Obama Analysis Opinion", "PERSON"), ("Obama", "PERSON"))
+    assert summary(canonicalise(text, mentions)) == [
+        ("obama-analysis-opinion", "person", 1),
+        ("obama", "person", 1),
+    ]

@@ -365,3 +365,17 @@ def test_variants_first_seen_together_are_folded_into_the_plain_name(session: Se
     assert linked(session, first) == linked(session, second) == ["maria-ortiz"]
     merge = session.exec(select(EntityMerge)).one()
     assert (merge.into_slug, merge.merged_slug) == ("maria-ortiz", "maria-jose-ortiz")
+
+
+def test_names_joined_by_a_hyphen_are_each_name_when_the_archive_knows_them(
+    session: Session,
+) -> None:
+    for _ in range(2):
+        store(session, person("Donald Trump", "Trump"), person("Mike Pence", "Pence"))
+    article = store(session, alone("Trump-Pence", ORG))
+    assert linked(session, article) == ["donald-trump", "mike-pence"]
+    # A hyphenated surname is one name: its parts are nobody the archive knows.
+    for _ in range(2):
+        store(session, person("Alexandria Ocasio-Cortez", "Ocasio-Cortez"))
+    later = store(session, alone("Ocasio-Cortez", ORG))
+    assert linked(session, later) == ["alexandria-ocasio-cortez"]

@@ -270,6 +270,10 @@ def _split_spans(mentions: Sequence[RawMention]) -> list[RawMention]:
     return sorted(split, key=lambda m: m.start)
 
 
+_NOT_SURNAMES = frozenset(
+    {"administration", "campaign", "era", "presidency", "team", "aides", "doctrine", "camp",
+     "transition", "impeachment", "opinion", "analysis", "foundation", "tower", "university"}
+)  # fmt: skip
 _CONNECTORS = re.compile(r"(?i)\b(?:and|the|of)\b|[\s,&;/'’]+")
 
 
@@ -417,18 +421,25 @@ def _country_body(surface: str) -> Organization | None:
 def _join_references(groups: list[_Group]) -> dict[str, str]:
     """Key -> key of the fuller name it refers back to, within one article."""
     parents: dict[str, str] = {}
-    people = [g for g in groups if g.type is EntityType.PERSON and len(g.tokens) > 1]
+    people = [g for g in groups if g.type is EntityType.PERSON and " " in g.best_surface]
     by_surname: dict[str, list[_Group]] = {}
     for person in people:
-        by_surname.setdefault(person.tokens[-1], []).append(person)
+        # "Ocasio-Cortez" is the surname of "Alexandria Ocasio-Cortez", as "Cortez" would be.
+        surnames = {person.tokens[-1], slugify(person.best_surface.split(" ")[-1])}
+        for surname in surnames:
+            by_surname.setdefault(surname, []).append(person)
     organizations = [
         g for g in groups if g.type is EntityType.ORGANIZATION and not g.known and len(g.tokens) > 1
     ]
     by_first_name: dict[str, list[_Group]] = {}
     for person in people:
-        by_first_name.setdefault(person.tokens[0], []).append(person)
+        # "Hillary Clinton", not a run of words the model took for a name ("Obama Analysis
+        # Opinion", "Obama Administration"), whose first word is a surname.
+        if len(person.tokens) == 2 and person.tokens[1] not in _NOT_SURNAMES:
+            by_first_name.setdefault(person.tokens[0], []).append(person)
     for group in groups:
-        if len(group.tokens) == 1 and not (group.known and group.type is not EntityType.PLACE):
+        one_word = len(group.tokens) == 1 or " " not in group.best_surface
+        if one_word and not (group.known and group.type is not EntityType.PLACE):
             # A surname the model mislabelled ("Pashinyan" as ORG) still means the person, but
             # a known country never becomes one. A first name alone ("Hillary") means the one
             # person of the article who has it, when no one has it as a surname.

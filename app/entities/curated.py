@@ -193,13 +193,15 @@ AMBIGUOUS_COUNTRY_NAMES: frozenset[str] = frozenset(
 
 #: Known names too often something else to look for in text the model did not label:
 #: "WHO" in shouted copy, "USA" in "USA Today".
-NOT_LOOKED_FOR: frozenset[str] = frozenset({"WHO", "USA", "Fed", "Apple", "BLM"})
+NOT_LOOKED_FOR: frozenset[str] = frozenset(
+    {"WHO", "USA", "Fed", "Apple", "BLM", "Homeland Security"}
+)
 
 #: Known names that inside a longer name are often something else: "Irish Republican Army",
 #: "Liberal Democrats", "Indian National Congress", "Supreme Court of India".
 NOT_FOUND_INSIDE: frozenset[str] = frozenset(
     {"Republican", "Republicans", "Democratic", "Democrat", "Democrats", "Congress",
-     "Supreme Court", "Senate"}
+     "Supreme Court", "Senate", "Homeland Security"}
 )  # fmt: skip
 
 #: Company-form endings dropped from organisation names so "Chrysler Corp" and "Chrysler"

@@ -173,6 +173,7 @@ def link_articles(
         (article_id, published_at, [e for e in entities if 0 < len(e.slug) <= SLUG_MAX_CHARS])
         for article_id, published_at, entities in articles
     ]
+    usable = resolution.split_compounds(session, usable)
     every = [entity for _id, _published_at, entities in usable for entity in entities]
     refused = resolution.blocked(session, (e.slug for e in every if not e.known))
     if refused:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,7 @@ from app.entities.store import (
     TYPE_VOTES,
     article_ids_of,
     audit,
+    locate,
     normalise,
     reindex,
     slices,
@@ -60,8 +61,13 @@ ArticleLinks = tuple[int, datetime | None, Sequence[ArticleEntity]]
 
 
 def is_short(slug: str) -> bool:
-    """A one-word name: a surname, a first name, an acronym."""
+    """A one-word slug: a surname, a first name, an acronym."""
     return "-" not in slug
+
+
+def one_word(name: str) -> bool:
+    """A one-word name, hyphens included: "Pelosi", "FBI", "Ocasio-Cortez"."""
+    return " " not in name.strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +102,7 @@ def blocked(session: Session, keys: Iterable[str]) -> set[str]:
 
 def resolve_forms(session: Session, forms: Iterable[str]) -> dict[str, Resolution]:
     """Short form key -> the entity the archive's evidence ties it to, where it is strong."""
-    wanted = sorted({key for key in forms if key and is_short(key)})
+    wanted = sorted({key for key in forms if key})
     evidence: dict[str, list[tuple[int, str, int]]] = {}
     for part in slices(wanted):
         rows = session.execute(
@@ -118,7 +124,7 @@ def resolve_forms(session: Session, forms: Iterable[str]) -> dict[str, Resolutio
 
 def resolve_missing(session: Session, entities: Sequence[ArticleEntity]) -> dict[str, int]:
     """Slug -> existing entity id for the short, unknown entities no stored slug matches."""
-    candidates = {e.slug for e in entities if is_short(e.slug) and not e.known}
+    candidates = {e.slug for e in entities if one_word(e.name) and not e.known}
     found = resolve_forms(session, candidates)
     resolved = {
         slug: resolution.entity_id
@@ -128,7 +134,7 @@ def resolve_missing(session: Session, entities: Sequence[ArticleEntity]) -> dict
     people = {
         e.slug
         for e in entities
-        if e.type.value == "person" and not is_short(e.slug) and e.source.value != "client"
+        if e.type.value == "person" and not one_word(e.name) and e.source.value != "client"
     }
     for slug, (entity_id, _slug) in resolve_person_variants(session, people).items():
         resolved[slug] = entity_id
@@ -169,7 +175,7 @@ def record_evidence(
                 row["articles"] += 1
                 if key in joined and key != entity.slug:
                     row["in_context"] += 1
-                    if is_short(key):
+                    if one_word(form):
                         learned.add(key)
     upsert_counts(session, FORMS, ("entity_id", "normalised"), list(forms.values()))
     upsert_counts(
@@ -185,7 +191,7 @@ def record_evidence(
 def consolidate(session: Session, keys: Iterable[str], *, actor: str = SYSTEM_ACTOR) -> list[int]:
     """Merge each entity made of a short form alone into the entity the evidence now ties the
     form to; returns the merge ids. Runs in the caller's transaction."""
-    keys = sorted({key for key in keys if is_short(key)})
+    keys = sorted(set(keys))
     standing: dict[str, tuple[int, str]] = {}
     for part in slices(keys):
         for entity_id, slug, name in session.execute(
@@ -193,7 +199,7 @@ def consolidate(session: Session, keys: Iterable[str], *, actor: str = SYSTEM_AC
                 ENTITIES.c.slug.in_(part)
             )
         ).all():
-            if not _known(name):
+            if one_word(name) and not _known(name):
                 standing[slug] = (entity_id, name)
     if not standing:
         return []
@@ -268,7 +274,9 @@ def consolidate_all(
     """Re-run resolution over the whole archive: short-form entities the evidence resolves are
     merged and every entity's type follows its evidence. Commits a chunk at a time."""
     slugs = sorted(
-        slug for slug in session.execute(sa.select(ENTITIES.c.slug)).scalars() if is_short(slug)
+        slug
+        for slug, name in session.execute(sa.select(ENTITIES.c.slug, ENTITIES.c.name)).all()
+        if one_word(name)
     )
     ids = sorted(session.execute(sa.select(ENTITIES.c.id)).scalars())
     total = len(slugs) + len(ids)
@@ -434,3 +442,49 @@ def consolidate_variants(
             )
         )
     return merges
+
+
+# --- names joined by hyphens -------------------------------------------------------------
+
+
+def split_compounds(
+    session: Session, articles: Sequence[ArticleLinks]
+) -> list[tuple[int, datetime | None, list[ArticleEntity]]]:
+    """ "Trump-Pence", "Obama-Clinton": a hyphenated word whose every part the archive knows as
+    a name (an entity, or a form its evidence resolves) is those names, not a new entity.
+    "Ocasio-Cortez" stays whole: its parts are not names of their own."""
+    compounds = {
+        e.slug: e.name
+        for _id, _date, entities in articles
+        for e in entities
+        if "-" in e.name and one_word(e.name) and not e.known
+    }
+    if not compounds:
+        return [(a, d, list(es)) for a, d, es in articles]
+    standing = locate(session, compounds)
+    parts = {
+        slug: [part for part in name.split("-")]
+        for slug, name in compounds.items()
+        if slug not in standing
+    }
+    keys = {normalise(part) for names in parts.values() for part in names}
+    known = set(locate(session, keys)) | set(resolve_forms(session, keys))
+    splittable = {
+        slug: names
+        for slug, names in parts.items()
+        if len(names) > 1 and all(normalise(part) in known for part in names)
+    }
+    result = []
+    for article_id, published_at, entities in articles:
+        rewritten: list[ArticleEntity] = []
+        for entity in entities:
+            names = splittable.get(entity.slug)
+            if names is None:
+                rewritten.append(entity)
+                continue
+            rewritten.extend(
+                replace(entity, slug=normalise(part), name=part, aliases=(part,), forms=(part,))
+                for part in names
+            )
+        result.append((article_id, published_at, rewritten))
+    return result
