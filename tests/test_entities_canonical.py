@@ -73,8 +73,8 @@ def test_group_without_a_country_stays_a_group() -> None:
     text = "Muslims and Christians argued."
     mentions = labelled(text, ("Muslims", "NORP"), ("Christians", "NORP"))
     assert summary(canonicalise(text, mentions)) == [
-        ("muslims", "group", 1),
-        ("christians", "group", 1),
+        ("muslim", "group", 1),
+        ("christian", "group", 1),
     ]
 
 
@@ -420,4 +420,46 @@ def test_a_first_name_does_not_join_words_the_model_took_for_a_name() -> None:
     assert summary(canonicalise(text, mentions)) == [
         ("obama-analysis-opinion", "person", 1),
         ("obama", "person", 1),
+    ]
+
+
+def test_ap_state_abbreviations_are_the_states() -> None:
+    text = "He lives in Tampa, Fla., and works in Buffalo, N.Y., near Washington, D.C."
+    mentions = labelled(
+        text,
+        ("Tampa", "GPE"),
+        ("Fla.", "GPE"),
+        ("Buffalo", "GPE"),
+        ("N.Y.", "GPE"),
+        ("Washington", "GPE"),
+        ("D.C.", "GPE"),
+    )
+    slugs = [e.slug for e in canonicalise(text, mentions)]
+    assert slugs == ["tampa", "florida", "buffalo", "new-york", "washington"]
+
+
+def test_the_administration_names_no_person_and_plural_groups_are_the_group() -> None:
+    text = "The administration said Muslims and a Muslim leader met Hispanics."
+    mentions = labelled(
+        text,
+        ("The administration", "ORG"),
+        ("Muslims", "NORP"),
+        ("Muslim", "NORP"),
+        ("Hispanics", "NORP"),
+    )
+    assert summary(canonicalise(text, mentions)) == [
+        ("muslim", "group", 2),
+        ("hispanic", "group", 1),
+    ]
+
+
+def test_the_us_senate_and_house_are_the_senate_and_house() -> None:
+    text = "The U.S. Senate and the Senate agreed with the U.S. House."
+    mentions = labelled(
+        text, ("The U.S. Senate", "ORG"), ("the Senate", "ORG"), ("the U.S. House", "ORG")
+    )
+    assert summary(canonicalise(text, mentions)) == [
+        ("senate", "organization", 2),
+        ("united-states", "place", 2),  # "U.S." inside both names, as before
+        ("house-of-representatives", "organization", 1),
     ]

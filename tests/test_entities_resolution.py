@@ -379,3 +379,9 @@ def test_names_joined_by_a_hyphen_are_each_name_when_the_archive_knows_them(
         store(session, person("Alexandria Ocasio-Cortez", "Ocasio-Cortez"))
     later = store(session, alone("Ocasio-Cortez", ORG))
     assert linked(session, later) == ["alexandria-ocasio-cortez"]
+
+
+def test_a_name_in_reverse_order_is_the_stored_person(session: Session) -> None:
+    store(session, person("Donald Trump"))
+    article = store(session, person("Trump Donald"))
+    assert linked(session, article) == ["donald-trump"]

@@ -226,9 +226,8 @@ def department_key(key: str) -> str:
 _INNER_POSSESSIVE = re.compile(r"^(?:the )?([A-Z][\w.-]*(?: [A-Z][\w.-]*)?)'s (.+)$")
 #: "the Obama administration", "Trump campaign": the leader is named too.
 _LEADER_BODY = re.compile(
-    r"^(?:the )?([A-Z][a-z]+(?:-[A-Z][a-z]+)?) (?:administration|campaign|white house|era|"
-    r"presidency|team|aides|doctrine|camp|transition|impeachment)$",
-    re.IGNORECASE,
+    r"^(?:[Tt]he )?([A-Z][a-z]+(?:-[A-Z][a-z]+)?) (?i:administration|campaign|white house|era|"
+    r"presidency|team|aides|doctrine|camp|transition|impeachment)$"
 )
 
 
@@ -402,6 +401,9 @@ def _resolve_group(group: _Group) -> None:
     ):
         voted = EntityType.PLACE
     group.slug, group.name, group.type = group.key, surface, voted
+    key = group.key
+    if voted is EntityType.GROUP and len(key) > 4 and key.endswith("s") and not key.endswith("ss"):
+        group.slug = key[:-1]  # "Muslims" and "Muslim", "Hispanics" and "Hispanic": one group
     if voted is EntityType.PLACE:
         place = lookup_subplace(surface)
         if place is not None:

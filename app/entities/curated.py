@@ -140,6 +140,13 @@ ORGANIZATIONS: dict[str, tuple[str, ...]] = {
     "Democratic National Committee": ("DNC",),
     # US federal bodies modern copy names by acronym or by a short name no text spells out.
     "Congress": ("U.S. Congress", "US Congress", "United States Congress"),
+    "Senate": ("U.S. Senate", "US Senate", "United States Senate"),
+    "House of Representatives": (
+        "U.S. House of Representatives",
+        "US House of Representatives",
+        "U.S. House",
+        "US House",
+    ),
     "Supreme Court": ("U.S. Supreme Court", "US Supreme Court", "SCOTUS"),
     "White House": (),
     "Federal Bureau of Investigation": ("FBI", "F.B.I."),
@@ -173,6 +180,25 @@ ORGANIZATIONS: dict[str, tuple[str, ...]] = {
     "Fox News": ("Fox News Channel",),
     "MSNBC": (),
 }
+
+#: AP-style abbreviations of US states ("Buffalo, N.Y.", "Fla."), as they read once their
+#: final full stop is cleaned off; only places are looked up in this table.
+AP_STATES: dict[str, str] = {
+    "Ala": "Alabama", "Ariz": "Arizona", "Ark": "Arkansas", "Calif": "California",
+    "Colo": "Colorado", "Conn": "Connecticut", "Del": "Delaware", "Fla": "Florida",
+    "Ga": "Georgia", "Ill": "Illinois", "Ind": "Indiana", "Kan": "Kansas", "Ky": "Kentucky",
+    "La": "Louisiana", "Md": "Maryland", "Mass": "Massachusetts", "Mich": "Michigan",
+    "Minn": "Minnesota", "Miss": "Mississippi", "Mo": "Missouri", "Mont": "Montana",
+    "Neb": "Nebraska", "Nev": "Nevada", "N.H": "New Hampshire", "N.J": "New Jersey",
+    "N.M": "New Mexico", "N.Y": "New York", "N.C": "North Carolina", "N.D": "North Dakota",
+    "Okla": "Oklahoma", "Ore": "Oregon", "Pa": "Pennsylvania", "R.I": "Rhode Island",
+    "S.C": "South Carolina", "S.D": "South Dakota", "Tenn": "Tennessee", "Vt": "Vermont",
+    "Va": "Virginia", "W.Va": "West Virginia", "Wis": "Wisconsin",
+    "Wyo": "Wyoming", "D.C": "Washington", "D.C.": "Washington", "N.Y.": "New York",
+    "N.H.": "New Hampshire", "N.J.": "New Jersey", "N.C.": "North Carolina",
+    "S.C.": "South Carolina", "N.M.": "New Mexico", "N.D.": "North Dakota",
+    "S.D.": "South Dakota", "R.I.": "Rhode Island", "W.Va.": "West Virginia",
+}  # fmt: skip
 
 #: Laws news names by a short name or nickname.
 LAWS: dict[str, tuple[str, ...]] = {
@@ -254,5 +280,8 @@ GENERIC_NAMES: frozenset[str] = frozenset(
         "department", "ministry", "committee", "agency", "office", "bureau", "council",
         "party", "parliament", "commission", "board", "union", "north", "south", "east",
         "west", "federal", "national", "city", "county", "times", "post", "capitol",
+        "the", "a", "an", "this", "that", "these", "those", "it", "we", "they", "he", "she",
+        "pac", "congressional", "western", "eastern", "defense", "interior", "commerce",
+        "more", "read", "watch", "subscribe", "advertisement", "photo", "video",
     }
 )  # fmt: skip

@@ -80,8 +80,18 @@ def lookup_country(surface: str, *, demonyms: bool = True) -> Place | None:
 
 
 def lookup_subplace(surface: str) -> Place | None:
-    """The city or US state a name denotes; the most populous city when several share it."""
-    return _get_tables().subplaces.get(slugify(surface))
+    """The city or US state a name denotes; the most populous city when several share it.
+    AP-style state abbreviations ("Fla", "N.Y.") count as written, case and all."""
+    tables = _get_tables()
+    state = curated.AP_STATES.get(surface.strip())
+    if state is not None:
+        found = tables.subplaces.get(slugify(state))
+        if state == "Washington" and surface.startswith("D"):
+            return found  # "D.C." is the capital, which the table holds as "Washington"
+        if found is not None and found.kind is PlaceKind.STATE:
+            return found
+        return Place(slug=slugify(state), name=state, kind=PlaceKind.STATE, within="united-states")
+    return tables.subplaces.get(slugify(surface))
 
 
 def lookup_organization(surface: str) -> Organization | None:

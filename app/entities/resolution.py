@@ -395,6 +395,17 @@ def resolve_person_variants(session: Session, slugs: Iterable[str]) -> dict[str,
             and (parsed := PersonName.parse(other)) is not None
             and name.same_person(parsed)
         ]
+        if not matches and len(tokens := slug.split("-")) == 2:
+            # "Trump Donald" in a list sorted by surname is Donald Trump.
+            reversed_slug = f"{tokens[1]}-{tokens[0]}"
+            matches = [
+                (entity_id, other)
+                for entity_id, other in session.execute(
+                    sa.select(ENTITIES.c.id, ENTITIES.c.slug).where(
+                        ENTITIES.c.slug == reversed_slug, ENTITIES.c.type == "person"
+                    )
+                ).all()
+            ]
         if len(matches) == 1 and not distinct(session, slug, matches[0][1]):
             found[slug] = (matches[0][0], matches[0][1])
     return found
@@ -418,10 +429,17 @@ def consolidate_variants(
     for slug, (target_id, target_slug) in resolve_person_variants(session, standing).items():
         name, target = PersonName.parse(slug), PersonName.parse(target_slug)
         assert name is not None and target is not None
-        plain = not target.middle and (target.first, target.last) == (name.first, name.last)
-        # Fold the longer name into the plain one, whichever was stored first.
+        # Fold the longer name into the plain one, whichever was stored first; anything else
+        # (a name in reverse order) into the one already stored.
+        this_is_plain = (
+            not name.middle
+            and bool(target.middle)
+            and (target.first, target.last) == (name.first, name.last)
+        )
         keep, gone, keep_slug = (
-            (target_id, standing[slug], target_slug) if plain else (standing[slug], target_id, slug)
+            (standing[slug], target_id, slug)
+            if this_is_plain
+            else (target_id, standing[slug], target_slug)
         )
         if (
             keep == gone
