@@ -19,7 +19,7 @@ from app.auth.models import Scope
 from app.config import Settings
 from app.db import make_engine
 from app.entities import resolution, service
-from app.entities.models import ArticleEntityLink, Entity, EntityMerge
+from app.entities.models import ArticleEntityLink, Entity, EntityDistinctPair, EntityMerge
 from app.entities.types import ArticleEntity, EntityType
 from app.main import create_app
 from app.search.outbox import OutboxEntry
@@ -385,3 +385,101 @@ def test_a_name_in_reverse_order_is_the_stored_person(session: Session) -> None:
     store(session, person("Donald Trump"))
     article = store(session, person("Trump Donald"))
     assert linked(session, article) == ["donald-trump"]
+
+
+# --- what a review found ------------------------------------------------------------------
+
+
+def test_variants_of_one_name_in_one_batch_do_not_fail_the_write(session: Session) -> None:
+    first, second = store(session, person("Ann Lee")), store(session, person("Bo Chan"))
+    service.link_articles(
+        session=session,
+        articles=[
+            (first, None, [person("Joe Biden"), person("Joseph Biden")]),
+            (second, None, [person("Bill Clinton"), person("William Clinton")]),
+        ],
+    )
+    session.commit()
+    assert linked(session, first) == ["joe-biden"]
+    assert linked(session, second) == ["bill-clinton"]
+
+
+def test_a_plain_name_taken_by_one_middle_name_does_not_take_another(session: Session) -> None:
+    store(session, person("George Bush"))
+    w = store(session, person("George W Bush"))
+    hw = store(session, person("George H W Bush"))
+    assert linked(session, w) == ["george-bush"]
+    assert linked(session, hw) == ["george-h-w-bush"]
+
+
+def test_an_edited_article_is_not_counted_twice_as_evidence(session: Session) -> None:
+    article = store(session, person("Barack Obama", "Obama"))
+    service.link_articles(
+        session=session, articles=[(article, None, [person("Barack Obama", "Obama")])]
+    )
+    session.commit()
+    later = store(session, alone("Obama"))
+    assert linked(session, later) == ["obama"]  # one article of evidence, not two
+
+
+def test_an_entity_the_articles_type_otherwise_needs_weightier_evidence(session: Session) -> None:
+    for _ in range(5):
+        store(session, alone("Bloomberg", ORG))
+    for _ in range(2):
+        store(session, person("Michael Bloomberg", "Bloomberg"))
+    assert service.get_by_slug(session=session, slug="bloomberg").slug == "bloomberg"
+    for _ in range(1):
+        store(session, person("Michael Bloomberg", "Bloomberg"))
+    # Three articles tie the form to him: half of the company's five, so it is folded in now,
+    # and his type stays a person's (a short form's votes are not added to a full name).
+    merged = service.get_by_slug(session=session, slug="bloomberg")
+    assert (merged.slug, merged.type) == ("michael-bloomberg", "person")
+
+
+def test_a_distinct_mark_survives_later_merges(admin: TestClient, session: Session) -> None:
+    store(session, alone("Obama"))
+    for _ in range(2):
+        store(session, person("Barack Obama", "Obama"))
+    merge_id = admin.get("/entities/barack-obama").json()["merges"][0]["id"]
+    assert admin.post(f"/entities/merges/{merge_id}/undo", json={}).status_code == 200
+    store(session, person("Barry Obama"))
+    merged = admin.post("/entities/merge", json={"into": "barry-obama", "merge": "barack-obama"})
+    assert merged.status_code == 200, merged.text
+    store(session, person("Barry Obama", "Obama"))
+    store(session, person("Barry Obama", "Obama"))
+    assert service.get_by_slug(session=session, slug="obama").slug == "obama"
+
+
+def test_curation_refusals_are_problem_documents(admin: TestClient, session: Session) -> None:
+    store(session, alone("Obama"))
+    for _ in range(2):
+        store(session, person("Barack Obama", "Obama"))
+    assert "was merged into" in problem(admin.delete("/entities/obama"), 409)
+    assert admin.get("/entities/barack-obama").status_code == 200
+    assert "pass back" in problem(admin.get("/entities/audit", params={"cursor": "²"}), 422)
+    long_name = {"form": "Obama", "name": "x" * 250}
+    assert "slug over" in problem(admin.post("/entities/barack-obama/split", json=long_name), 422)
+    assert "characters normalised" in problem(
+        admin.post("/entities/blocked-forms", json={"form": "ß" * 300}), 422
+    )
+    assert admin.post("/entities/blocked-forms", json={"form": "Route"}).status_code == 201
+    assert admin.post("/entities/blocked-forms", json={"form": "Route"}).status_code == 200
+
+
+def test_undo_is_refused_when_the_slug_is_an_entity_again(
+    admin: TestClient, session: Session
+) -> None:
+    store(session, alone("Obama"))
+    for _ in range(2):
+        store(session, person("Barack Obama", "Obama"))
+    merge_id = admin.get("/entities/barack-obama").json()["merges"][0]["id"]
+    split = admin.post(
+        "/entities/barack-obama/split", json={"form": "Obama", "name": "Michelle Obama"}
+    )
+    assert split.status_code == 201, split.text
+    session.exec(sa.delete(EntityDistinctPair))
+    session.commit()
+    store(session, alone("Pelosi"))
+    session.execute(sa.text("UPDATE entities SET slug = 'obama' WHERE slug = 'pelosi'"))
+    session.commit()
+    assert "exists again" in problem(admin.post(f"/entities/merges/{merge_id}/undo", json={}), 409)

@@ -241,7 +241,9 @@ def upsert(
             session.rollback()
             if attempt:
                 raise
-            logger.info("concurrent insert of the same article; retrying as update")
+            logger.info(
+                "integrity error on insert (a concurrent insert of the same article or of its entities); retrying once"
+            )
             continue
         return article, Outcome.created
     raise AssertionError("unreachable")

@@ -236,7 +236,9 @@ def _split_spans(mentions: Sequence[RawMention]) -> list[RawMention]:
     split: list[RawMention] = []
     for raw in mentions:
         text = raw.text.translate(_QUOTES)
-        possessive = _INNER_POSSESSIVE.match(text)
+        possessive = _INNER_POSSESSIVE.match(text) if raw.label != "ORG" else None
+        # "McDonald's Corp", "Moody's Investors Service": a possessive inside an organisation's
+        # name is part of it.
         if possessive and lookup_country(possessive.group(1)) is None:
             owner, rest = possessive.group(1), possessive.group(2)
             owner_start = raw.start + possessive.start(1)

@@ -187,10 +187,10 @@ def delete(
     reason: Annotated[str | None, typer.Option(help="Why, for the audit log.")] = None,
 ) -> None:
     """Delete a false entity (and block its name)."""
-    from app.entities import curation, queries
+    from app.entities import curation
 
     with _session() as session:
-        entity = queries.get_by_slug(session=session, slug=slug)
+        entity = curation.get_own(session=session, slug=slug)
         count = curation.delete_entity(
             session=session, entity=entity, actor=_actor(), reason=reason
         )

@@ -16,6 +16,7 @@ from app.entities.gazetteer import slugify
 from app.entities.merging import distinct, record_merge, unfold
 from app.entities.models import (
     NAME_MAX_CHARS,
+    SLUG_MAX_CHARS,
     TYPE_FROM_OPERATOR,
     Entity,
     EntityAlias,
@@ -231,6 +232,20 @@ def mark_distinct(
     return added
 
 
+def get_own(*, session: Session, slug: str) -> Entity:
+    """The entity whose own slug this is; 409 for the slug of an entity merged into another,
+    which names the survivor (a delete through it would delete the survivor)."""
+    from app.entities.queries import get_by_slug
+
+    entity = get_by_slug(session=session, slug=slug)
+    if entity.slug != slug:
+        raise Conflict(
+            f"{slug!r} was merged into {entity.slug!r}: name {entity.slug!r} itself to change it, "
+            "or undo the merge."
+        )
+    return entity
+
+
 def delete_entity(*, session: Session, entity: Entity, actor: str, reason: str | None) -> int:
     """Delete a false entity: its links, names and redirects go, its articles are re-indexed
     without it, and its name is blocked so extraction does not bring it back. Returns the
@@ -269,12 +284,16 @@ def _block(session: Session, form: str, *, actor: str, reason: str | None) -> bo
     return True
 
 
-def block_form(*, session: Session, form: str, actor: str, reason: str | None) -> EntityBlockedForm:
+def block_form(
+    *, session: Session, form: str, actor: str, reason: str | None
+) -> tuple[EntityBlockedForm, bool]:
     """Never make an entity of `form` again, and stop it finding the entity that has it as a
     secondary name. 409 when it is an entity's only name (delete the entity instead)."""
     key = normalise(form)
     if not key:
         raise InvalidParameter(["body", "form"], "must contain letters or digits")
+    if len(key) > NAME_MAX_CHARS:
+        raise InvalidParameter(["body", "form"], f"is over {NAME_MAX_CHARS} characters normalised")
     found = locate(session, [key]).get(key)
     if found is not None:
         entity = session.get(Entity, found)
@@ -286,7 +305,7 @@ def block_form(*, session: Session, form: str, actor: str, reason: str | None) -
             )
     existing = session.get(EntityBlockedForm, key)
     if existing is not None:
-        return existing
+        return existing, False
     owner = _alias_owner(session, key)
     if owner is not None and normalise(owner.name) != key:
         session.execute(sa.delete(ALIASES).where(ALIASES.c.normalised == key))
@@ -303,7 +322,7 @@ def block_form(*, session: Session, form: str, actor: str, reason: str | None) -
     session.commit()
     blocked = session.get(EntityBlockedForm, key)
     assert blocked is not None
-    return blocked
+    return blocked, True
 
 
 def unblock_form(*, session: Session, form: str, actor: str) -> None:
@@ -351,6 +370,8 @@ def split(
     slug = slugify(new_name)
     if not slug:
         raise InvalidParameter(["body", "name"], "must contain Latin letters or digits")
+    if len(slug) > SLUG_MAX_CHARS:
+        raise InvalidParameter(["body", "name"], f"makes a slug over {SLUG_MAX_CHARS} characters")
     if locate(session, [slug]).get(slug) is not None:
         raise Conflict(f"An entity with slug {slug!r} exists already: merge or rename instead.")
     new_id = session.execute(

@@ -55,7 +55,7 @@ def audit_log(
             | (col(EntityAuditEntry.other_slug) == entity)
         )
     if cursor is not None:
-        if not cursor.isdigit() or not 0 < int(cursor) < 2**31:
+        if not (cursor.isascii() and cursor.isdigit()) or not 0 < int(cursor) < 2**31:
             raise InvalidParameter(["query", "cursor"], "pass back a `next` value")
         query = query.where(col(EntityAuditEntry.id) < int(cursor))
     rows = list(session.exec(query.limit(limit + 1)).all())
@@ -168,14 +168,23 @@ def list_blocked(session: SessionDep, key: AdminKey) -> list[BlockedPublic]:
     response_model=BlockedPublic,
     status_code=status.HTTP_201_CREATED,
     dependencies=[JsonBody],
-    responses=problem_responses(400, 401, 403, 409, 415, 422),
+    responses={
+        200: {"model": BlockedPublic, "description": "The form was already blocked"},
+        **problem_responses(400, 401, 403, 409, 415, 422),
+    },
     summary="Block a name from becoming an entity",
 )
-def block_form(body: BlockCreate, session: SessionDep, key: AdminKey) -> BlockedPublic:
+def block_form(
+    body: BlockCreate, session: SessionDep, key: AdminKey, response: Response
+) -> BlockedPublic:
     """Articles naming it alone no longer link an entity for it; where it is a secondary name
     of an entity, it stops finding that entity. 409 when it is an entity's only name: delete
     the entity instead (which blocks its name too)."""
-    row = curation.block_form(session=session, form=body.form, actor=actor(key), reason=body.reason)
+    row, added = curation.block_form(
+        session=session, form=body.form, actor=actor(key), reason=body.reason
+    )
+    if not added:
+        response.status_code = status.HTTP_200_OK
     return _blocked(row)
 
 
@@ -217,7 +226,7 @@ def split_entity(slug: str, body: SplitCreate, session: SessionDep, key: AdminKe
 @router.delete(
     "/{slug}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
     summary="Delete a false entity",
 )
 def delete_entity(
@@ -227,7 +236,8 @@ def delete_entity(
     reason: Annotated[str | None, Query(max_length=2000, description="For the audit log.")] = None,
 ) -> Response:
     """Its links go and its articles are re-indexed without it; its name is blocked so that
-    extraction does not bring it back (DELETE /entities/blocked-forms/{form} lifts that)."""
-    entity = queries.get_by_slug(session=session, slug=slug)
+    extraction does not bring it back (DELETE /entities/blocked-forms/{form} lifts that).
+    409 for the slug of an entity merged into another: name the survivor itself."""
+    entity = curation.get_own(session=session, slug=slug)
     curation.delete_entity(session=session, entity=entity, actor=actor(key), reason=reason)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

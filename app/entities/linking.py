@@ -83,9 +83,9 @@ def _place_name(slug: str) -> str:
 
 def _ensure_entities(
     session: Session, entities: Sequence[ArticleEntity]
-) -> tuple[dict[str, int], set[str]]:
+) -> tuple[dict[str, int], set[str], dict[str, int]]:
     """Get or create an entity row for every slug (and every containing place); also returns
-    the slugs created."""
+    the slugs created and those the archive resolved to an entity of another name."""
     wanted: dict[str, tuple[str, str, str | None]] = {}
     for entity in entities:
         wanted.setdefault(entity.slug, (entity.name, entity.type.value, entity.within))
@@ -93,9 +93,11 @@ def _ensure_entities(
         if entity.within and entity.within not in wanted:
             wanted[entity.within] = (_place_name(entity.within), EntityType.PLACE.value, None)
     ids = locate(session, wanted)
+    resolved: dict[str, int] = {}
     unmatched = [entity for entity in entities if entity.slug not in ids]
     if unmatched:
-        ids.update(resolution.resolve_missing(session, unmatched))
+        resolved = resolution.resolve_missing(session, unmatched)
+        ids.update(resolved)
     missing = sorted(slug for slug in wanted if slug not in ids)
     created: dict[str, int] = {}
     if missing:
@@ -139,7 +141,7 @@ def _ensure_entities(
             names.extend((ids[entity.slug], name) for name in (entity.name, *entity.aliases))
     names.extend((ids[slug], wanted[slug][0]) for slug in created)
     add_free_aliases(session, names)
-    return ids, set(created)
+    return ids, set(created), resolved
 
 
 def link_article(
@@ -164,9 +166,15 @@ def link_articles(
     them has named before, one of their links. `replace=False` for articles just inserted,
     which have no links yet."""
     links = LINKS
+    relinked: set[int] = set()
     if replace:
         ids = sorted({article_id for article_id, _published_at, _entities in articles})
         for part in slices(ids):
+            relinked.update(
+                session.execute(
+                    sa.select(links.c.article_id).where(links.c.article_id.in_(part)).distinct()
+                ).scalars()
+            )
             session.execute(sa.delete(links).where(links.c.article_id.in_(part)))
     # A slug too long to store comes only from a runaway model span; it names nothing useful.
     usable = [
@@ -184,12 +192,15 @@ def link_articles(
         every = [entity for _id, _published_at, entities in usable for entity in entities]
     if not every:
         return
-    entity_ids, new_entities = _ensure_entities(session, every)
+    entity_ids, new_entities, resolved = _ensure_entities(session, every)
     rows: list[dict[str, Any]] = []
     for article_id, published_at, entities in usable:
         rows.extend(_link_rows(article_id, published_at, entities, entity_ids))
     session.execute(sa.insert(links), rows)
-    learned = resolution.record_evidence(session, usable, entity_ids)
+    # An article counts once as evidence: not again when an edit relinks it.
+    learned = resolution.record_evidence(
+        session, [a for a in usable if a[0] not in relinked], entity_ids, resolved=resolved
+    )
     if learned:
         resolution.consolidate(session, learned)
     created = {e.slug for e in every if e.slug in entity_ids and e.type is EntityType.PERSON}

@@ -27,7 +27,9 @@ from app.entities.store import (
     add_free_aliases,
     article_ids_of,
     audit,
+    insert_for,
     locate,
+    normalise,
     reindex,
     upsert_counts,
 )
@@ -38,20 +40,23 @@ MERGES: sa.Table = EntityMerge.__table__  # type: ignore[attr-defined]
 DISTINCT: sa.Table = EntityDistinctPair.__table__  # type: ignore[attr-defined]
 
 
-def _lock(session: Session, ids: list[int]) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        # Writers linking either entity finish first; later ones see the merged state.
+def _lock(session: Session, *, keep: int, gone: int | None = None) -> None:
+    """On PostgreSQL, writers linking the merged entity finish first and later ones see the
+    merged state. The kept entity takes a lock that still lets writers link to it (NO KEY
+    UPDATE), so an import linking it does not deadlock with a merge into it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for entity_id, no_key in sorted([(keep, True), *([(gone, False)] if gone else [])]):
         session.execute(
             sa.select(ENTITIES.c.id)
-            .where(ENTITIES.c.id.in_(sorted(ids)))
-            .order_by(ENTITIES.c.id)
-            .with_for_update()
+            .where(ENTITIES.c.id == entity_id)
+            .with_for_update(key_share=no_key)
         )
 
 
 def fold(session: Session, *, keep: int, gone: int) -> dict[str, Any]:
     """Fold entity `gone` into `keep`; returns the undo record (plain JSON)."""
-    _lock(session, [keep, gone])
+    _lock(session, keep=keep, gone=gone)
     links, entities = LINKS, ENTITIES
     row = session.execute(sa.select(entities).where(entities.c.id == gone)).one()
     contained = list(
@@ -131,9 +136,14 @@ def fold(session: Session, *, keep: int, gone: int) -> dict[str, Any]:
         ).all()
     ]
     session.execute(sa.delete(TYPE_VOTES).where(TYPE_VOTES.c.entity_id == gone))
-    upsert_counts(
-        session, TYPE_VOTES, ("entity_id", "type"), [{**v, "entity_id": keep} for v in votes]
-    )
+    kept_name = session.execute(sa.select(entities.c.name).where(entities.c.id == keep)).scalar()
+    # A short form's votes ("Trump", which the model often calls an organisation) say little
+    # of what the full name is: they are not added to it.
+    votes_moved = " " in row.name.strip() or " " not in str(kept_name or "").strip()
+    if votes_moved:
+        upsert_counts(
+            session, TYPE_VOTES, ("entity_id", "type"), [{**v, "entity_id": keep} for v in votes]
+        )
     session.execute(
         sa.update(entities)
         .where(entities.c.within_id == gone, entities.c.id != keep)
@@ -154,8 +164,18 @@ def fold(session: Session, *, keep: int, gone: int) -> dict[str, Any]:
     session.execute(
         sa.update(REDIRECTS).where(REDIRECTS.c.entity_id == gone).values(entity_id=keep)
     )
-    session.execute(sa.insert(REDIRECTS).values(slug=row.slug, entity_id=keep))
+    # A writer that created the same slug concurrently may have left a redirect for it.
+    session.execute(
+        insert_for(session, REDIRECTS)
+        .values(slug=row.slug, entity_id=keep)
+        .on_conflict_do_update(index_elements=["slug"], set_={"entity_id": keep})
+    )
     session.execute(sa.delete(entities).where(entities.c.id == gone))
+    name_key = normalise(row.name)
+    name_was_free = (
+        session.execute(sa.select(ALIASES.c.id).where(ALIASES.c.normalised == name_key)).first()
+        is None
+    )
     add_free_aliases(session, [(keep, row.name)])
     reindex(session, affected)
     return {
@@ -172,9 +192,11 @@ def fold(session: Session, *, keep: int, gone: int) -> dict[str, Any]:
         "aliases": aliases,
         "forms": forms,
         "votes": votes,
+        "votes_moved": votes_moved,
         "redirects": redirected,
         "contained": contained,
         "kept_within": kept_within,
+        "name_alias": name_key if name_was_free else None,
     }
 
 
@@ -194,7 +216,15 @@ def unfold(session: Session, merge: EntityMerge) -> int:
             "(its entity was deleted)."
         )
     keep = locate(session, [restored["slug"]])[restored["slug"]]
-    _lock(session, [keep])
+    own = session.execute(
+        sa.select(ENTITIES.c.id).where(ENTITIES.c.slug == restored["slug"])
+    ).first()
+    if own is not None:
+        raise Conflict(
+            f"Merge {merge.id} cannot be undone: an entity with slug {merge.merged_slug!r} "
+            "exists again; merge or rename it first."
+        )
+    _lock(session, keep=keep)
     entities, links = ENTITIES, LINKS
     taken = session.execute(sa.select(entities.c.id).where(entities.c.id == restored["id"])).first()
     values: dict[str, Any] = {
@@ -257,6 +287,12 @@ def unfold(session: Session, merge: EntityMerge) -> int:
                 published_at=_parse(link["published_at"]),
             )
         )
+    if undo.get("name_alias"):
+        session.execute(
+            sa.update(ALIASES)
+            .where(ALIASES.c.normalised == undo["name_alias"], ALIASES.c.entity_id == keep)
+            .values(entity_id=gone)
+        )
     if undo["aliases"]:
         session.execute(
             sa.update(ALIASES)
@@ -264,7 +300,11 @@ def unfold(session: Session, merge: EntityMerge) -> int:
             .values(entity_id=gone)
         )
     _unmove_counts(session, FORMS, "normalised", undo["forms"], keep=keep, gone=gone)
-    _unmove_counts(session, TYPE_VOTES, "type", undo["votes"], keep=keep, gone=gone)
+    if undo.get("votes_moved", True):
+        _unmove_counts(session, TYPE_VOTES, "type", undo["votes"], keep=keep, gone=gone)
+    else:
+        for vote in undo["votes"]:
+            session.execute(sa.insert(TYPE_VOTES).values(**vote, entity_id=gone))
     if undo["redirects"]:
         session.execute(
             sa.update(REDIRECTS)
@@ -314,12 +354,35 @@ def _parse(value: str | None) -> datetime | None:
 
 
 def distinct(session: Session, first: str, second: str) -> bool:
-    """Whether the two slugs were marked as different things."""
-    low, high = sorted((first, second))
-    return (
+    """Whether the two were marked as different things, under any slug either has had (a
+    mark survives later merges through the redirects they leave)."""
+    found = locate(session, [first, second])
+    names = {first: {first}, second: {second}}
+    for slug in (first, second):
+        entity_id = found.get(slug)
+        if entity_id is None:
+            continue
+        names[slug] |= set(
+            session.execute(sa.select(ENTITIES.c.slug).where(ENTITIES.c.id == entity_id)).scalars()
+        )
+        names[slug] |= set(
+            session.execute(
+                sa.select(REDIRECTS.c.slug).where(REDIRECTS.c.entity_id == entity_id)
+            ).scalars()
+        )
+    pairs = {tuple(sorted((a, b))) for a in names[first] for b in names[second] if a != b}
+    return any(
         session.execute(
             sa.select(DISTINCT.c.first).where(DISTINCT.c.first == low, DISTINCT.c.second == high)
         ).first()
+        is not None
+        for low, high in sorted(pairs)
+    )
+
+
+def exists(session: Session, entity_id: int) -> bool:
+    return (
+        session.execute(sa.select(ENTITIES.c.id).where(ENTITIES.c.id == entity_id)).first()
         is not None
     )
 

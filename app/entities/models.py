@@ -18,6 +18,9 @@ class Entity(SQLModel, table=True):
         sa.UniqueConstraint("slug", name="uq_entities_slug"),
         sa.Index("ix_entities_type", "type"),
         sa.Index("ix_entities_within_id", "within_id"),
+        # Person-name variants are found by slug prefix ("joe-..."); PostgreSQL uses a btree
+        # for a prefix LIKE only with this opclass when the database collation is not C.
+        sa.Index("ix_entities_slug_prefix", "slug", postgresql_ops={"slug": "varchar_pattern_ops"}),
     )
 
     id: int | None = Field(default=None, primary_key=True)

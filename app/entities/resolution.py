@@ -27,10 +27,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app.entities.gazetteer import lookup_country, lookup_organization
-from app.entities.merging import distinct, record_merge
+from app.entities.merging import distinct, exists, record_merge
 from app.entities.models import TYPE_FROM_OPERATOR, EntityBlockedForm
 from app.entities.store import (
     ENTITIES,
@@ -142,10 +143,16 @@ def resolve_missing(session: Session, entities: Sequence[ArticleEntity]) -> dict
 
 
 def record_evidence(
-    session: Session, articles: Sequence[ArticleLinks], entity_ids: dict[str, int]
+    session: Session,
+    articles: Sequence[ArticleLinks],
+    entity_ids: dict[str, int],
+    *,
+    resolved: dict[str, int] | None = None,
 ) -> set[str]:
     """Count the forms and types of freshly linked articles; returns the short form keys that
-    gained evidence of what they stand for."""
+    gained evidence of what they stand for. A short form the archive resolved ("Trump" alone,
+    which the model often calls an organisation) casts no type vote for its entity."""
+    resolved = resolved or {}
     forms: dict[tuple[int, str], dict[str, Any]] = {}
     votes: Counter[tuple[int, str]] = Counter()
     learned: set[str] = set()
@@ -155,7 +162,8 @@ def record_evidence(
             entity_id = entity_ids.get(entity.slug)
             if entity_id is None:
                 continue
-            votes[(entity_id, entity.type.value)] += 1
+            if entity.slug not in resolved:
+                votes[(entity_id, entity.type.value)] += 1
             joined = {normalise(form) for form in entity.joined_forms}
             for form in entity.forms:
                 key = normalise(form)
@@ -206,25 +214,80 @@ def consolidate(session: Session, keys: Iterable[str], *, actor: str = SYSTEM_AC
     merges = []
     for key, resolution in sorted(resolve_forms(session, standing).items()):
         entity_id, _name = standing[key]
-        if resolution.entity_id == entity_id or distinct(session, key, resolution.slug):
+        if (
+            resolution.entity_id == entity_id
+            or not exists(session, entity_id)
+            or not exists(session, resolution.entity_id)
+            or distinct(session, key, resolution.slug)
+            or not _outweighs(session, resolution, entity_id)
+        ):
             continue
-        merges.append(
-            record_merge(
-                session,
-                keep=resolution.entity_id,
-                gone=entity_id,
-                into_slug=resolution.slug,
-                automatic=True,
-                evidence=resolution.as_evidence(),
-                actor=actor,
-                reason="short form resolved by the archive's evidence",
-            )
+        merge_id = _merge_quietly(
+            session,
+            keep=resolution.entity_id,
+            gone=entity_id,
+            into_slug=resolution.slug,
+            evidence=resolution.as_evidence(),
+            actor=actor,
+            reason="short form resolved by the archive's evidence",
         )
-        logger.info(
-            "entities merged automatically",
-            extra={"into": resolution.slug, "merged": key, **resolution.as_evidence()},
-        )
+        if merge_id is not None:
+            merges.append(merge_id)
     return merges
+
+
+def _outweighs(session: Session, resolution: Resolution, entity_id: int) -> bool:
+    """An entity of its own that most articles type otherwise ("Bloomberg" the company, with
+    "Michael Bloomberg ... Bloomberg" in two articles) is folded in only once the evidence
+    weighs at least half as much as its own articles."""
+    votes = dict(
+        session.execute(
+            sa.select(TYPE_VOTES.c.type, TYPE_VOTES.c.articles).where(
+                TYPE_VOTES.c.entity_id == entity_id
+            )
+        ).all()
+    )
+    target_type = session.execute(
+        sa.select(ENTITIES.c.type).where(ENTITIES.c.id == resolution.entity_id)
+    ).scalar_one()
+    own = sum(votes.values())
+    agreeing = votes.get(target_type, 0)
+    return agreeing * 2 >= own or resolution.evidence * 2 >= own
+
+
+def _merge_quietly(
+    session: Session,
+    *,
+    keep: int,
+    gone: int,
+    into_slug: str,
+    evidence: dict[str, Any],
+    actor: str,
+    reason: str,
+) -> int | None:
+    """An automatic merge in a savepoint of the caller's transaction: if a concurrent writer
+    holds the rows (a deadlock, a row it deleted), the merge is left for a later batch or for
+    `newsarchive entities consolidate`, and the caller's work goes on."""
+    try:
+        with session.begin_nested():
+            merge_id = record_merge(
+                session,
+                keep=keep,
+                gone=gone,
+                into_slug=into_slug,
+                automatic=True,
+                evidence=evidence,
+                actor=actor,
+                reason=reason,
+            )
+    except DBAPIError as exc:
+        logger.warning(
+            "automatic merge left for later",
+            extra={"into": into_slug, "error": type(exc.orig).__name__},
+        )
+        return None
+    logger.info("entities merged automatically", extra={"into": into_slug, **evidence})
+    return merge_id
 
 
 def _known(name: str) -> bool:
@@ -321,7 +384,7 @@ def consolidate_all(
 NICKNAMES: dict[str, str] = {
     "joseph": "joe", "william": "bill", "robert": "bob", "bernard": "bernie",
     "richard": "dick", "james": "jim", "michael": "mike", "thomas": "tom", "charles": "chuck",
-    "christopher": "chris", "daniel": "dan", "stephen": "steve", "steven": "steve",
+    "christopher": "chris", "daniel": "dan",
     "edward": "ed", "mitchell": "mitch", "kenneth": "ken", "timothy": "tim",
     "anthony": "tony", "nicholas": "nick", "jeffrey": "jeff", "gregory": "greg",
     "benjamin": "ben", "matthew": "matt", "andrew": "andy", "samuel": "sam",
@@ -365,26 +428,37 @@ class PersonName:
         )
 
 
-def _slug_range(prefix: str) -> sa.ColumnElement[bool]:
-    return sa.and_(ENTITIES.c.slug >= prefix + "-", ENTITIES.c.slug < prefix + ".")
+def _slug_range(session: Session, first: str, last: str) -> sa.ColumnElement[bool]:
+    """Slugs "first-...-last": a prefix the slug index serves (a LIKE on PostgreSQL, whose
+    collation may not order "-" before "."; a range on SQLite), the surname checked with it."""
+    slug = ENTITIES.c.slug
+    ending = slug.like(f"%-{last}")
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.and_(slug.like(f"{first}-%"), ending)
+    return sa.and_(slug >= first + "-", slug < first + ".", ending)
 
 
 def resolve_person_variants(session: Session, slugs: Iterable[str]) -> dict[str, tuple[int, str]]:
     """Slug -> (id, slug) of the one stored person whose name is the same but for middle names,
     initials or a nickname ("Hillary Rodham Clinton" -> Hillary Clinton). None where two or
-    more could be meant."""
+    more could be meant, or where the plain name already stands for someone with another
+    middle name (a "George Bush" that "George W. Bush" articles resolved to is not George H. W.
+    Bush)."""
     found: dict[str, tuple[int, str]] = {}
     for slug in sorted(set(slugs)):
         name = PersonName.parse(slug)
         if name is None:
             continue
+        last = name.last + (f"-{name.suffix}" if name.suffix else "")
         rows = [
             row
             for first in (name.first, *_FORMAL.get(name.first, []))
-            # One range per first name, so the slug index serves it (an OR of ranges, or a
+            # One query per first name, so the slug index serves it (an OR of ranges, or a
             # type condition, sends SQLite through every person instead).
             for row in session.execute(
-                sa.select(ENTITIES.c.id, ENTITIES.c.slug, ENTITIES.c.type).where(_slug_range(first))
+                sa.select(ENTITIES.c.id, ENTITIES.c.slug, ENTITIES.c.type).where(
+                    _slug_range(session, first, last)
+                )
             ).all()
         ]
         matches = [
@@ -406,9 +480,37 @@ def resolve_person_variants(session: Session, slugs: Iterable[str]) -> dict[str,
                     )
                 ).all()
             ]
-        if len(matches) == 1 and not distinct(session, slug, matches[0][1]):
+        if (
+            len(matches) == 1
+            and not distinct(session, slug, matches[0][1])
+            and not _other_middle_names(session, name, matches[0][0])
+        ):
             found[slug] = (matches[0][0], matches[0][1])
     return found
+
+
+def _other_middle_names(session: Session, name: PersonName, entity_id: int) -> bool:
+    """Whether the entity was named with a middle name other than `name`'s."""
+    for form in session.execute(
+        sa.select(FORMS.c.normalised).where(FORMS.c.entity_id == entity_id)
+    ).scalars():
+        other = PersonName.parse(form)
+        if (
+            other is not None
+            and (other.first, other.last) == (name.first, name.last)
+            and other.middle
+            and name.middle
+            and other.middle != name.middle
+        ):
+            return True
+    return False
+
+
+def _plainness(slug: str) -> tuple[int, bool]:
+    """Fewer middle names, then the first name as news writes it ("joe" before "joseph")."""
+    name = PersonName.parse(slug)
+    assert name is not None
+    return len(name.middle), slug.split("-")[0] != name.first
 
 
 def consolidate_variants(
@@ -429,36 +531,29 @@ def consolidate_variants(
     for slug, (target_id, target_slug) in resolve_person_variants(session, standing).items():
         name, target = PersonName.parse(slug), PersonName.parse(target_slug)
         assert name is not None and target is not None
-        # Fold the longer name into the plain one, whichever was stored first; anything else
-        # (a name in reverse order) into the one already stored.
-        this_is_plain = (
-            not name.middle
-            and bool(target.middle)
-            and (target.first, target.last) == (name.first, name.last)
-        )
+        # Fold the longer name into the plain one ("Joe Biden" over "Joseph R. Biden"),
+        # whichever was stored first; a name in reverse order into the one already stored.
+        this_is_plain = (target.first, target.last) == (name.first, name.last) and _plainness(
+            slug
+        ) < _plainness(target_slug)
         keep, gone, keep_slug = (
             (standing[slug], target_id, slug)
             if this_is_plain
             else (target_id, standing[slug], target_slug)
         )
-        if (
-            keep == gone
-            or session.execute(sa.select(ENTITIES.c.id).where(ENTITIES.c.id == gone)).first()
-            is None
-        ):
-            continue
-        merges.append(
-            record_merge(
-                session,
-                keep=keep,
-                gone=gone,
-                into_slug=keep_slug,
-                automatic=True,
-                evidence={"same_name_but_middle_names_or_nickname": [slug, target_slug]},
-                actor=actor,
-                reason="one person's name written in full and plain",
-            )
+        if keep == gone or not exists(session, keep) or not exists(session, gone):
+            continue  # an earlier merge of this pass took one of them
+        merge_id = _merge_quietly(
+            session,
+            keep=keep,
+            gone=gone,
+            into_slug=keep_slug,
+            evidence={"same_name_but_middle_names_or_nickname": [slug, target_slug]},
+            actor=actor,
+            reason="one person's name written in full and plain",
         )
+        if merge_id is not None:
+            merges.append(merge_id)
     return merges
 
 

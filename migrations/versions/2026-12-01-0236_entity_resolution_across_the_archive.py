@@ -114,6 +114,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("entity_id", "type"),
     )
     with op.batch_alter_table("entities", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_entities_slug_prefix",
+            ["slug"],
+            unique=False,
+            postgresql_ops={"slug": "varchar_pattern_ops"},
+        )
         batch_op.add_column(
             sa.Column(
                 "type_source", sa.String(length=16), server_default="evidence", nullable=False
@@ -125,6 +131,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("entities", schema=None) as batch_op:
         batch_op.drop_column("type_source")
+        batch_op.drop_index("ix_entities_slug_prefix")
 
     op.drop_table("entity_type_votes")
     with op.batch_alter_table("entity_surface_forms", schema=None) as batch_op:
