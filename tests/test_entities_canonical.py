@@ -463,3 +463,11 @@ def test_the_us_senate_and_house_are_the_senate_and_house() -> None:
         ("united-states", "place", 2),  # "U.S." inside both names, as before
         ("house-of-representatives", "organization", 1),
     ]
+
+
+def test_one_word_people_are_never_joined_in_a_circle() -> None:
+    # A hyphenated one-word name and a spaced two-word one, each the other's surname: the
+    # article's entities come out (an earlier version looped here for ever).
+    text = "Lee-Kim met Kim Lee. Lee-Kim and Kim Lee spoke."
+    mentions = labelled(text, ("Lee-Kim", "PERSON"), ("Kim Lee", "PERSON"))
+    assert {e.slug for e in canonicalise(text, mentions)} <= {"lee-kim", "kim-lee"}

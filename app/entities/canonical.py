@@ -425,7 +425,11 @@ def _country_body(surface: str) -> Organization | None:
 def _join_references(groups: list[_Group]) -> dict[str, str]:
     """Key -> key of the fuller name it refers back to, within one article."""
     parents: dict[str, str] = {}
-    people = [g for g in groups if g.type is EntityType.PERSON and " " in g.best_surface]
+    people = [
+        g
+        for g in groups
+        if g.type is EntityType.PERSON and len(g.tokens) > 1 and " " in g.best_surface
+    ]
     by_surname: dict[str, list[_Group]] = {}
     for person in people:
         # "Ocasio-Cortez" is the surname of "Alexandria Ocasio-Cortez", as "Cortez" would be.
@@ -442,7 +446,7 @@ def _join_references(groups: list[_Group]) -> dict[str, str]:
         if len(person.tokens) == 2 and person.tokens[1] not in _NOT_SURNAMES:
             by_first_name.setdefault(person.tokens[0], []).append(person)
     for group in groups:
-        one_word = len(group.tokens) == 1 or " " not in group.best_surface
+        one_word = " " not in group.best_surface
         if one_word and not (group.known and group.type is not EntityType.PLACE):
             # A surname the model mislabelled ("Pashinyan" as ORG) still means the person, but
             # a known country never becomes one. A first name alone ("Hillary") means the one
@@ -492,8 +496,10 @@ def _merge(groups: dict[str, _Group], parents: dict[str, str]) -> list[ArticleEn
     members: dict[str, list[_Group]] = {}
     for group in groups.values():
         root = group
-        while root.key in parents:
+        seen = {root.key}
+        while root.key in parents and parents[root.key] not in seen:
             root = groups[parents[root.key]]
+            seen.add(root.key)
         members.setdefault(root.slug, []).append(group)
     entities = []
     for slug, merged in members.items():
