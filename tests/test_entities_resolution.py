@@ -483,3 +483,19 @@ def test_undo_is_refused_when_the_slug_is_an_entity_again(
     session.execute(sa.text("UPDATE entities SET slug = 'obama' WHERE slug = 'pelosi'"))
     session.commit()
     assert "exists again" in problem(admin.post(f"/entities/merges/{merge_id}/undo", json={}), 409)
+
+
+def test_a_first_name_two_people_share_stays_apart(session: Session) -> None:
+    for _ in range(2):
+        store(session, person("Hillary Clinton", "Hillary"))
+        store(session, person("Bill Clinton", "Bill"))
+        store(session, person("Bill Gates"))
+    assert linked(session, store(session, alone("Hillary"))) == ["hillary-clinton"]
+    assert linked(session, store(session, alone("Bill"))) == ["bill"]
+
+
+def test_a_run_on_name_does_not_make_a_variant_ambiguous(session: Session) -> None:
+    store(session, person("Joe Biden"))
+    store(session, person("Joe Biden Biden"))  # page furniture run into a name
+    store(session, person("Joseph R Biden"))
+    assert linked(session, store(session, person("Joseph Biden"))) == ["joe-biden"]

@@ -36,6 +36,7 @@ from app.entities.models import TYPE_FROM_OPERATOR, EntityBlockedForm
 from app.entities.store import (
     ENTITIES,
     FORMS,
+    LINKS,
     SYSTEM_ACTOR,
     TYPE_VOTES,
     article_ids_of,
@@ -118,9 +119,40 @@ def resolve_forms(session: Session, forms: Iterable[str]) -> dict[str, Resolutio
     for key, candidates in evidence.items():
         total = sum(count for _id, _slug, count in candidates)
         entity_id, slug, count = max(candidates, key=lambda c: (c[2], -c[0]))
-        if count >= MIN_EVIDENCE and count >= MIN_SHARE * total:
+        if (
+            count >= MIN_EVIDENCE
+            and count >= MIN_SHARE * total
+            and not (slug.startswith(key + "-") and _first_name_shared(session, key, entity_id))
+        ):
             resolved[key] = Resolution(key, entity_id, slug, count, total)
     return resolved
+
+
+def _first_name_shared(session: Session, first: str, entity_id: int) -> bool:
+    """Whether another person the archive names more than once has this first name: "Bill"
+    alone is not Bill Clinton where Bill Gates is named too ("Hillary" may well be Clinton)."""
+    others = [
+        other
+        for other, type_ in session.execute(
+            sa.select(ENTITIES.c.id, ENTITIES.c.type).where(
+                ENTITIES.c.slug >= first + "-",
+                ENTITIES.c.slug < first + ".",
+                ENTITIES.c.id != entity_id,
+            )
+        ).all()
+        if type_ == "person"
+    ]
+    if not others:
+        return False
+    counts = session.execute(
+        sa.select(LINKS.c.entity_id, sa.func.count())
+        .where(LINKS.c.entity_id.in_(others[:SLICE_OTHERS]))
+        .group_by(LINKS.c.entity_id)
+    ).all()
+    return any(n >= 2 for _id, n in counts)
+
+
+SLICE_OTHERS = 500
 
 
 def resolve_missing(session: Session, entities: Sequence[ArticleEntity]) -> dict[str, int]:
@@ -469,6 +501,7 @@ def resolve_person_variants(session: Session, slugs: Iterable[str]) -> dict[str,
             and (parsed := PersonName.parse(other)) is not None
             and name.same_person(parsed)
         ]
+        matches = _prefer_plain(name, [m for m in matches if not _run_on(m[1])])
         if not matches and len(tokens := slug.split("-")) == 2:
             # "Trump Donald" in a list sorted by surname is Donald Trump.
             reversed_slug = f"{tokens[1]}-{tokens[0]}"
@@ -487,6 +520,26 @@ def resolve_person_variants(session: Session, slugs: Iterable[str]) -> dict[str,
         ):
             found[slug] = (matches[0][0], matches[0][1])
     return found
+
+
+def _run_on(slug: str) -> bool:
+    """A name run on from page furniture ("Joe Biden Biden"): its middle repeats its ends."""
+    name = PersonName.parse(slug)
+    return name is not None and bool({name.first, name.last} & set(name.middle))
+
+
+def _prefer_plain(name: PersonName, matches: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Among several people a name could be, the one plain name when the name has no middle
+    ("Joseph Biden": Joe Biden, not Joseph R. Biden); when it has one, the plain names are all
+    one person's nicknames, the plainest first."""
+    if len(matches) < 2:
+        return matches
+    plain = [m for m in matches if not (parsed := PersonName.parse(m[1])) or not parsed.middle]
+    if not name.middle and len(plain) == 1:
+        return plain
+    if name.middle and plain and len(plain) == len(matches):
+        return [min(plain, key=lambda m: _plainness(m[1]))]
+    return matches
 
 
 def _other_middle_names(session: Session, name: PersonName, entity_id: int) -> bool:
