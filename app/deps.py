@@ -10,10 +10,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from app import outbox
 from app.config import Settings
 from app.errors import UnsupportedMediaType
 from app.input_rules import refuse_nul_in_json
-from app.search import outbox
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from app.entities.models import (
     EntitySurfaceForm,
     EntityTypeVote,
 )
-from app.search.outbox import OutboxEntry, SyncState
+from app.outbox import OutboxEntry, SyncState
 
 metadata = SQLModel.metadata
 

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
+from app.outbox import OutboxEntry
 from app.paths import SHARED_DATA
-from app.search.outbox import OutboxEntry
 from tests.conftest import auth_headers
 from tests.corpus import requires_corpus
 

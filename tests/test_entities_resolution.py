@@ -22,7 +22,7 @@ from app.entities import resolution, service
 from app.entities.models import ArticleEntityLink, Entity, EntityDistinctPair, EntityMerge
 from app.entities.types import ArticleEntity, EntityType
 from app.main import create_app
-from app.search.outbox import OutboxEntry
+from app.outbox import OutboxEntry
 from tests.conftest import auth_headers
 
 PERSON, ORG = EntityType.PERSON, EntityType.ORGANIZATION

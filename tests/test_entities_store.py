@@ -19,7 +19,7 @@ from app.entities import service
 from app.entities.models import ArticleEntityLink, Entity, EntityAlias, EntityRedirect
 from app.entities.schemas import EntityIn
 from app.entities.types import ArticleEntity, ArticleText, DocumentEntity, EntitySource, EntityType
-from app.search.outbox import OutboxEntry
+from app.outbox import OutboxEntry
 
 PLACE, PERSON, ORG = EntityType.PLACE, EntityType.PERSON, EntityType.ORGANIZATION
 

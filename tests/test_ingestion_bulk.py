@@ -9,12 +9,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
+from app import outbox
 from app.articles.models import Article
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
-from app.search import outbox
-from app.search.outbox import OutboxEntry
+from app.outbox import OutboxEntry
 from tests.conftest import auth_headers, sync_index
 
 NDJSON = {"Content-Type": "application/x-ndjson"}

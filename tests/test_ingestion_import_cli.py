@@ -19,8 +19,8 @@ from app.entities.types import ArticleText
 from app.ingestion import importer, jsonl, service
 from app.ingestion.importer import Format, Importer, ImportOptions, discover
 from app.ingestion.parsed import ParsedArticle, ParseError
+from app.outbox import OutboxEntry
 from app.paths import SHARED_DATA
-from app.search.outbox import OutboxEntry
 from tests.conftest import sync_index
 from tests.corpus import requires_corpus
 

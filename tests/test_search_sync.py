@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from meilisearch.errors import MeilisearchApiError
 from sqlmodel import Session, select
 
+from app.outbox import OutboxEntry
 from app.search.client import SearchClient
-from app.search.outbox import OutboxEntry
 from app.search.sync import MeilisearchUnavailable
 from tests.conftest import index_sync, sync_index
 from tests.test_articles_api import ARTICLE, make_article

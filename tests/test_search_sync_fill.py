@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.db import utcnow
-from app.search.outbox import OutboxEntry
+from app.outbox import OutboxEntry
 from app.search.sync import SyncWorker
 from tests.conftest import index_sync
 from tests.test_articles_api import make_article

@@ -1,6 +1,6 @@
 """Article storage: idempotent upserts, edits, deletion and keyset-paginated listing.
 
-Every write records the indexing work it needs in the same transaction (see app.search.outbox),
+Every write records the indexing work it needs in the same transaction (see app.outbox),
 so the search index can never silently miss a committed change.
 """
 
@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app import outbox
 from app.articles.cursor import Cursor, SortOrder
 from app.articles.models import MAX_ARTICLE_ID, Article
 from app.articles.schemas import ArticleCreate, ArticlePublic, ArticleUpdate
@@ -23,7 +24,6 @@ from app.db import utcnow
 from app.entities import service as entity_service
 from app.entities.types import ArticleEntity, ArticleText, ClientEntity
 from app.errors import Conflict, NotFound
-from app.search import outbox
 
 logger = logging.getLogger(__name__)
 

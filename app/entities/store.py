@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from app import outbox
 from app.db import utcnow
 from app.entities.gazetteer import slugify
 from app.entities.models import (
@@ -22,7 +23,6 @@ from app.entities.models import (
     EntitySurfaceForm,
     EntityTypeVote,
 )
-from app.search import outbox
 
 _T = TypeVar("_T")
 

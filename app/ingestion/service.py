@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from app import outbox
 from app.articles import service as articles_service
 from app.articles.models import Article
 from app.articles.schemas import ArticleCreate
@@ -30,7 +31,6 @@ from app.ingestion.extraction import EntityInput as EntityInput
 from app.ingestion.extraction import find_entities as find_entities
 from app.ingestion.parsed import ParsedArticle
 from app.ingestion.schemas import BulkItem, BulkTotals, ItemStatus
-from app.search import outbox
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app import outbox
 from app.articles.models import Article
 from app.db import utcnow
-from app.search import outbox
 from app.search.client import SearchClient, wait_for_success
 from app.search.documents import article_to_document
 from app.search.index_settings import ensure_index

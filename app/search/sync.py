@@ -35,10 +35,10 @@ from app import metrics
 from app.articles.models import Article
 from app.db import utcnow
 from app.entities.types import DocumentEntity
+from app.outbox import OutboxEntry, OutboxStatus, SyncState
 from app.search.client import MeiliTaskError, SearchClient
 from app.search.documents import article_to_document
 from app.search.index_settings import IndexPrimaryKeyMismatch, ensure_index
-from app.search.outbox import OutboxEntry, OutboxStatus, SyncState
 
 logger = logging.getLogger(__name__)
 
