@@ -131,16 +131,23 @@ def resolve_forms(session: Session, forms: Iterable[str]) -> dict[str, Resolutio
 def _first_name_shared(session: Session, first: str, entity_id: int) -> bool:
     """Whether another person the archive names more than once has this first name: "Bill"
     alone is not Bill Clinton where Bill Gates is named too ("Hillary" may well be Clinton)."""
+    winner = PersonName.parse(
+        session.execute(sa.select(ENTITIES.c.slug).where(ENTITIES.c.id == entity_id)).scalar_one()
+    )
     others = [
         other
-        for other, type_ in session.execute(
-            sa.select(ENTITIES.c.id, ENTITIES.c.type).where(
+        for other, type_, slug in session.execute(
+            sa.select(ENTITIES.c.id, ENTITIES.c.type, ENTITIES.c.slug).where(
                 ENTITIES.c.slug >= first + "-",
                 ENTITIES.c.slug < first + ".",
                 ENTITIES.c.id != entity_id,
             )
         ).all()
+        # The same person written otherwise ("Bernie Sanders I-Vt"), or a name run on from
+        # page furniture, is no other person.
         if type_ == "person"
+        and not _run_on(slug)
+        and (winner is None or winner.last not in slug.split("-")[1:])
     ]
     if not others:
         return False
