@@ -33,6 +33,16 @@ class IndexLag(BaseModel):
     failed: int = Field(description="Changes Meilisearch rejected after every retry.", examples=[0])
     oldest_pending_age_seconds: float | None = Field(examples=[0.4])
     last_synced_at: datetime | None = Field(examples=["2024-05-17T07:30:00+00:00"])
+    in_flight: int = Field(
+        description="Pending changes an index worker is sending now (its lease is current).",
+        examples=[0],
+    )
+    lease_expired: int = Field(
+        description="Pending changes whose worker stopped renewing its lease (it died or lost "
+        "the database); a running worker takes them at its next look. Above 0 for longer than "
+        "a poll means no index worker is running.",
+        examples=[0],
+    )
 
 
 class Readiness(BaseModel):
@@ -67,6 +77,8 @@ def ready(request: Request, engine: EngineDep) -> JSONResponse:
             failed=lag.failed,
             oldest_pending_age_seconds=age,
             last_synced_at=lag.last_synced_at,
+            in_flight=lag.in_flight,
+            lease_expired=lag.lease_expired,
         )
     except sa.exc.SQLAlchemyError as exc:
         logger.warning("database not ready", extra={"error_type": type(exc).__name__})

@@ -41,6 +41,8 @@ class OutboxEntry(SQLModel, table=True):
     next_attempt_at: datetime = Field(
         default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
     )
+    #: The worker holding the entry's lease (`next_attempt_at`), while it sends it.
+    claimed_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(100)))
     error_code: str | None = Field(default=None, sa_column=sa.Column(sa.String(100)))
     error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
 

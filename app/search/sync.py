@@ -6,14 +6,20 @@ the entry. A task that fails is retried with backoff and, after SYNC_MAX_ATTEMPT
 failed with Meilisearch's error code. An unreachable Meilisearch is not the entries' fault: they
 are left untouched, so everything is indexed once it is back, however long it was away.
 
-Several workers may run at once: on PostgreSQL they claim disjoint batches with
-`FOR UPDATE SKIP LOCKED`; on SQLite a claimed batch is leased for a while. Sending an article
-twice is harmless, because what is sent is always the article as stored now.
+Several workers may run at once: they claim disjoint batches (on PostgreSQL with `FOR UPDATE
+SKIP LOCKED`), and a claimed batch is leased to its worker, which renews the lease while the
+batch is in flight. A batch whose worker died comes back when its lease runs out (LEASE); a
+batch whose worker lost the database mid-flight comes back as soon as that worker reaches the
+database again. Sending an article twice is harmless, because what is sent is always the
+article as stored now.
 """
 
 import itertools
 import logging
+import os
 import random
+import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -42,8 +48,10 @@ from app.search.index_settings import IndexPrimaryKeyMismatch, ensure_index
 
 logger = logging.getLogger(__name__)
 
-#: How long a claimed batch stays invisible to other workers before it may be taken again.
-LEASE = timedelta(minutes=2)
+#: How long a claimed batch stays invisible to other workers unless its worker renews it.
+LEASE = timedelta(seconds=30)
+#: How often a worker renews the lease of the batch it is sending.
+LEASE_RENEWAL = timedelta(seconds=10)
 MAX_BACKOFF_SECONDS = 300.0
 TASK_TIMEOUT_MS = 120_000
 TASK_POLL_MS = 10
@@ -80,6 +88,15 @@ class Lag:
     failed: int
     oldest_pending_at: datetime | None
     last_synced_at: datetime | None
+    #: Pending entries a worker is sending now (its lease is current).
+    in_flight: int = 0
+    #: Pending entries whose worker's lease ran out: it died or lost the database.
+    lease_expired: int = 0
+
+
+def new_worker_id() -> str:
+    """Names a worker in the outbox rows it claims: host, process and a random tag."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -100,6 +117,8 @@ class IndexSync:
         batch_size: int = 500,
         max_attempts: int = 10,
         entity_loader: EntityLoader = no_entities,
+        lease: timedelta = LEASE,
+        lease_renewal: timedelta = LEASE_RENEWAL,
     ) -> None:
         self.engine = engine
         self.client = client
@@ -107,16 +126,34 @@ class IndexSync:
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.entity_loader = entity_loader
+        self.lease = lease
+        self.lease_renewal = lease_renewal
+        self.worker_id = new_worker_id()
         self._index_ready = False
+        #: The batch this worker claimed and has not yet completed or released.
+        self._held: list[OutboxEntry] = []
+        self._lease_renewed_at = 0.0
 
     def run_once(self) -> int:
         """Process one batch; return how many entries were completed.
 
-        Raises MeilisearchUnavailable when Meilisearch can't be reached (entries untouched).
+        Raises MeilisearchUnavailable when Meilisearch can't be reached (entries released).
+        A batch left half-done by another error (the database went away) is released first
+        thing at the next call, so it waits for the database, not for its lease.
         """
+        if self._held:
+            self._release(self._held)
+            self._held = []
         entries = self._claim()
         if not entries:
             return 0
+        self._held = entries
+        self._lease_renewed_at = time.monotonic()
+        done = self._process(entries)
+        self._held = []
+        return done
+
+    def _process(self, entries: list[OutboxEntry]) -> int:
         try:
             self._ensure_index()
             sent_versions = self._send(entries)
@@ -198,7 +235,7 @@ class IndexSync:
                 session.execute(
                     sa.update(OutboxEntry)
                     .where(col(OutboxEntry.id).in_([e.id for e in entries]))
-                    .values(next_attempt_at=now + LEASE)
+                    .values(next_attempt_at=now + self.lease, claimed_by=self.worker_id)
                 )
             session.commit()
             return entries
@@ -252,6 +289,7 @@ class IndexSync:
         noted in `sent` with its version, each one looked up and missing in `gone`."""
         size = 0
         for start in range(0, len(article_ids), DOCUMENT_PAGE_SIZE):
+            self._renew_lease_if_due()
             page = article_ids[start : start + DOCUMENT_PAGE_SIZE]
             articles = session.exec(select(Article).where(col(Article.id).in_(page))).all()
             gone.update(set(page) - {article.id for article in articles})
@@ -277,9 +315,15 @@ class IndexSync:
 
     def _wait(self, task_uid: int) -> None:
         started = time.monotonic()
-        task = self.client.wait_for_task(
-            task_uid, timeout_in_ms=TASK_TIMEOUT_MS, interval_in_ms=TASK_POLL_MS
-        )
+        deadline = started + TASK_TIMEOUT_MS / 1000
+        while True:
+            task = self.client.get_task(task_uid)
+            if task.status not in ("enqueued", "processing"):
+                break
+            if time.monotonic() > deadline:
+                raise MeilisearchTimeoutError(f"task {task_uid} not done in {TASK_TIMEOUT_MS} ms")
+            self._renew_lease_if_due()
+            time.sleep(TASK_POLL_MS / 1000)
         metrics.observe_meili_task(time.monotonic() - started, task.status)
         if task.status != "succeeded":
             error = task.error or {}
@@ -323,12 +367,40 @@ class IndexSync:
             session.commit()
         logger.info("indexed", extra={"entries": len(entries), "index": self.index_uid})
 
+    def _renew_lease_if_due(self) -> None:
+        """Keep the batch in flight leased to this worker, so no other worker takes it while
+        a long batch is still being sent; a worker that died stops renewing."""
+        if not self._held:
+            return
+        if time.monotonic() - self._lease_renewed_at < self.lease_renewal.total_seconds():
+            return
+        self._lease_renewed_at = time.monotonic()
+        try:
+            with Session(self.engine) as session:
+                session.execute(
+                    sa.update(OutboxEntry)
+                    .where(
+                        col(OutboxEntry.id).in_([e.id for e in self._held]),
+                        col(OutboxEntry.claimed_by) == self.worker_id,
+                    )
+                    .values(next_attempt_at=utcnow() + self.lease)
+                )
+                session.commit()
+        except SQLAlchemyError as exc:
+            # The send goes on; the batch is released when the database is back.
+            logger.warning("outbox lease not renewed", extra={"error_type": type(exc).__name__})
+
     def _release(self, entries: Sequence[OutboxEntry]) -> None:
+        """Back to the queue at once: only the entries this worker still holds (another
+        worker may have taken them after the lease ran out)."""
         with Session(self.engine) as session:
             session.execute(
                 sa.update(OutboxEntry)
-                .where(col(OutboxEntry.id).in_([e.id for e in entries]))
-                .values(next_attempt_at=utcnow())
+                .where(
+                    col(OutboxEntry.id).in_([e.id for e in entries]),
+                    col(OutboxEntry.claimed_by) == self.worker_id,
+                )
+                .values(next_attempt_at=utcnow(), claimed_by=None)
             )
             session.commit()
 
@@ -341,6 +413,7 @@ class IndexSync:
                 entry.attempts += 1
                 entry.error_code = failure.code[:100]
                 entry.error = failure.message[:2000]
+                entry.claimed_by = None
                 if entry.attempts >= self.max_attempts:
                     entry.status = OutboxStatus.failed.value
                 entry.next_attempt_at = utcnow() + timedelta(
@@ -367,6 +440,15 @@ def lag(engine: Engine, index_uid: str) -> Lag:
         failed = session.exec(
             select(sa.func.count()).where(col(OutboxEntry.status) == OutboxStatus.failed.value)
         ).one()
+        now = utcnow()
+        claimed = col(OutboxEntry.claimed_by).is_not(None)
+        leased = col(OutboxEntry.next_attempt_at) > now
+        in_flight, expired = session.execute(
+            sa.select(
+                sa.func.count().filter(leased),
+                sa.func.count().filter(sa.not_(leased)),
+            ).where(col(OutboxEntry.status) == OutboxStatus.pending.value, claimed)
+        ).one()
         state = session.get(SyncState, index_uid)
         # min() of a TypeDecorator column comes back raw on some backends.
         oldest_at = _as_aware(oldest)
@@ -375,6 +457,8 @@ def lag(engine: Engine, index_uid: str) -> Lag:
             failed=failed,
             oldest_pending_at=oldest_at,
             last_synced_at=state.last_synced_at if state else None,
+            in_flight=int(in_flight),
+            lease_expired=int(expired),
         )
 
 
