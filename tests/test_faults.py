@@ -354,6 +354,14 @@ def test_slow_postgresql_restart_under_load_fails_fast_and_recovers(
         load.stop.set()
         for worker in workers:
             worker.result(timeout=30)
+        # Indexing resumes at once: a batch the worker held when the database went away is
+        # not left leased (a lease is 30 s) while /ready says everything is fine.
+        with httpx.Client(base_url=server.url, timeout=15) as http:
+            wait_until(
+                lambda: http.get("/ready").json()["index"]["pending"] == 0,
+                timeout=15,
+                what="every write indexed after the restart",
+            )
         pid_after = server.process.pid
         assert server.process.poll() is None, "the API must not need a restart"
         server_log = server.log_tail()
