@@ -6,8 +6,8 @@ A partial batch waits up to `fill_seconds` for more, up to `batch_size`: Meilise
 few large batches for far less CPU and memory than many small ones. When the import ends,
 `finish` sends the rest at once and returns when every article is searchable.
 
-Several senders may share the outbox (a running server's worker too): each claims its own
-batches, and sending an article twice is harmless.
+Several senders may share the outbox (other importers on other hosts, a running server's
+worker): each claims its own batches, and sending an article twice is harmless.
 """
 
 from __future__ import annotations
@@ -41,11 +41,14 @@ class ImportIndexing:
     def finish(self, on_batch: Callable[[int], None] | None = None) -> int:
         """Send everything still queued, now; return how many entries this call sent.
 
+        Batches that other importers or workers have in flight are waited for: the import ends
+        when every article it stored is searchable, whoever sent it.
+
         Raises MeilisearchUnavailable if Meilisearch can't be reached: the entries stay
         queued for any later worker.
         """
         self._worker.stop(timeout=_IN_FLIGHT_SECONDS)
-        return drain(self.sync, timeout=None, on_batch=on_batch)
+        return drain(self.sync, timeout=None, on_batch=on_batch, wait_for_others=True)
 
     def stop(self) -> None:
         """Stop without sending the rest (Ctrl-C): what is queued stays queued."""

@@ -52,6 +52,8 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 #: How often a worker renews the lease of the batch it is sending.
 LEASE_RENEWAL = timedelta(seconds=10)
+#: How often `drain` looks whether other workers' batches in flight are done.
+OTHERS_POLL_SECONDS = 0.1
 MAX_BACKOFF_SECONDS = 300.0
 TASK_TIMEOUT_MS = 120_000
 TASK_POLL_MS = 10
@@ -559,10 +561,15 @@ def drain(
     *,
     timeout: float | None = 60.0,
     on_batch: Callable[[int], None] | None = None,
+    wait_for_others: bool = False,
 ) -> int:
     """Run until no entry is ready to send (for tests and one-shot commands); return how many
     entries were completed. A failed batch does not end it early: its entries wait for their
-    retry and are not ready meanwhile, while the others still go."""
+    retry and are not ready meanwhile, while the others still go.
+
+    With `wait_for_others`, also wait while other workers (other importers, a server) have
+    batches in flight: they complete them, or their lease runs out and this call sends them.
+    """
     deadline = None if timeout is None else time.monotonic() + timeout
     sent = 0
     while True:
@@ -571,6 +578,8 @@ def drain(
         if done and on_batch is not None:
             on_batch(done)
         if done == 0 and sync.ready()[0] == 0:
-            return sent
+            if not wait_for_others or lag(sync.engine, sync.index_uid).in_flight == 0:
+                return sent
+            time.sleep(OTHERS_POLL_SECONDS)
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError("outbox not drained in time")
