@@ -1,5 +1,7 @@
 """Database engine, sessions and the column types shared by every table."""
 
+import math
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,11 +61,23 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+#: A statement may run this many times DATABASE_TIMEOUT_SECONDS before the database stops it.
+STATEMENT_TIMEOUT_FACTOR = 6
+#: SQLite calls the progress handler every this many virtual-machine instructions.
+_SQLITE_PROGRESS_STEPS = 20_000
+
+
+def statement_timeout_seconds(settings: Settings) -> float:
+    return settings.DATABASE_TIMEOUT_SECONDS * STATEMENT_TIMEOUT_FACTOR
+
+
 def make_engine(settings: Settings) -> Engine:
     """An engine with per-backend safety settings (WAL and busy timeout on SQLite, timeouts on PG).
 
-    Its errors leave the bound parameters (article text, keys' hashes) out of their message,
-    so a logged error carries the statement's shape, not the data.
+    Both backends stop a statement that runs longer than `statement_timeout_seconds`: the
+    work itself is cancelled, not only the answer (PostgreSQL's statement_timeout; on SQLite a
+    progress handler interrupts it). Its errors leave the bound parameters (article text, keys'
+    hashes) out of their message, so a logged error carries the statement's shape, not the data.
     """
     url = settings.DATABASE_URL
     if settings.is_sqlite:
@@ -74,6 +88,7 @@ def make_engine(settings: Settings) -> Engine:
             hide_parameters=True,
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        _limit_sqlite_statements(engine, statement_timeout_seconds(settings))
         return engine
     timeout_ms = int(settings.DATABASE_TIMEOUT_SECONDS * 1000)
     return create_engine(
@@ -84,7 +99,10 @@ def make_engine(settings: Settings) -> Engine:
         pool_timeout=settings.DATABASE_TIMEOUT_SECONDS,
         connect_args={
             "connect_timeout": max(1, int(settings.DATABASE_TIMEOUT_SECONDS)),
-            "options": f"-c statement_timeout={timeout_ms * 6} -c lock_timeout={timeout_ms}",
+            "options": (
+                f"-c statement_timeout={timeout_ms * STATEMENT_TIMEOUT_FACTOR} "
+                f"-c lock_timeout={timeout_ms}"
+            ),
         },
     )
 
@@ -102,6 +120,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _limit_sqlite_statements(engine: Engine, seconds: float) -> None:
+    """Interrupt a statement that runs past `seconds` (sqlite3 raises "interrupted")."""
+
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        deadline = [math.inf]
+        record.info["statement_deadline"] = deadline
+
+        def past_deadline() -> int:
+            return 1 if time.monotonic() > deadline[0] else 0
+
+        dbapi_connection.set_progress_handler(past_deadline, _SQLITE_PROGRESS_STEPS)
+
+    def before_execute(connection: Any, *_args: Any) -> None:
+        deadline = connection.info.get("statement_deadline")
+        if deadline is not None:
+            deadline[0] = time.monotonic() + seconds
+
+    sa.event.listen(engine, "connect", on_connect)
+    sa.event.listen(engine, "before_cursor_execute", before_execute)
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """Whether a database error is a statement stopped for running too long."""
+    driver_error = getattr(exc, "orig", None)
+    if getattr(driver_error, "sqlstate", None) == "57014":  # PostgreSQL: query_canceled
+        return True
+    return type(driver_error).__name__ == "OperationalError" and str(driver_error) == "interrupted"
 
 
 def session_scope(engine: Engine) -> Iterator[Session]:

@@ -19,6 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
+from app.db import is_statement_timeout
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -192,8 +194,19 @@ async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    # Connection refused, server restarting, pool exhausted, lock or statement timeout: the
-    # request may succeed shortly, so say so instead of a 500. Nothing of the driver's text leaks.
+    # Connection refused, server restarting, pool exhausted, lock timeout: the request may
+    # succeed shortly, so say so instead of a 500. Nothing of the driver's text leaks.
+    if is_statement_timeout(exc):
+        logger.warning(
+            "statement stopped by the time limit",
+            extra={"path": request.url.path, "statement": getattr(exc, "statement", None)},
+        )
+        return problem_response(
+            503,
+            "The database stopped this request's work: it ran longer than the server allows. "
+            "Narrow the request (fewer values, a shorter range) or try again later.",
+            slug="statement-timeout",
+        )
     logger.warning(
         "database unavailable", extra={"path": request.url.path, "error_type": type(exc).__name__}
     )
