@@ -7,20 +7,22 @@ import hmac
 import json
 import threading
 import time
-from datetime import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from app.alerts import worker as alert_worker
 from app.alerts.delivery import Deliverer
-from app.config import Settings
+from app.cli import app as cli
+from app.config import Settings, get_settings
 from app.main import create_app
-from tests.conftest import auth_headers
+from tests.conftest import auth_headers, sync_index
 from tests.test_alerts_matching import index_and_match, post_article
 
 SECRET = "receiver-secret-0123456789"
@@ -328,3 +330,42 @@ def test_removing_the_webhook_cancels_pending_deliveries(
     assert [d["status"] for d in deliveries(api, search)] == ["cancelled"]
     assert deliverer.run_once() == 0
     assert receiver.received == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_alerts_run_once_from_the_command_line(
+    api: TestClient,
+    delivery_settings: Settings,
+    receivers: Callable[..., Receiver],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    receiver = receivers()
+    save_hook(api, receiver.url, q="bridge")
+    post_article(api, 1, "Bridge", "A bridge.")
+    post_article(api, 2, "Ferry", "A ferry.")
+    sync_index(api)
+    assert delivery_settings.MEILI_URL is not None
+    for name, value in {
+        "DATABASE_URL": delivery_settings.DATABASE_URL,
+        "MEILI_URL": delivery_settings.MEILI_URL,
+        "MEILI_MASTER_KEY": (
+            delivery_settings.MEILI_MASTER_KEY.get_secret_value()
+            if delivery_settings.MEILI_MASTER_KEY
+            else ""
+        ),
+        "MEILI_INDEX": delivery_settings.MEILI_INDEX,
+        "ALERT_WEBHOOK_ALLOW_PRIVATE": "true",
+        "LOG_FORMAT": "console",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["alerts", "run", "--once"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == (
+        "2 articles matched: 1 new matches; 1 deliveries attempted, 0 waiting for a retry"
+    )
+    [request] = receiver.received
+    assert verify(request)["article"]["title"] == "Bridge"
