@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from app.alerts.cli import alerts
 from app.auth.cli import keys
 from app.entities.cli import entities
 from app.ingestion.cli import import_articles
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="newsarchive: a self-hostable news archive API.", no_args_is_help=True)
 app.add_typer(keys, name="keys", no_args_is_help=True)
 app.add_typer(entities, name="entities", no_args_is_help=True)
+app.add_typer(alerts, name="alerts", no_args_is_help=True)
 app.command("import")(import_articles)
 app.command()(search_cli.worker)
 app.command()(search_cli.reindex)

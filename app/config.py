@@ -32,6 +32,18 @@ class Settings(BaseSettings):
     SYNC_POLL_SECONDS: float = Field(default=0.2, gt=0)
     SYNC_MAX_ATTEMPTS: int = Field(default=10, ge=1)
 
+    #: Saved-search alerts: matching and webhook delivery threads run beside the index worker.
+    ALERT_WORKER_ENABLED: bool = True
+    ALERT_POLL_SECONDS: float = Field(default=1.0, gt=0)
+    ALERT_MATCH_BATCH_SIZE: int = Field(default=500, ge=1, le=10_000)
+    #: Let webhooks reach loopback, private ranges and this server (never link-local/metadata).
+    ALERT_WEBHOOK_ALLOW_PRIVATE: bool = False
+    ALERT_WEBHOOK_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=300)
+    ALERT_DELIVERY_CONCURRENCY: int = Field(default=4, ge=1, le=64)
+    ALERT_DELIVERY_MAX_ATTEMPTS: int = Field(default=8, ge=1, le=100)
+    ALERT_RETRY_BASE_SECONDS: float = Field(default=30.0, gt=0)
+    ALERT_RETRY_MAX_SECONDS: float = Field(default=3600.0, gt=0)
+
     #: Find entities in article text on write; off, only the entities a client sends are kept.
     ENTITY_EXTRACTION_ENABLED: bool = True
 

@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from app import __version__, metrics
+from app.alerts import worker as alert_worker
+from app.alerts.router import router as alerts_router
 from app.articles.router import router as articles_router
 from app.auth.deps import RequireRead
 from app.config import Settings, get_settings
@@ -55,9 +57,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return lag.pending, lag.failed
 
         metrics.set_outbox_lag(outbox_lag)
+        # Matching and webhook delivery run where the index worker runs.
+        run_alerts = settings.SYNC_WORKER_ENABLED and settings.ALERT_WORKER_ENABLED
+        alerts = None
+        if app.state.search is not None and run_alerts:
+            alerts = alert_worker.start(settings, engine, app.state.search.client)
         try:
             yield
         finally:
+            if alerts is not None:
+                alerts.stop()
             if app.state.search is not None:
                 await app.state.search.aclose()
             engine.dispose()
@@ -98,4 +107,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(entity_curation_router)
     app.include_router(entities_router)
     app.include_router(search_router, dependencies=[RequireRead])
+    app.include_router(alerts_router)
     return app

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from app.alerts.models import AlertMatch, AlertQueueEntry, DeliveryAttempt, SavedSearch
 from app.articles.models import Article
 from app.auth.models import ApiKey
 from app.entities.models import (
@@ -21,9 +22,12 @@ from app.outbox import OutboxEntry, SyncState
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AlertMatch",
+    "AlertQueueEntry",
     "ApiKey",
     "Article",
     "ArticleEntityLink",
+    "DeliveryAttempt",
     "Entity",
     "EntityAlias",
     "EntityAuditEntry",
@@ -34,6 +38,7 @@ __all__ = [
     "EntitySurfaceForm",
     "EntityTypeVote",
     "OutboxEntry",
+    "SavedSearch",
     "SyncState",
     "metadata",
 ]

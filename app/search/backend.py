@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from app.alerts.queue import enqueue_indexed
 from app.config import Settings
 from app.entities.service import load_document_entities
 from app.search.client import SearchClient, build_client
@@ -57,6 +58,7 @@ def build_backend(
         batch_size=settings.SYNC_BATCH_SIZE,
         max_attempts=settings.SYNC_MAX_ATTEMPTS,
         entity_loader=entity_loader,
+        after_index=enqueue_indexed,
     )
     backend = SearchBackend(
         client=client,

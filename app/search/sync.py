@@ -65,6 +65,9 @@ MAX_BATCH_BYTES = 50_000_000
 
 #: Looks up the entities of articles for their search documents (filled by the entities domain).
 EntityLoader = Callable[[Session, Sequence[int]], dict[int, list[DocumentEntity]]]
+#: Told, inside the transaction that completes their entries, which articles were just indexed
+#: (not deleted): what follows indexing (saved-search alerts) is then queued durably with it.
+AfterIndex = Callable[[Session, Sequence[int]], None]
 
 
 def no_entities(_session: Session, _ids: Sequence[int]) -> dict[int, list[DocumentEntity]]:
@@ -121,6 +124,7 @@ class IndexSync:
         entity_loader: EntityLoader = no_entities,
         lease: timedelta = LEASE,
         lease_renewal: timedelta = LEASE_RENEWAL,
+        after_index: AfterIndex | None = None,
     ) -> None:
         self.engine = engine
         self.client = client
@@ -131,6 +135,7 @@ class IndexSync:
         self.lease = lease
         self.lease_renewal = lease_renewal
         self.worker_id = new_worker_id()
+        self.after_index = after_index
         self._index_ready = False
         #: The batch this worker claimed and has not yet completed or released.
         self._held: list[OutboxEntry] = []
@@ -355,14 +360,19 @@ class IndexSync:
         if stale:
             self._release([e for e in entries if e.article_id in stale])
         if fresh:
-            self._complete(fresh)
+            indexed = sorted(
+                {e.article_id for e in fresh if sent_versions[e.article_id] is not None}
+            )
+            self._complete(fresh, indexed)
         return len(fresh)
 
-    def _complete(self, entries: Sequence[OutboxEntry]) -> None:
+    def _complete(self, entries: Sequence[OutboxEntry], indexed: Sequence[int]) -> None:
         with Session(self.engine) as session:
             session.execute(
                 sa.delete(OutboxEntry).where(col(OutboxEntry.id).in_([e.id for e in entries]))
             )
+            if self.after_index is not None and indexed:
+                self.after_index(session, indexed)
             state = session.get(SyncState, self.index_uid) or SyncState(index_name=self.index_uid)
             state.last_synced_at = utcnow()
             session.add(state)

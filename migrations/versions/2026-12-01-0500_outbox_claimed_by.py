@@ -2,7 +2,7 @@
 
 Revision ID: 5c1e0a7b9d21
 Revises: 46dfd46291d8
-Create Date: 2026-12-01 06:00:00
+Create Date: 2026-12-01 05:00:00
 """
 
 from collections.abc import Sequence
