@@ -25,8 +25,12 @@ run: install
 
 test: install lint pytest
 
+# Two workers, a file each at a time: tests wait on Meilisearch, PostgreSQL and subprocesses
+# as much as they compute. Each worker starts its own Meilisearch and PostgreSQL.
+PYTEST_WORKERS ?= 2
+
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .
