@@ -241,7 +241,11 @@ async def timeline_get(
     """The search's query parameters, plus `interval` and `tz`. Buckets run from `from` to
     `to` (else from the earliest to the latest match), empty ones included."""
     labelled: list[tuple[str, SearchParams, list[str | int]]] = [
-        (params.label, labelled_queries.merged(params, None), ["query"])
+        (
+            params.label,
+            timeline.in_zone(labelled_queries.merged(params, None), params.tz),
+            ["query"],
+        )
     ]
     return await _timeline(params, labelled, backend, resolver, "query")
 
@@ -266,6 +270,9 @@ async def timeline_post(
         ]
     else:
         labelled = [("query", labelled_queries.merged(body, None), ["body"])]
+    labelled = [
+        (label, timeline.in_zone(params, body.tz), where) for label, params, where in labelled
+    ]
     return await _timeline(body, labelled, backend, resolver, "body")
 
 

@@ -6,13 +6,14 @@ per series and bucket plus one per bucket for the denominator, all sent as multi
 facet the documents carry would only give UTC months.
 
 The range counted is `from` to `to`, else the earliest to the latest dated match of any
-series. The first and last buckets count only the part of them inside the range, so the
+series. A bare date in `from` or `to` is a day in the timeline's zone (in /search, a UTC
+day), so that `to=2024-05-31&tz=Europe/Berlin` ends with Berlin's May. The first and last buckets count only the part of them inside the range, so the
 counts of a series add up to the total /search gives for the same query and dates. Undated
 articles fall in no bucket.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,9 +29,20 @@ from app.search.research_schemas import (
     TimelineResponse,
     TimelineSeries,
 )
-from app.search.schemas import SearchQuery, end_of, start_of
+from app.search.schemas import SearchParams, SearchQuery, end_of, start_of
 from app.search.totals import count_request, exact_totals
 from app.time_buckets import Bucket, Interval
+
+
+def in_zone(params: SearchParams, tz_name: str) -> SearchParams:
+    """`params` with a bare date in `from` or `to` made that whole day in the zone."""
+    tz = time_buckets.zone(tz_name)
+    changes: dict[str, datetime] = {}
+    if params.from_ is not None and not isinstance(params.from_, datetime):
+        changes["from_"] = datetime.combine(params.from_, time.min, tzinfo=tz)
+    if params.to is not None and not isinstance(params.to, datetime):
+        changes["to"] = datetime.combine(params.to, time.max, tzinfo=tz)
+    return params.model_copy(update=changes)
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,9 @@ async def timeline(
 ) -> TimelineResponse:
     """The timeline of each planned series over the range of `base`'s from/to."""
     tz = time_buckets.zone(tz_name)
+    base = in_zone(
+        SearchParams.model_validate(base.model_dump(include=set(SearchQuery.model_fields))), tz_name
+    )
     start = start_of(base.from_) if base.from_ else None
     end = end_of(base.to) if base.to else None
     if start is None or end is None:
