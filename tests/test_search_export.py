@@ -5,12 +5,17 @@ resuming with `after` and --resume, failures before and during the stream, bad i
 import csv
 import gzip
 import io
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -334,6 +339,46 @@ def test_csv_cut_short_mid_stream_holds_only_complete_rows(
     failing_after(archive, monkeypatch, 2)
     text = archive.get("/search/export?format=csv&fields=title").text
     rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row[0] for row in rows] == ["id", *map(str, NEWEST[:3])]
+
+
+@contextmanager
+def uvicorn_serving(app: Any) -> Iterator[str]:
+    """`app` behind a real HTTP server on loopback (its lifespan already running)."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="critical")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.01)
+        [port] = {sock.getsockname()[1] for s in server.servers for sock in s.sockets}
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_a_cut_stream_is_an_incomplete_http_body(
+    archive: TestClient, monkeypatch: pytest.MonkeyPatch, small_pages: None
+) -> None:
+    """Over real HTTP, an export cut short lacks the chunked body's last chunk, so clients
+    report an error instead of keeping a file that looks complete."""
+    failing_after(archive, monkeypatch, 2)
+    received = b""
+    with (
+        uvicorn_serving(archive.app) as url,
+        pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"),
+        httpx.stream(
+            "GET",
+            f"{url}/search/export?format=csv&fields=title",
+            headers={"Accept-Encoding": "identity"},
+        ) as response,
+    ):
+        assert response.status_code == 200
+        for chunk in response.iter_raw():
+            received += chunk
+    rows = list(csv.reader(io.StringIO(received.decode(), newline="")))
     assert [row[0] for row in rows] == ["id", *map(str, NEWEST[:3])]
 
 
