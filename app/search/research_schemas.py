@@ -22,7 +22,7 @@ from pydantic import (
 
 from app import time_buckets
 from app.search.export_formats import ExportFormat
-from app.search.schemas import CommaList, SearchQuery
+from app.search.schemas import MAX_LIST_VALUES, CommaList, SearchQuery
 from app.time_buckets import Interval
 
 MAX_SERIES = 10
@@ -84,10 +84,12 @@ class ExportParams(SearchQuery):
     )
     fields: CommaList = Field(
         default_factory=list,
+        max_length=MAX_LIST_VALUES,
         description="Fields to export (default all); `id` and `_cursor` are always included.",
     )
     after: str | None = Field(
         default=None,
+        max_length=200,
         description="Continue after this position: the `_cursor` of the last article received "
         "(or a /search `next` of the same sort).",
     )
