@@ -23,7 +23,7 @@ from app.cli import app as cli
 from app.config import get_settings
 from app.search import export
 from app.search.export_formats import split_list_cell
-from app.search.meili_http import MeiliAnswer, MeiliUnreachable
+from app.search.meili_http import AsyncMeiliHttp, MeiliAnswer, MeiliUnreachable
 from app.search.schemas import PUBLIC_FIELDS
 from tests.archive_fixture import module_archive
 
@@ -446,3 +446,33 @@ def test_cli_refuses_bad_options_and_a_file_of_other_columns(
     assert result.exit_code == 1
     assert "has columns id,title,_cursor; this export writes id,tags,_cursor" in said(result)
     assert target.read_bytes() == b"id,title,_cursor\r\n"
+
+
+def test_cli_stops_when_meilisearch_fails_and_resume_finishes(
+    archive: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, small_pages: None
+) -> None:
+    expected = archive.get("/search/export?format=csv&fields=title").content
+    post = AsyncMeiliHttp.post
+    made = 0
+
+    async def post_then_fail(self: AsyncMeiliHttp, path: str, body: Any) -> MeiliAnswer:
+        nonlocal made
+        made += 1
+        if made > 2:  # the first page and the count
+            raise MeiliUnreachable("connection refused")
+        return await post(self, path, body)
+
+    target = tmp_path / "all.csv"
+    with monkeypatch.context() as faults:
+        faults.setattr(AsyncMeiliHttp, "post", post_then_fail)
+        result = run_export(archive, monkeypatch, "--fields", "title", "-o", str(target))
+    assert result.exit_code == 1
+    assert (
+        f"Stopped after 3 articles in {target} (Search is temporarily unavailable; try again "
+        "shortly.); run the same command with --resume to continue." in said(result)
+    )
+    rows = list(csv.reader(io.StringIO(target.read_bytes().decode(), newline="")))
+    assert [row[0] for row in rows] == ["id", *map(str, NEWEST[:3])]
+    result = run_export(archive, monkeypatch, "--fields", "title", "-o", str(target), "--resume")
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes() == expected

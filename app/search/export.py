@@ -18,7 +18,7 @@ from app.search import filters, service
 from app.search.backend import SearchBackend
 from app.search.export_formats import CURSOR_FIELD
 from app.search.research_schemas import ExportParams
-from app.search.schemas import CURSOR_START, SearchParams, SearchSort
+from app.search.schemas import CURSOR_START, SearchParams, SearchQuery, SearchSort
 from app.search.totals import count_request, exact_totals
 
 logger = logging.getLogger(__name__)
@@ -50,21 +50,12 @@ def plan(
 ) -> ExportPlan:
     """Check the parameters and build the page query (entity names are looked up here)."""
     search_params = SearchParams.model_validate(
-        params.model_dump(include=set(SearchParams.model_fields), exclude_unset=True)
+        params.model_dump(include=set(SearchQuery.model_fields), exclude_unset=True)
         | {"sort": params.sort.value, "cursor": CURSOR_START, "fields": params.fields}
     )
-    try:
-        search_plan = service.plan(
-            index_uid=index_uid,
-            params=search_params,
-            where=where,
-            resolve_entities=resolve_entities,
-        )
-    except InvalidParameter as exc:
-        [error] = exc.errors
-        if error.loc[1:2] == ["cursor"]:
-            raise InvalidParameter([where, "after"], error.msg) from exc
-        raise
+    search_plan = service.plan(
+        index_uid=index_uid, params=search_params, where=where, resolve_entities=resolve_entities
+    )
     start = None
     if params.after is not None:
         try:
@@ -123,7 +114,7 @@ async def pages(
     backend: SearchBackend, export_plan: ExportPlan
 ) -> AsyncIterator[list[dict[str, Any]] | Interrupted]:
     """Pages of records from the first page on; an `Interrupted` ends them early."""
-    documents = export_plan.first_page
+    documents, export_plan.first_page = export_plan.first_page, []
     last_cursor = None
     while True:
         records = [_record(document, export_plan) for document in documents]

@@ -319,9 +319,10 @@ def _run(
                 stopped = "interrupted"
             done = int(bar.tasks[0].completed)
     if stopped is not None:
-        raise ExportFailed(
-            f"{stopped} {done:,} articles in {output}; run the same command with --resume to continue."
+        then = (
+            "run the same command with --resume to continue"
             if not compress
-            else f"{stopped} {done:,} articles in {output}; the compressed file can't be resumed."
+            else "a compressed file can't be resumed"
         )
+        raise ExportFailed(f"Stopped after {done:,} articles in {output} ({stopped}); {then}.")
     console.print(f"exported {done:,} articles to {output}")
