@@ -90,7 +90,10 @@ def test_months_in_utc_with_shares_and_empty_buckets(archive: TestClient) -> Non
     assert response.status_code == 200
     body = response.json()
     assert (body["interval"], body["tz"]) == ("month", "UTC")
-    assert (body["from"], body["to"]) == ("2024-01-01T00:00:00Z", "2024-05-31T23:59:59.999999Z")
+    assert (body["from"], body["to"]) == (
+        "2024-01-01T00:00:00+00:00",
+        "2024-05-31T23:59:59.999999+00:00",
+    )
     [series] = body["series"]
     assert series["label"] == "query"
     assert series["query"] == {
@@ -107,7 +110,7 @@ def test_months_in_utc_with_shares_and_empty_buckets(archive: TestClient) -> Non
     ]
     assert series["total"] == 4
     assert [(b["start"], b["end"]) for b in series["buckets"][:1]] == [
-        ("2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z")
+        ("2024-01-01T00:00:00+00:00", "2024-02-01T00:00:00+00:00")
     ]
     searched = archive.get(
         "/search",
@@ -145,7 +148,7 @@ def test_buckets_and_bare_dates_follow_the_time_zone(archive: TestClient) -> Non
 
 def test_without_dates_the_range_is_that_of_the_matches(archive: TestClient) -> None:
     body = archive.get("/search/timeline", params={"q": "grain", "interval": "month"}).json()
-    assert (body["from"], body["to"]) == ("2024-02-15T12:00:00Z", "2024-03-05T09:00:00Z")
+    assert (body["from"], body["to"]) == ("2024-02-15T12:00:00+00:00", "2024-03-05T09:00:00+00:00")
     # The first and last buckets count only their part inside the range, all articles too.
     assert points(body["series"][0]) == [("2024-02", 1, 1, 1.0), ("2024-03", 1, 2, 0.5)]
     nothing = archive.get("/search/timeline", params={"q": "zeppelin"}).json()

@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     StringConstraints,
     field_validator,
     model_validator,
@@ -43,6 +44,8 @@ NOT_FOR_EXPORT = (
     "limit",
 )
 
+#: A datetime written as ISO 8601 with its own offset (a timeline's zone), as elsewhere "+00:00".
+ZonedDateTime = Annotated[datetime, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
@@ -224,8 +227,8 @@ class QueryApplied(BaseModel):
 
 class TimelineBucket(BaseModel):
     label: str = Field(examples=["2024-05"], description="2024-05-17, 2024-W20, 2024-05 or 2024.")
-    start: datetime = Field(description="First instant, in the requested zone.")
-    end: datetime = Field(description="First instant of the next bucket.")
+    start: ZonedDateTime = Field(description="First instant, in the requested zone.")
+    end: ZonedDateTime = Field(description="First instant of the next bucket.")
     count: int = Field(description="Matching articles published in the bucket.")
     all_articles: int = Field(
         description="Every article published in the bucket, whatever the query and filters "
@@ -279,12 +282,12 @@ class TimelineResponse(BaseModel):
 
     interval: Interval
     tz: str
-    from_: datetime | None = Field(
+    from_: ZonedDateTime | None = Field(
         alias="from",
         description="Start of the range counted: `from`, else the earliest matching article; "
         "null when nothing dated matches.",
     )
-    to: datetime | None = Field(
+    to: ZonedDateTime | None = Field(
         description="End of the range counted (inclusive): `to`, else the latest match."
     )
     series: list[TimelineSeries]
