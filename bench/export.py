@@ -175,8 +175,10 @@ def api_export(api: str, pid: int, params: dict[str, str], gzip: bool) -> dict[s
     reset_peak(pid)
     before = _status_bytes(pid, "VmRSS")
     headers = {"Accept-Encoding": "gzip" if gzip else "identity"}
+    separator = b"\r\n" if params.get("format") == "csv" else b"\n"
     lines = 0
     received = 0
+    last_byte = b""
     started = time.perf_counter()
     with httpx.stream(
         "GET", f"{api}/search/export", params=params, headers=headers, timeout=120
@@ -187,8 +189,10 @@ def api_export(api: str, pid: int, params: dict[str, str], gzip: bool) -> dict[s
         for chunk in response.iter_raw():
             received += len(chunk)
             data = inflate.decompress(chunk) if inflate is not None else chunk
-            # A CSV row ends in CRLF; a line break inside a quoted field is a bare LF here.
-            lines += data.count(b"\r\n" if params.get("format") == "csv" else b"\n")
+            # A CSV row ends in CRLF (a line break inside a quoted field is a bare LF here),
+            # which two chunks may share: count across the boundary.
+            lines += (last_byte + data).count(separator)
+            last_byte = data[-1:] or last_byte
     seconds = time.perf_counter() - started
     records = lines - (1 if params.get("format") == "csv" else 0)
     if records != expected:
@@ -303,6 +307,7 @@ def run(copies: int, runs: int, indexing_threads: int, limit: int | None) -> dic
                 api_export(api, server.pid, {"format": "ndjson", "q": "warm"}, gzip=False)
                 print(f"measuring exports of {stored} articles", file=sys.stderr)
                 results["reuters"] = measure(api, server.pid, meili, uid, runs)
+                print(json.dumps(results["reuters"]), file=sys.stderr)
                 started = time.perf_counter()
                 stored += add_articles(
                     database_url,
