@@ -178,7 +178,7 @@ def api_export(api: str, pid: int, params: dict[str, str], gzip: bool) -> dict[s
     separator = b"\r\n" if params.get("format") == "csv" else b"\n"
     lines = 0
     received = 0
-    last_byte = b""
+    carried = b""
     started = time.perf_counter()
     with httpx.stream(
         "GET", f"{api}/search/export", params=params, headers=headers, timeout=120
@@ -191,8 +191,8 @@ def api_export(api: str, pid: int, params: dict[str, str], gzip: bool) -> dict[s
             data = inflate.decompress(chunk) if inflate is not None else chunk
             # A CSV row ends in CRLF (a line break inside a quoted field is a bare LF here),
             # which two chunks may share: count across the boundary.
-            lines += (last_byte + data).count(separator)
-            last_byte = data[-1:] or last_byte
+            lines += (carried + data).count(separator)
+            carried = (carried + data)[-(len(separator) - 1) :] if len(separator) > 1 else b""
     seconds = time.perf_counter() - started
     records = lines - (1 if params.get("format") == "csv" else 0)
     if records != expected:
