@@ -24,6 +24,9 @@ from tests.conftest import auth_headers, sync_index
 from tests.meili_plugin import MeiliServer
 from tests.pg_plugin import TEMPLATE_DB, PostgresServer, _admin
 
+#: The origin a browser client of these archives runs at.
+BROWSER_ORIGIN = "https://reader.example"
+
 
 @contextmanager
 def _database(request: pytest.FixtureRequest, backend: str, tmp: Path) -> Iterator[str]:
@@ -61,6 +64,7 @@ def module_archive(
             MEILI_MASTER_KEY=SecretStr(meili.master_key or ""),
             MEILI_INDEX=uid,
             RATE_LIMIT_READS_PER_MINUTE=0,
+            CORS_ALLOW_ORIGINS=[BROWSER_ORIGIN],
         )
         engine = make_engine(settings)
         with Session(engine, expire_on_commit=False) as session:

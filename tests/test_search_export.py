@@ -25,7 +25,7 @@ from app.search import export
 from app.search.export_formats import split_list_cell
 from app.search.meili_http import AsyncMeiliHttp, MeiliAnswer, MeiliUnreachable
 from app.search.schemas import PUBLIC_FIELDS
-from tests.archive_fixture import module_archive
+from tests.archive_fixture import BROWSER_ORIGIN, module_archive
 
 AWKWARD_TITLE = 'Port, "quoted" and\nmulti-line'
 
@@ -212,6 +212,13 @@ def test_csv_is_rfc_4180_with_joined_lists(archive: TestClient, small_pages: Non
     assert by_id[3][2] == ""
     json_cursors = [record["_cursor"] for record in lines(archive.get("/search/export"))]
     assert [row[-1] for row in rows[1:]] == json_cursors
+
+
+def test_a_browser_may_read_the_total_and_file_name(archive: TestClient) -> None:
+    response = archive.get("/search/export?q=grain", headers={"Origin": BROWSER_ORIGIN})
+    assert response.headers["access-control-allow-origin"] == BROWSER_ORIGIN
+    exposed = response.headers["access-control-expose-headers"].lower().split(", ")
+    assert {"x-total-count", "content-disposition"} <= set(exposed)
 
 
 def test_empty_results(archive: TestClient) -> None:
