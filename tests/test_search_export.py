@@ -237,7 +237,7 @@ def raw_body(client: TestClient, url: str, headers: dict[str, str]) -> tuple[dic
 def test_gzip_when_accepted_or_asked(archive: TestClient, small_pages: None) -> None:
     plain_headers, plain = raw_body(archive, "/search/export", {"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain_headers
-    assert plain_headers["vary"] == "Accept-Encoding"
+    assert "Accept-Encoding" in plain_headers["vary"].split(", ")
     for url, accept in (
         ("/search/export", "br;q=1.0, gzip;q=0.5"),
         ("/search/export?compress=gzip", "identity"),
