@@ -15,6 +15,7 @@ from app.auth.cli import keys
 from app.entities.cli import entities
 from app.ingestion.cli import import_articles
 from app.search import cli as search_cli
+from app.search.export_cli import export_articles
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -31,6 +32,7 @@ app.command("import")(import_articles)
 app.command()(search_cli.worker)
 app.command()(search_cli.reindex)
 app.command()(search_cli.stats)
+app.command("export")(export_articles)
 logger = logging.getLogger("app.cli")
 
 

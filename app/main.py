@@ -29,6 +29,7 @@ from app.ratelimit import RateLimit, RateLimiter
 from app.search import sync
 from app.search.backend import build_backend
 from app.search.fast_path import SearchFastPath
+from app.search.research_router import router as search_research_router
 from app.search.router import router as search_router
 
 DESCRIPTION = """
@@ -108,4 +109,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(entities_router)
     app.include_router(search_router, dependencies=[RequireRead])
     app.include_router(alerts_router)
+    app.include_router(search_research_router, dependencies=[RequireRead])
     return app

@@ -8,13 +8,15 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from rapidfuzz import fuzz
 from sqlmodel import Session, col, select
 
+from app import time_buckets
 from app.articles.cursor import Cursor, SortOrder
 from app.articles.models import Article
 from app.db import integer_max, utcnow
@@ -64,6 +66,7 @@ FORMS_SHOWN = 50
 MERGES_SHOWN = 50
 #: Containing places followed per entity (city, state, country): more than the gazetteer nests.
 WITHIN_DEPTH = 3
+_UTC = ZoneInfo("UTC")
 _LAST_CODEPOINT = "\U0010ffff"
 
 
@@ -398,11 +401,21 @@ def autocomplete(
     return [(entity, counts[entity_id_of(entity)]) for entity in ranked[:limit]]
 
 
-def _month(session: Session, column: Any) -> Any:
+def _utc_day(session: Session, column: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
     # SQLite keeps UTC datetimes as "YYYY-MM-DD HH:MM:SS..." text.
-    return sa.func.strftime("%Y-%m", column)
+    return sa.func.strftime("%Y-%m-%d", column)
+
+
+def _per_month(day_rows: Sequence[Any]) -> list[MonthCount]:
+    """Per-day counts folded into the calendar months of search timelines (app/time_buckets)."""
+    months: dict[str, int] = {}
+    for day, count in day_rows:
+        start = datetime.combine(date.fromisoformat(str(day)), time.min, tzinfo=UTC)
+        label = time_buckets.bucket_of(start, time_buckets.Interval.month, _UTC).label
+        months[label] = months.get(label, 0) + count
+    return [MonthCount(month=month, count=count) for month, count in months.items()]
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -449,12 +462,12 @@ def detail(*, session: Session, entity: Entity) -> EntityDetail:
         .order_by(together.desc(), entities.slug)
         .limit(CO_OCCURRING_LIMIT)
     ).all()
-    month = _month(session, links.published_at).label("month")
-    month_rows = session.execute(
-        sa.select(month, sa.func.count())
+    day = _utc_day(session, links.published_at).label("day")
+    day_rows = session.execute(
+        sa.select(day, sa.func.count())
         .where(links.entity_id == entity_id, links.published_at.is_not(None))
-        .group_by(month)
-        .order_by(month)
+        .group_by(day)
+        .order_by(day)
     ).all()
     return EntityDetail(
         slug=entity.slug,
@@ -469,7 +482,7 @@ def detail(*, session: Session, entity: Entity) -> EntityDetail:
             CoOccurrence(slug=slug, name=name, type=EntityType(type_), count=n)
             for slug, name, type_, n in co_rows
         ],
-        months=[MonthCount(month=str(m), count=n) for m, n in month_rows],
+        months=_per_month(day_rows),
         type_source=entity.type_source,
         type_evidence=[
             TypeEvidence(type=EntityType(type_), articles=n)

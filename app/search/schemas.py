@@ -109,26 +109,11 @@ def end_of(value: date | datetime) -> datetime:
     return datetime.combine(value, time.max, tzinfo=UTC)
 
 
-class SearchParams(BaseModel):
-    """What to search for. The same fields work as query parameters (GET) or a JSON body (POST)."""
+class SearchQuery(BaseModel):
+    """Which articles: keywords, dates and filters. /search adds paging and presentation
+    (SearchParams); export, timelines and counts take these as they are."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        populate_by_name=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "q": 'oil prices -futures "opec meeting"',
-                    "from": "1987-03-01",
-                    "to": "1987-03-31",
-                    "entity": ["saudi-arabia"],
-                    "sort": "newest",
-                    "facets": ["source", "month"],
-                    "highlight": True,
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     q: str | None = Field(
         default=None,
@@ -164,6 +149,29 @@ class SearchParams(BaseModel):
     include_duplicates: bool = Field(
         default=False, description="Also return articles recorded as duplicates of another."
     )
+
+
+class SearchParams(SearchQuery):
+    """What to search for. The same fields work as query parameters (GET) or a JSON body (POST)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "q": 'oil prices -futures "opec meeting"',
+                    "from": "1987-03-01",
+                    "to": "1987-03-31",
+                    "entity": ["saudi-arabia"],
+                    "sort": "newest",
+                    "facets": ["source", "month"],
+                    "highlight": True,
+                }
+            ]
+        },
+    )
+
     sort: SearchSort | None = Field(
         default=None, description="relevance (default when q is given) | newest | oldest."
     )

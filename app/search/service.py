@@ -74,12 +74,12 @@ def _slug_resolver(values: Sequence[str]) -> tuple[list[str], list[str]]:
     return [slugify(value) or value for value in values], []
 
 
-def _encode_cursor(sort: SearchSort, published_at: int | None, article_id: int) -> str:
+def encode_cursor(sort: SearchSort, published_at: int | None, article_id: int) -> str:
     raw = json.dumps({"s": sort.value, "p": published_at, "i": article_id}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(token: str, sort: SearchSort, where: str) -> filters.Cursor:
+def decode_cursor(token: str, sort: SearchSort, where: str) -> filters.Cursor:
     """The position a `next` value names. Its numbers go into the Meilisearch filter as they
     are, so only what this API could have issued is taken: ids in the article id range, and
     timestamps of years 1 to 9999."""
@@ -227,7 +227,7 @@ def plan(
         # A strict total order needs every hit to match every word (see app/search/filters.py).
         request["matchingStrategy"] = "all"
         position = (
-            None if params.cursor == CURSOR_START else _decode_cursor(params.cursor, sort, where)
+            None if params.cursor == CURSOR_START else decode_cursor(params.cursor, sort, where)
         )
         page_request = request | {
             "filter": base_filter
@@ -266,14 +266,14 @@ def finish(search_plan: SearchPlan, results: list[dict[str, Any]]) -> dict[str, 
         next_cursor = None
         if len(page_result["hits"]) > params.per_page:
             last = documents[-1]
-            next_cursor = _encode_cursor(search_plan.sort, last.get("published_at"), last["id"])
+            next_cursor = encode_cursor(search_plan.sort, last.get("published_at"), last["id"])
     if total >= MAX_TOTAL_HITS:
         warnings.append(f"total is capped at {MAX_TOTAL_HITS}; narrow the query for an exact count")
     by_attribute = {attribute: facet.value for facet, attribute in FACET_ATTRIBUTES.items()}
     return {
         "query": {
             "q": params.q,
-            "filters": _describe_filters(search_plan.applied, params),
+            "filters": describe_filters(search_plan.applied, params),
             "sort": search_plan.sort.value,
             "warnings": warnings,
         },
@@ -281,7 +281,7 @@ def finish(search_plan: SearchPlan, results: list[dict[str, Any]]) -> dict[str, 
         "page": params.page if params.cursor is None else None,
         "per_page": params.per_page,
         "next": next_cursor,
-        # Hits passed on as Meilisearch wrote them (see _run_async), or rebuilt field by field.
+        # Hits passed on as Meilisearch wrote them (see run_async), or rebuilt field by field.
         "hits": documents
         if isinstance(documents, orjson.Fragment)
         else [_to_hit(document, search_plan.fields, params) for document in documents],
@@ -306,13 +306,13 @@ def search(
 
 async def search_async(*, backend: SearchBackend, search_plan: SearchPlan) -> dict[str, Any]:
     """The API path: one async round trip to Meilisearch, no thread hop."""
-    results = await _run_async(
+    results = await run_async(
         backend, search_plan.queries, hits_as_returned=search_plan.hits_as_returned
     )
     return finish(search_plan, results)
 
 
-def _describe_filters(applied: filters.SearchFilters, params: SearchParams) -> dict[str, Any]:
+def describe_filters(applied: filters.SearchFilters, params: SearchParams) -> dict[str, Any]:
     described: dict[str, Any] = {
         "from": applied.published_from.isoformat() if applied.published_from else None,
         "to": applied.published_to.isoformat() if applied.published_to else None,
@@ -346,7 +346,7 @@ def _run(backend: SearchBackend, queries: list[dict[str, Any]]) -> list[dict[str
         return [_empty_result() for _ in queries]
 
 
-async def _run_async(
+async def run_async(
     backend: SearchBackend, queries: list[dict[str, Any]], *, hits_as_returned: bool = False
 ) -> list[dict[str, Any]]:
     """Meilisearch's answers; with `hits_as_returned`, a single query's hits stay the bytes
