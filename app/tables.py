@@ -17,6 +17,7 @@ from app.entities.models import (
     EntityTypeVote,
 )
 from app.outbox import OutboxEntry, SyncState
+from app.stories.models import StoryBand
 
 metadata = SQLModel.metadata
 
@@ -34,6 +35,7 @@ __all__ = [
     "EntitySurfaceForm",
     "EntityTypeVote",
     "OutboxEntry",
+    "StoryBand",
     "SyncState",
     "metadata",
 ]
