@@ -14,6 +14,7 @@ from app.auth.cli import keys
 from app.entities.cli import entities
 from app.ingestion.cli import import_articles
 from app.search import cli as search_cli
+from app.stories.cli import clusters
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="newsarchive: a self-hostable news archive API.", no_args_is_help=True)
 app.add_typer(keys, name="keys", no_args_is_help=True)
 app.add_typer(entities, name="entities", no_args_is_help=True)
+app.add_typer(clusters, name="clusters", no_args_is_help=True)
 app.command("import")(import_articles)
 app.command()(search_cli.worker)
 app.command()(search_cli.reindex)
