@@ -33,8 +33,6 @@ from app.deps import close_quietly
 from app.main import create_app
 from app.paths import PROJECT_ROOT
 from app.search.client import SearchClient
-from app.stories import clustering
-from app.stories.clustering import ClusterConfig
 from tests.conftest import auth_headers
 from tests.meili_plugin import MeiliServer
 from tests.pg_plugin import PostgresServer
@@ -81,14 +79,10 @@ def test_slow_meilisearch_killed_mid_bulk_import_loses_nothing(
     meili_server: MeiliServer,
     meili_client: SearchClient,
     write_key: str,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     process = meili_server.process
     if process is None:
         pytest.skip("needs a Meilisearch started by the tests (MEILI_URL was given)")
-    # 5,000 texts that differ by a number: each write would compare itself with ten of them,
-    # which is not what this test is about.
-    monkeypatch.setattr(clustering, "current_config", lambda: ClusterConfig(enabled=False))
     total = 5000
     settings = search_settings.model_copy(
         update={

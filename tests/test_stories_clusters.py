@@ -27,6 +27,8 @@ from tests.stories_texts import BOILERPLATE, FERRY, LIBRARY, ORCHARD, TIDES, art
 if False:  # pragma: no cover - typing only
     from tests.meili_plugin import MeiliServer
 
+pytestmark = pytest.mark.clusters
+
 DAY = "2024-09-03"
 WRITES: list[tuple[str, dict[str, Any]]] = [
     # 1: the wire story.

@@ -39,6 +39,7 @@ from app.stories.models import StoryBand
 
 ARTICLES: sa.Table = Article.__table__  # type: ignore[attr-defined]
 BANDS: sa.Table = StoryBand.__table__  # type: ignore[attr-defined]
+OUTBOX: sa.Table = outbox.OutboxEntry.__table__  # type: ignore[attr-defined]
 
 #: Values in one IN (...) list.
 SLICE = 500
@@ -359,9 +360,28 @@ def resize(*, session: Session, clusters: Iterable[int], skip: set[int] | None) 
                 .values(cluster_size=size)
             )
             if skip is not None:
+                covered = _queued_unclaimed(session, ids)
                 for article_id in ids:
-                    if article_id not in skip:
+                    if article_id not in skip and article_id not in covered:
                         outbox.enqueue_upsert(session=session, article_id=article_id)
+
+
+def _queued_unclaimed(session: Session, ids: list[int]) -> set[int]:
+    """Articles whose upsert is queued and not yet taken by a worker: it will send their
+    state as committed, cluster size included, so another row would only send it twice
+    (without this, every copy joining a wire story of n members would queue n rows).
+    On PostgreSQL the rows are locked until commit, so a worker claiming them meanwhile
+    (FOR UPDATE SKIP LOCKED) passes them over and reads the committed state later; on
+    SQLite a worker's claim waits for this transaction's write lock."""
+    query = sa.select(OUTBOX.c.article_id).where(
+        OUTBOX.c.article_id.in_(ids),
+        OUTBOX.c.op == outbox.OutboxOp.upsert.value,
+        OUTBOX.c.status == outbox.OutboxStatus.pending.value,
+        OUTBOX.c.claimed_by.is_(None),
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return set(session.execute(query).scalars())
 
 
 def detach(*, session: Session, article_id: int) -> int | None:
