@@ -16,6 +16,7 @@ from app.entities.cli import entities
 from app.ingestion.cli import import_articles
 from app.search import cli as search_cli
 from app.search.export_cli import export_articles
+from app.stories.cli import clusters
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -28,6 +29,7 @@ app = typer.Typer(help="newsarchive: a self-hostable news archive API.", no_args
 app.add_typer(keys, name="keys", no_args_is_help=True)
 app.add_typer(entities, name="entities", no_args_is_help=True)
 app.add_typer(alerts, name="alerts", no_args_is_help=True)
+app.add_typer(clusters, name="clusters", no_args_is_help=True)
 app.command("import")(import_articles)
 app.command()(search_cli.worker)
 app.command()(search_cli.reindex)

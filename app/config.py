@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     #: Find entities in article text on write; off, only the entities a client sends are kept.
     ENTITY_EXTRACTION_ENABLED: bool = True
 
+    #: Group near-duplicate articles into story clusters as they are written.
+    CLUSTERING_ENABLED: bool = False
+    #: Least Jaccard similarity of two texts' word 3-shingles for them to be one story.
+    CLUSTER_SIMILARITY: float = Field(default=0.3, gt=0, le=1)
+    #: Most days between an article and its cluster's first publication (0: no limit).
+    CLUSTER_WINDOW_DAYS: float = Field(default=7.0, ge=0)
+
     MAX_BODY_CHARS: int = Field(default=1_000_000, ge=1)
     MAX_REQUEST_BYTES: int = Field(default=10 * 1024 * 1024, ge=1024)
     #: Most articles in one application/json array to POST /articles/bulk (NDJSON has no count limit).

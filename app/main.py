@@ -31,6 +31,7 @@ from app.search.backend import build_backend
 from app.search.fast_path import SearchFastPath
 from app.search.research_router import router as search_research_router
 from app.search.router import router as search_router
+from app.stories.router import router as stories_router
 
 DESCRIPTION = """
 A self-hostable archive of news articles with keyword, date and entity search.
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(articles_router)
+    app.include_router(stories_router)
     app.include_router(ingestion_router)
     app.include_router(entity_curation_router)
     app.include_router(entities_router)

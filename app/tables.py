@@ -18,6 +18,7 @@ from app.entities.models import (
     EntityTypeVote,
 )
 from app.outbox import OutboxEntry, SyncState
+from app.stories.models import StoryBand
 
 metadata = SQLModel.metadata
 
@@ -39,6 +40,7 @@ __all__ = [
     "EntityTypeVote",
     "OutboxEntry",
     "SavedSearch",
+    "StoryBand",
     "SyncState",
     "metadata",
 ]

@@ -13,10 +13,11 @@ from sqlmodel import Session
 from app import migrate
 from app.auth import service as auth_service
 from app.auth.models import Scope
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.db import make_engine
 from app.main import create_app
 from app.search.sync import IndexSync, drain
+from app.stories import clustering
 
 if TYPE_CHECKING:
     from tests.meili_plugin import MeiliServer
@@ -24,6 +25,22 @@ if TYPE_CHECKING:
 pytest_plugins = ["tests.pg_plugin", "tests.meili_plugin"]
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(autouse=True)
+def _clustering_where_tested(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Story clustering is on only in tests marked `clusters` (it is off by default): as
+    copies join a story its members are queued for re-indexing again, and the tests of other
+    features post many copies of one text and count one outbox row per write."""
+    if request.node.get_closest_marker("clusters") is None:
+        disabled = clustering.ClusterConfig(enabled=False)
+        monkeypatch.setattr(clustering, "current_config", lambda: disabled)
+        return
+    monkeypatch.setenv("CLUSTERING_ENABLED", "true")
+    get_settings.cache_clear()
+    request.addfinalizer(get_settings.cache_clear)
 
 
 @pytest.fixture(scope="session")

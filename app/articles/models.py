@@ -52,6 +52,11 @@ class Article(SQLModel, table=True):
             index=True,
         ),
     )
+    #: The near-duplicate story the article belongs to: the id of the article that started it
+    #: (app/stories/clustering.py). None until the article is clustered.
+    cluster_id: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, index=True))
+    #: How many articles the cluster holds, this one included.
+    cluster_size: int | None = Field(default=None, sa_column=sa.Column(sa.Integer))
 
 
 #: The largest id an article can have (its id column's range); a larger one names no article.

@@ -233,6 +233,8 @@ ARTICLE_PUBLIC_EXAMPLE: dict[str, Any] = {
     "created_at": "2024-05-17T08:00:00+00:00",
     "updated_at": "2024-05-17T08:00:00+00:00",
     "content_hash": "4f1c0e5d3b0a9f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899",
+    "cluster_id": 1,
+    "cluster_size": 3,
     "entities": [
         {
             "slug": "harbour-bridge",
@@ -273,6 +275,14 @@ class ArticlePublic(BaseModel):
     duplicate_of: int | None = Field(
         default=None,
         description="Id of the first stored article with the same content under another URL.",
+    )
+    cluster_id: int | None = Field(
+        default=None,
+        description="Its near-duplicate story cluster (GET /articles/{id}/cluster); null until "
+        "clustered.",
+    )
+    cluster_size: int | None = Field(
+        default=None, description="Articles in that cluster, this one included."
     )
     entities: list[ArticleEntityPublic] = Field(
         default_factory=list, description="Entities the article names, in order of first mention."

@@ -24,6 +24,7 @@ from app.db import utcnow
 from app.entities import service as entity_service
 from app.entities.types import ArticleEntity, ArticleText, ClientEntity
 from app.errors import Conflict, NotFound
+from app.stories import clustering
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ CONTENT_FIELDS = (
 )
 #: Fields the entities of an article are found in.
 TEXT_FIELDS = ("title", "summary", "body", "language")
+#: Fields its story cluster is found by.
+STORY_FIELDS = ("title", "summary", "body")
 
 
 class Outcome(enum.StrEnum):
@@ -120,6 +123,26 @@ def _check_unique_elsewhere(session: Session, article: Article, values: dict[str
         ).first()
         if owner is not None:
             raise Conflict(f"{name} {value!r} already belongs to article {owner}.")
+
+
+def _story_changes(article: Article, values: dict[str, Any]) -> bool:
+    return any(name in values and getattr(article, name) != values[name] for name in STORY_FIELDS)
+
+
+def _cluster(session: Session, article: Article, *, new: bool) -> None:
+    """Put a flushed article in its story cluster (anew when its text changed)."""
+    text = clustering.StoryText(
+        article_id=_id(article),
+        title=article.title,
+        summary=article.summary,
+        body=article.body,
+        published_at=article.published_at,
+    )
+    if new:
+        clustering.assign(session=session, texts=[text])
+    else:
+        clustering.recluster(session=session, text=text)
+    session.refresh(article, attribute_names=["cluster_id", "cluster_size"])
 
 
 def _client_entities(data: ArticleCreate | ArticleUpdate) -> tuple[ClientEntity, ...]:
@@ -215,9 +238,12 @@ def upsert(
                     else _find_entities(existing, values, clients, extract)
                 )
             old_published_at = existing.published_at
+            restory = _story_changes(existing, values)
             if not _apply(session, existing, values, entities_changed=relink):
                 return existing, Outcome.unchanged
             _store_entities(session, existing, found, old_published_at)
+            if restory:
+                _cluster(session, existing, new=False)
             outbox.enqueue_upsert(session=session, article_id=_id(existing))
             session.commit()
             return existing, Outcome.updated
@@ -235,6 +261,7 @@ def upsert(
         try:
             session.flush()
             _store_entities(session, article, entities, None)
+            _cluster(session, article, new=True)
             outbox.enqueue_upsert(session=session, article_id=_id(article))
             session.commit()
         except IntegrityError:
@@ -283,9 +310,12 @@ def _save(
             )
         found = _find_entities(article, values, clients, extract)
     old_published_at = article.published_at
+    restory = _story_changes(article, values)
     if _apply(session, article, values, entities_changed=relink):
         session.add(article)
         _store_entities(session, article, found, old_published_at)
+        if restory:
+            _cluster(session, article, new=False)
         outbox.enqueue_upsert(session=session, article_id=_id(article))
         try:
             session.commit()
@@ -302,6 +332,7 @@ def delete(*, session: Session, article: Article) -> None:
     for duplicate_id in duplicates.all():
         if duplicate_id is not None:
             outbox.enqueue_upsert(session=session, article_id=duplicate_id)
+    clustering.remove(session=session, article_id=article_id)
     session.delete(article)
     outbox.enqueue_delete(session=session, article_id=article_id)
     session.commit()

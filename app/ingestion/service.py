@@ -31,6 +31,7 @@ from app.ingestion.extraction import EntityInput as EntityInput
 from app.ingestion.extraction import find_entities as find_entities
 from app.ingestion.parsed import ParsedArticle
 from app.ingestion.schemas import BulkItem, BulkTotals, ItemStatus
+from app.stories import clustering
 
 logger = logging.getLogger(__name__)
 
@@ -259,6 +260,19 @@ def insert_new(*, session: Session, items: Sequence[NewArticle]) -> list[Stored]
             for item, row, article_id in zip(items, rows, ids, strict=True)
         ],
         replace=False,
+    )
+    clustering.assign(
+        session=session,
+        texts=[
+            clustering.StoryText(
+                article_id=article_id,
+                title=row["title"],
+                summary=row["summary"],
+                body=row["body"],
+                published_at=row["published_at"],
+            )
+            for row, article_id in zip(rows, ids, strict=True)
+        ],
     )
     session.execute(
         sa.insert(OUTBOX),

@@ -36,6 +36,8 @@ def article_to_document(
         "entity_within": sorted({slug for entity in entities for slug in entity.within}),
         "entities": [{"slug": e.slug, "name": e.name, "type": e.type} for e in entities],
         "duplicate_of": article.duplicate_of,
+        "cluster_id": article.cluster_id,
+        "cluster_size": article.cluster_size,
         "image_caption": article.image_caption,
         "credit": article.credit,
         "related_titles": list(article.related_titles),

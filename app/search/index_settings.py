@@ -42,6 +42,7 @@ FILTERABLE_ATTRIBUTES: Final = (
     "tags",
     "month",
     "duplicate_of",
+    "cluster_id",
     "id",
 )
 SORTABLE_ATTRIBUTES: Final = ("published_at", "id")

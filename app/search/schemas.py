@@ -22,6 +22,15 @@ class SearchSort(enum.StrEnum):
     oldest = "oldest"
 
 
+class Collapse(enum.StrEnum):
+    cluster = "cluster"
+
+
+class Counted(enum.StrEnum):
+    articles = "articles"
+    stories = "stories"
+
+
 class Facet(enum.StrEnum):
     entity = "entity"
     entity_type = "entity_type"
@@ -60,6 +69,8 @@ PUBLIC_FIELDS = (
     "published_at",
     "entities",
     "duplicate_of",
+    "cluster_id",
+    "cluster_size",
     "image_caption",
     "credit",
     "related_titles",
@@ -172,6 +183,11 @@ class SearchParams(SearchQuery):
         },
     )
 
+    collapse: Collapse | None = Field(
+        default=None,
+        description="cluster: one hit per near-duplicate story (its best-ranked member), with "
+        "`cluster_size`; `total` and `facets` then count stories. Not with `cursor`.",
+    )
     sort: SearchSort | None = Field(
         default=None, description="relevance (default when q is given) | newest | oldest."
     )
@@ -229,6 +245,8 @@ class SearchHit(BaseModel):
     published_at: str | None = None
     entities: list[EntityRef] | None = None
     duplicate_of: int | None = None
+    cluster_id: int | None = None
+    cluster_size: int | None = None
     image_caption: str | None = None
     credit: str | None = None
     related_titles: list[str] | None = None
@@ -276,7 +294,15 @@ class SearchResponse(BaseModel):
     )
 
     query: AppliedQuery
-    total: int = Field(description="Matching articles (exact, up to the index's maxTotalHits).")
+    total: int = Field(
+        description="Matching articles, or stories with collapse=cluster (exact, up to the "
+        "index's maxTotalHits)."
+    )
+    counts: Counted = Field(
+        default=Counted.articles,
+        description="What `total` and `facets` count: articles, or stories (collapse=cluster: "
+        "each story once, under the facet values of the member shown for it).",
+    )
     page: int | None = Field(description="Page mode: this page's number; null in cursor mode.")
     per_page: int
     next: str | None = Field(

@@ -30,6 +30,8 @@ from app.search.raw_hits import key_renames, split_hits
 from app.search.schemas import (
     CURSOR_START,
     PUBLIC_FIELDS,
+    Collapse,
+    Counted,
     Facet,
     SearchParams,
     SearchSort,
@@ -124,6 +126,12 @@ def _check(params: SearchParams, where: str) -> tuple[SearchSort, list[str]]:
             )
         if params.page != 1:
             raise InvalidParameter([where, "page"], "page and cursor can't be combined")
+        if params.collapse is not None:
+            raise InvalidParameter(
+                [where, "collapse"],
+                "collapse can't be combined with cursor (a story's best member may change "
+                "from page to page); page through stories with page and per_page",
+            )
     unknown = [field for field in params.fields if field not in PUBLIC_FIELDS]
     if unknown:
         raise InvalidParameter(
@@ -202,6 +210,8 @@ def plan(
     }
     if sort is not SearchSort.relevance:
         request["sort"] = filters.keyset_sort(filters.Order(sort.value))
+    if params.collapse is Collapse.cluster:
+        request["distinct"] = "cluster_id"
     if params.highlight:
         request |= {
             "attributesToHighlight": list(HIGHLIGHTED),
@@ -278,6 +288,7 @@ def finish(search_plan: SearchPlan, results: list[dict[str, Any]]) -> dict[str, 
             "warnings": warnings,
         },
         "total": total,
+        "counts": (Counted.stories if params.collapse else Counted.articles).value,
         "page": params.page if params.cursor is None else None,
         "per_page": params.per_page,
         "next": next_cursor,
@@ -325,6 +336,7 @@ def describe_filters(applied: filters.SearchFilters, params: SearchParams) -> di
         "language": list(applied.languages),
         "tag": list(applied.tags),
         "include_duplicates": applied.include_duplicates,
+        "collapse": params.collapse.value if params.collapse else None,
     }
     return {key: value for key, value in described.items() if value not in (None, [], False)}
 

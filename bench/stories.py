@@ -1,0 +1,424 @@
+"""Story clusters: quality on real corpora, and cost per article as the archive grows.
+
+`quality`: each corpus is clustered by the archive's own code (app.stories.clustering.assign,
+in chunks of 64 new articles per transaction, as `newsarchive import` stores them) in a fresh
+SQLite database under a temp directory, and the clusters are scored pairwise against a ground
+truth: precision = true pairs found / pairs found, recall = true pairs found / true pairs.
+
+- BBC (2,225 articles): true pairs are articles with the same body (whitespace aside).
+- Reuters-21578: true pairs are records with the same body. The corpus also holds
+  corrections, repeated and updated bulletins that no label marks: pairs found beyond the
+  exact ones are counted, and a sample is printed for reading by hand (--sample).
+- AllSides, synthetic: every article once, plus --copies edited copies of randomly chosen
+  articles. Every copy has 5-20 % of its words replaced by other words of the corpus, and
+  each of these edits with probability 1/2: a new headline (its words shuffled, one added),
+  a boilerplate paragraph added at the top or the bottom, one paragraph dropped (of three or
+  more); its date is the original's plus 0-48 hours. True pairs: an original and its copies.
+  The input order is shuffled, so copies often come before their original.
+
+`cost`: a background archive of N generated articles (the texts of the three corpora, each
+use of a text with half its words replaced by random corpus words and its date moved by up
+to five years, so the background resembles news but rarely near-duplicates itself) is
+stored with its band rows; then --probes articles (AllSides originals and edited copies)
+are clustered one per transaction against it, as API writes are, and rolled back. Reported:
+median and p90 ms per article at each size (target: flat), and the band rows stored.
+
+Run:  .venv/bin/python -m bench.stories quality [--copies 800] [--sample 20] [--seed 1]
+      .venv/bin/python -m bench.stories cost [--sizes 20000 200000] [--probes 300]
+Data: ../shared/data (read in place; only titles are printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import combinations
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from app import migrate
+from app.config import Settings
+from app.db import make_engine
+from app.paths import SHARED_DATA
+from app.stories import clustering, minhash
+
+CHUNK = 64
+TARGET = 0.95
+BOILERPLATE = (
+    "Sign up for our daily newsletter to get the top stories delivered to your inbox every "
+    "morning. Follow us for breaking news and analysis.",
+    "Copyright 2020 The Daily Herald. All rights reserved. This material may not be published, "
+    "broadcast, rewritten or redistributed without permission.",
+    "Advertisement. Continue reading the main story below. Related coverage: more from our "
+    "politics desk, videos and photos from the campaign trail.",
+)
+
+
+@dataclass(frozen=True)
+class Doc:
+    key: str
+    title: str
+    body: str
+    published_at: datetime | None
+    source: str | None
+    #: Ground-truth group; None: a story of its own.
+    group: str | None = None
+
+
+# --- corpora --------------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def bbc_docs() -> list[Doc]:
+    from app.ingestion.bbc import iter_bbc
+
+    docs = []
+    for n, parsed in enumerate(iter_bbc(SHARED_DATA / "bbc")):
+        docs.append(Doc(f"bbc{n}", parsed.title, parsed.body, None, parsed.section))
+    return _group_by_body(docs)
+
+
+def reuters_docs() -> list[Doc]:
+    from app.ingestion.parsed import ParseError
+    from app.ingestion.reuters import iter_reuters, to_parsed_article
+
+    docs = []
+    for record in iter_reuters(SHARED_DATA / "reuters21578"):
+        try:
+            parsed = to_parsed_article(record)
+        except ParseError:
+            continue
+        docs.append(
+            Doc(f"r{record.newid}", parsed.title, parsed.body, parsed.published_at, "Reuters")
+        )
+    return _group_by_body(docs)
+
+
+def _group_by_body(docs: list[Doc]) -> list[Doc]:
+    by_body: dict[str, list[int]] = defaultdict(list)
+    for index, doc in enumerate(docs):
+        by_body[_norm(doc.body)].append(index)
+    grouped = list(docs)
+    for indexes in by_body.values():
+        if len(indexes) > 1:
+            for index in indexes:
+                doc = docs[index]
+                grouped[index] = Doc(
+                    doc.key, doc.title, doc.body, doc.published_at, doc.source, f"b{indexes[0]}"
+                )
+    return grouped
+
+
+def allsides_originals() -> list[Doc]:
+    from app.ingestion.allsides import iter_allsides
+
+    return [
+        Doc(f"a{n}", p.title, p.body, p.published_at, p.source)
+        for n, p in enumerate(iter_allsides(SHARED_DATA / "allsides" / "jsons"))
+    ]
+
+
+def edited_copy(doc: Doc, n: int, rng: random.Random, vocabulary: Sequence[str]) -> Doc:
+    title, paragraphs = doc.title, [p for p in doc.body.split("\n") if p.strip()]
+    if rng.random() < 0.5 and len(paragraphs) >= 3:
+        del paragraphs[rng.randrange(len(paragraphs))]
+    if rng.random() < 0.5:
+        boilerplate = rng.choice(BOILERPLATE)
+        paragraphs = (
+            [boilerplate, *paragraphs] if rng.random() < 0.5 else [*paragraphs, boilerplate]
+        )
+    if rng.random() < 0.5:
+        words = title.split()
+        rng.shuffle(words)
+        title = " ".join([*words, rng.choice(("update", "report", "latest", "analysis"))])
+    share = rng.uniform(0.05, 0.20)
+    body = "\n".join(
+        " ".join(rng.choice(vocabulary) if rng.random() < share else w for w in p.split(" "))
+        for p in paragraphs
+    )
+    published = doc.published_at + timedelta(hours=rng.uniform(0, 48)) if doc.published_at else None
+    return Doc(f"{doc.key}.copy{n}", title, body, published, f"copy{n}", doc.key)
+
+
+def allsides_synthetic(copies: int, rng: random.Random) -> list[Doc]:
+    originals = allsides_originals()
+    vocabulary = [w for doc in originals[:500] for w in doc.body.split()]
+    chosen = rng.sample(originals, min(copies, len(originals)))
+    edited = []
+    for n, doc in enumerate(chosen):
+        for copy_number in range(rng.choice((1, 1, 2, 3))):
+            edited.append(edited_copy(doc, n * 10 + copy_number, rng, vocabulary))
+    groups = {copy.group for copy in edited}
+    docs = [
+        Doc(d.key, d.title, d.body, d.published_at, d.source, d.key if d.key in groups else None)
+        for d in originals
+    ] + edited
+    rng.shuffle(docs)
+    return docs
+
+
+# --- clustering through the archive's code ------------------------------------------------
+
+
+def _settings(directory: Path) -> Settings:
+    return Settings(
+        _env_file=None, DATA_DIR=directory, DATABASE_URL=f"sqlite:///{directory}/bench.db"
+    )
+
+
+def _row(doc: Doc, now: datetime) -> dict[str, object]:
+    return {
+        "title": doc.title[:1000],
+        "body": doc.body,
+        "summary": None,
+        "source": doc.source,
+        "published_at": doc.published_at,
+        "language": "en",
+        "authors": [],
+        "tags": [],
+        "related_titles": [],
+        "content_hash": "",
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def cluster_docs(
+    docs: Sequence[Doc], config: clustering.ClusterConfig
+) -> tuple[dict[str, int], float]:
+    """Each doc's cluster id, clustered in input order in chunks; and seconds taken."""
+    with tempfile.TemporaryDirectory() as directory:
+        settings = _settings(Path(directory))
+        migrate.upgrade(settings.DATABASE_URL)
+        engine = make_engine(settings)
+        articles = clustering.ARTICLES
+        ids: dict[str, int] = {}
+        started = time.perf_counter()
+        now = datetime.now(UTC)
+        for start in range(0, len(docs), CHUNK):
+            chunk = docs[start : start + CHUNK]
+            with Session(engine) as session:
+                inserted = session.execute(
+                    sa.insert(articles).returning(articles.c.id, sort_by_parameter_order=True),
+                    [_row(doc, now) for doc in chunk],
+                )
+                chunk_ids = list(inserted.scalars())
+                clustering.assign(
+                    session=session,
+                    texts=[
+                        clustering.StoryText(i, doc.title[:1000], None, doc.body, doc.published_at)
+                        for i, doc in zip(chunk_ids, chunk, strict=True)
+                    ],
+                    config=config,
+                    requeue=False,
+                )
+                session.commit()
+            ids.update((doc.key, i) for doc, i in zip(chunk, chunk_ids, strict=True))
+        seconds = time.perf_counter() - started
+        with engine.connect() as connection:
+            cluster_of = dict(
+                connection.execute(sa.select(articles.c.id, articles.c.cluster_id)).all()
+            )
+        engine.dispose()
+    return {key: cluster_of[i] for key, i in ids.items()}, seconds
+
+
+def _pairs(groups: Iterable[list[str]]) -> set[tuple[str, str]]:
+    return {tuple(sorted(pair)) for members in groups for pair in combinations(members, 2)}  # type: ignore[misc]
+
+
+@dataclass
+class Score:
+    name: str
+    docs: int
+    true_pairs: int
+    found_pairs: int
+    hits: int
+    seconds: float
+    extra: set[tuple[str, str]]
+
+    @property
+    def precision(self) -> float:
+        return self.hits / self.found_pairs if self.found_pairs else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.hits / self.true_pairs if self.true_pairs else 1.0
+
+
+def score(name: str, docs: Sequence[Doc], config: clustering.ClusterConfig) -> Score:
+    cluster_of, seconds = cluster_docs(docs, config)
+    truth: dict[str, list[str]] = defaultdict(list)
+    found: dict[int, list[str]] = defaultdict(list)
+    for doc in docs:
+        if doc.group is not None:
+            truth[doc.group].append(doc.key)
+        found[cluster_of[doc.key]].append(doc.key)
+    true_pairs, found_pairs = _pairs(truth.values()), _pairs(found.values())
+    return Score(
+        name,
+        len(docs),
+        len(true_pairs),
+        len(found_pairs),
+        len(true_pairs & found_pairs),
+        seconds,
+        found_pairs - true_pairs,
+    )
+
+
+def quality(args: argparse.Namespace) -> None:
+    config = clustering.ClusterConfig()
+    rng = random.Random(args.seed)
+    print(
+        f"similarity >= {config.similarity}, window {config.window}, {minhash.BANDS} bands of {minhash.ROWS}"
+    )
+    corpora = [
+        ("bbc", bbc_docs()),
+        ("reuters", reuters_docs()),
+        ("allsides+synthetic", allsides_synthetic(args.copies, rng)),
+    ]
+    for name, docs in corpora:
+        result = score(name, docs, config)
+        print(
+            f"{name:20} docs {result.docs:6}  true pairs {result.true_pairs:5}  found {result.found_pairs:5}"
+            f"  precision {result.precision:.3f}  recall {result.recall:.3f}"
+            f"  ({result.seconds / result.docs * 1000:.2f} ms/article)"
+        )
+        by_key = {doc.key: doc for doc in docs}
+        sample = rng.sample(sorted(result.extra), min(args.sample, len(result.extra)))
+        for first, second in sample:
+            a, b = by_key[first], by_key[second]
+            print(
+                f"    extra pair: {first} {a.published_at:%Y-%m-%d} {a.title[:60]!r}"
+                if a.published_at
+                else f"    extra pair: {first} {a.title[:60]!r}"
+            )
+            print(f"            vs: {second} {b.title[:60]!r}")
+
+
+# --- cost per article -----------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+")
+
+
+def _background(n: int, bases: Sequence[Doc], vocabulary: Sequence[str], rng: random.Random) -> Doc:
+    base = bases[n % len(bases)]
+    words = [rng.choice(vocabulary) if rng.random() < 0.5 else w for w in _WORD.findall(base.body)]
+    published = (base.published_at or datetime(2000, 1, 1, tzinfo=UTC)) + timedelta(
+        days=rng.uniform(-1800, 1800)
+    )
+    return Doc(f"bg{n}", base.title, " ".join(words), published, "background")
+
+
+def _fill(engine: sa.Engine, docs: Sequence[Doc]) -> None:
+    articles, bands = clustering.ARTICLES, clustering.BANDS
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        inserted = session.execute(
+            sa.insert(articles).returning(articles.c.id, sort_by_parameter_order=True),
+            [_row(doc, now) for doc in docs],
+        )
+        ids = list(inserted.scalars())
+        session.execute(
+            sa.update(articles)
+            .where(articles.c.id == sa.bindparam("i"))
+            .values(cluster_id=sa.bindparam("i"), cluster_size=1),
+            [{"i": i} for i in ids],
+        )
+        rows = [
+            {"band_key": key, "article_id": i}
+            for i, doc in zip(ids, docs, strict=True)
+            for key in dict.fromkeys(minhash.Fingerprint.of(doc.title, None, doc.body).keys)
+        ]
+        session.execute(sa.insert(bands), rows)
+        session.commit()
+
+
+def cost(args: argparse.Namespace) -> None:
+    rng = random.Random(args.seed)
+    bases = reuters_docs() + bbc_docs() + allsides_originals()
+    vocabulary = [w for doc in bases[:3000] for w in _WORD.findall(doc.body)]
+    probes = allsides_synthetic(args.probes, rng)[: args.probes]
+    config = clustering.ClusterConfig()
+    with tempfile.TemporaryDirectory() as directory:
+        settings = _settings(Path(directory))
+        migrate.upgrade(settings.DATABASE_URL)
+        engine = make_engine(settings)
+        stored = 0
+        for size in sorted(args.sizes):
+            started = time.perf_counter()
+            while stored < size:
+                count = min(2000, size - stored)
+                _fill(
+                    engine, [_background(stored + i, bases, vocabulary, rng) for i in range(count)]
+                )
+                stored += count
+            filled = time.perf_counter() - started
+            timings = []
+            for probe in probes:
+                with Session(engine) as session:
+                    began = time.perf_counter()
+                    [probe_id] = session.execute(
+                        sa.insert(clustering.ARTICLES).returning(clustering.ARTICLES.c.id),
+                        [_row(probe, datetime.now(UTC))],
+                    ).scalars()
+                    clustering.assign(
+                        session=session,
+                        texts=[
+                            clustering.StoryText(
+                                probe_id, probe.title, None, probe.body, probe.published_at
+                            )
+                        ],
+                        config=config,
+                        requeue=True,
+                    )
+                    session.flush()
+                    timings.append(time.perf_counter() - began)
+                    session.rollback()
+            with engine.connect() as connection:
+                band_rows = connection.execute(
+                    sa.select(sa.func.count()).select_from(clustering.BANDS)
+                ).scalar()
+            timings.sort()
+            print(
+                f"archive {size:7} articles ({band_rows} band rows, filled in {filled:.0f} s): "
+                f"clustering one article median {statistics.median(timings) * 1000:.2f} ms, "
+                f"p90 {timings[int(len(timings) * 0.9)] * 1000:.2f} ms over {len(timings)} writes"
+            )
+        engine.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    if not SHARED_DATA.is_dir():
+        print(f"skipped: the corpora are not at {SHARED_DATA}")
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    q = commands.add_parser("quality")
+    q.add_argument("--copies", type=int, default=800, help="AllSides articles given copies")
+    q.add_argument("--sample", type=int, default=20, help="extra pairs printed per corpus")
+    q.add_argument("--seed", type=int, default=1)
+    c = commands.add_parser("cost")
+    c.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000])
+    c.add_argument("--probes", type=int, default=300)
+    c.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    (quality if args.command == "quality" else cost)(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,52 @@
+"""Short articles of our own for the story cluster tests: one story told several ways."""
+
+import random
+from typing import Any
+
+FERRY = (
+    "The night ferry between Port Ellen and the mainland will stop running in October, the "
+    "island council said on Tuesday, after the operator lost two of its three crews to a "
+    "rival line. Councillors voted eleven to four to end the subsidy that kept the late "
+    "crossing going since 2009. Shop owners on the pier said the decision would cut the "
+    "evening trade by a third and leave visitors stranded after concerts in the town hall. "
+    "The operator said it had tried for a year to hire new deckhands and engineers but that "
+    "wages on the mainland were higher. A petition signed by nine hundred residents asked the "
+    "council to keep one crossing on Fridays and Saturdays. The council leader said a weekend "
+    "service would be studied over the winter and a decision taken before the spring timetable "
+    "is printed."
+)
+LIBRARY = (
+    "The old library on Mill Street reopened on Saturday as a community kitchen and workshop, "
+    "four years after the county closed it to save money. Volunteers rebuilt the reading room "
+    "floor, installed six ovens donated by a bakery that had moved to the industrial estate and "
+    "painted the stacks in the colours of the town football club. On the first morning more "
+    "than two hundred people queued for bread classes and bicycle repairs. The county said it "
+    "would lease the building for one pound a year as long as the kitchen stays open to anyone "
+    "who wants to cook, and will review the arrangement in three years."
+)
+ORCHARD = (
+    "Frost in the last week of April destroyed most of the blossom in the valley orchards, "
+    "growers said, and the apple harvest could be the smallest in twenty years. Cider makers "
+    "expect to buy fruit from abroad for the first time, and the agricultural college has "
+    "offered to test frost fans on two farms next spring."
+)
+TIDES = (
+    "The harbour master published the winter tide tables on Monday. Spring tides in January "
+    "will reach the top of the sea wall twice, and boat owners are asked to move their "
+    "dinghies from the slipway before the new moon."
+)
+BOILERPLATE = (
+    "Sign up for our morning newsletter to get the day's top stories in your inbox. "
+    "Copyright The Harbour Gazette. All rights reserved."
+)
+
+
+def reworded(text: str, share: float, seed: int) -> str:
+    """`text` with about `share` of its words replaced by other words of it."""
+    rng = random.Random(seed)
+    words = text.split()
+    return " ".join(rng.choice(words) if rng.random() < share else word for word in words)
+
+
+def article(n: int, title: str, body: str, **fields: Any) -> dict[str, Any]:
+    return {"url": f"https://news.example/{n}", "title": title, "body": body, **fields}
