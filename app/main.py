@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 from app import __version__, metrics
 from app.alerts import worker as alert_worker
 from app.alerts.router import router as alerts_router
+from app.articles.revisions_router import router as revisions_router
 from app.articles.router import router as articles_router
 from app.auth.deps import RequireRead
 from app.config import Settings, get_settings
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(articles_router)
     app.include_router(stories_router)
+    app.include_router(revisions_router)
     app.include_router(ingestion_router)
     app.include_router(entity_curation_router)
     app.include_router(entities_router)

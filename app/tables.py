@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from app.alerts.models import AlertMatch, AlertQueueEntry, DeliveryAttempt, SavedSearch
 from app.articles.models import Article
+from app.articles.revisions import ArticleRevision
 from app.auth.models import ApiKey
 from app.entities.models import (
     ArticleEntityLink,
@@ -28,6 +29,7 @@ __all__ = [
     "ApiKey",
     "Article",
     "ArticleEntityLink",
+    "ArticleRevision",
     "DeliveryAttempt",
     "Entity",
     "EntityAlias",

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app import outbox
+from app.articles import revisions
 from app.articles.cursor import Cursor, SortOrder
 from app.articles.models import MAX_ARTICLE_ID, Article
 from app.articles.schemas import ArticleCreate, ArticlePublic, ArticleUpdate
@@ -98,7 +99,11 @@ def _first_with_same_content(session: Session, article: Article) -> int | None:
 def _apply(
     session: Session, article: Article, values: dict[str, Any], *, entities_changed: bool = False
 ) -> bool:
-    """Set the given fields; return whether anything (entities included) changed."""
+    """Set the given fields; return whether anything (entities included) changed. A change
+    of what a reader sees keeps the version it replaces as a revision first."""
+    revised = revisions.changed_fields(article, values)
+    if revised and article.id is not None:
+        revisions.keep_previous(session, article, revised)
     changed = entities_changed
     for name, value in values.items():
         if getattr(article, name) != value:
