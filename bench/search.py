@@ -8,7 +8,13 @@ Meilisearch, runs `newsarchive serve` on loopback, then in one run measures:
 - throughput at concurrency 16 for both (target: API >= 0.5x direct);
 - write -> searchable latency through the API (target: p50 <= 300 ms).
 
-    .venv/bin/python -m bench.search [--limit N] [--queries N]
+With --wrk, the same comparison through a C client (`wrk`, Debian package `wrk`), which hides
+no client cost on either side: p50 at concurrency 1 and requests/s at concurrency 16, each on
+kept-alive connections and on a fresh connection per request (`Connection: close`, as curl
+scripts call), the same queries and answer size sent to the API and straight to Meilisearch
+(targets: p50 <= 1.15x direct, c16 >= 0.9x direct, kept alive).
+
+    .venv/bin/python -m bench.search [--limit N] [--queries N] [--wrk] [--wrk-seconds 10]
 
 Loopback only; every loop is bounded in count and time.
 """
@@ -17,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -187,6 +194,116 @@ def throughput(
     return done / (time.perf_counter() - started)
 
 
+def _lua_string(text: str) -> str:
+    return "[==[" + text + "]==]"
+
+
+def wrk_script(path: Path, requests: list[tuple[str, str, dict[str, str], str]]) -> Path:
+    """A wrk script cycling through (method, path, headers, body) requests."""
+    rows = []
+    for method, target, headers, body in requests:
+        header_table = ", ".join(
+            f"[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in headers.items()
+        )
+        rows.append(
+            f"{{{_lua_string(method)}, {_lua_string(target)}, {{{header_table}}}, "
+            f"{_lua_string(body)}}}"
+        )
+    path.write_text(
+        "local requests = {\n" + ",\n".join(rows) + "\n}\n"
+        "local i = 0\n"
+        "request = function()\n"
+        "  i = i % #requests + 1\n"
+        "  local r = requests[i]\n"
+        "  if r[4] == '' then return wrk.format(r[1], r[2], r[3]) end\n"
+        "  return wrk.format(r[1], r[2], r[3], r[4])\n"
+        "end\n"
+    )
+    return path
+
+
+def run_wrk(url: str, script: Path, connections: int, seconds: int) -> tuple[float, float]:
+    """(p50 latency in ms, requests/s) of one wrk run."""
+    threads = min(2, connections)
+    finished = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    )
+    if finished.stderr.strip():  # a script error: wrk would go on sending GET /
+        raise SystemExit(f"wrk: {finished.stderr.strip()}")
+    output = finished.stdout
+    p50 = rps = 0.0
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    for line in output.splitlines():
+        parts = line.split()
+        if parts[:1] == ["50%"]:
+            value = parts[1]
+            unit = next(u for u in ("us", "ms", "s") if value.endswith(u))
+            p50 = float(value[: -len(unit)]) * units[unit]
+        if parts[:1] == ["Requests/sec:"]:
+            rps = float(parts[1])
+    if "Non-2xx" in output:
+        raise SystemExit(f"wrk: answers that were not 2xx from {url}:\n{output}")
+    if "Socket errors" in output:
+        print(output, file=sys.stderr)
+    return p50, rps
+
+
+def wrk_comparison(
+    queries: list[str], api: str, meili: str, key: str, uid: str, seconds: int, workdir: Path
+) -> dict[str, float]:
+    """API against direct Meilisearch through wrk, kept alive and with fresh connections."""
+    from urllib.parse import urlencode
+
+    results: dict[str, float] = {}
+    for mode, extra in (("keepalive", {}), ("fresh", {"Connection": "close"})):
+        api_requests = [
+            ("GET", "/search?" + urlencode(api_params(q)), dict(extra), "") for q in queries
+        ]
+        direct_headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {key}",
+            "Accept-Encoding": "identity",
+            **extra,
+        }
+        direct_requests = [
+            ("POST", f"/indexes/{uid}/search", direct_headers, json.dumps(direct_body(q)))
+            for q in queries
+        ]
+        api_script = wrk_script(workdir / f"api-{mode}.lua", api_requests)
+        direct_script = wrk_script(workdir / f"direct-{mode}.lua", direct_requests)
+        for connections in (1, CONCURRENCY):
+            api_p50, api_rps = run_wrk(api, api_script, connections, seconds)
+            direct_p50, direct_rps = run_wrk(meili, direct_script, connections, seconds)
+            label = f"wrk_{mode}_c{connections}"
+            if connections == 1:
+                results[f"{label}_api_p50_ms"] = round(api_p50, 3)
+                results[f"{label}_direct_p50_ms"] = round(direct_p50, 3)
+                results[f"{label}_p50_ratio"] = round(api_p50 / direct_p50, 2)
+            else:
+                results[f"{label}_api_rps"] = round(api_rps, 1)
+                results[f"{label}_direct_rps"] = round(direct_rps, 1)
+                results[f"{label}_rps_ratio"] = round(api_rps / direct_rps, 2)
+            print(
+                f"  {label}: api {api_p50:.3f} ms {api_rps:.0f}/s, "
+                f"direct {direct_p50:.3f} ms {direct_rps:.0f}/s",
+                file=sys.stderr,
+            )
+    return results
+
+
 def write_to_searchable(api: str, write_key: str, samples: int) -> list[float]:
     headers = {"Authorization": f"Bearer {write_key}"}
     delays = []
@@ -243,7 +360,9 @@ def create_write_key(env: dict[str, str]) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def run(limit: int | None, query_count: int, api_workers: int) -> dict[str, Any]:
+def run(
+    limit: int | None, query_count: int, api_workers: int, wrk_seconds: int | None = None
+) -> dict[str, Any]:
     from app.search.meili_process import MeiliProcess
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -288,6 +407,11 @@ def run(limit: int | None, query_count: int, api_workers: int) -> dict[str, Any]
                 queries,
                 per_thread,
             )
+            wrk_figures = (
+                wrk_comparison(queries, api, meili.url, meili.master_key, uid, wrk_seconds, workdir)
+                if wrk_seconds
+                else {}
+            )
             freshness = write_to_searchable(api, write_key, 30)
             task_seconds = meili_task_seconds(meili.url, meili.master_key, 30)
         finally:
@@ -313,6 +437,7 @@ def run(limit: int | None, query_count: int, api_workers: int) -> dict[str, Any]
         "write_to_searchable_max_ms": round(max(freshness), 1),
         "meili_task_p50_ms": round(statistics.median(task_seconds) * 1000, 1),
         "meili_task_max_ms": round(max(task_seconds) * 1000, 1),
+        **wrk_figures,
     }
 
 
@@ -325,13 +450,19 @@ def main() -> None:
     )
     parser.add_argument("--queries", type=int, default=400, help="queries per latency series")
     parser.add_argument("--api-workers", type=int, default=2, help="newsarchive serve --workers")
+    parser.add_argument("--wrk", action="store_true", help="also compare through wrk (C client)")
+    parser.add_argument("--wrk-seconds", type=int, default=10, help="length of each wrk run")
     args = parser.parse_args()
+    if args.wrk and shutil.which("wrk") is None:
+        raise SystemExit("wrk not found: install Debian's `wrk` package (apt-get install wrk)")
     if not REUTERS.is_dir():
         raise SystemExit(
             f"Reuters-21578 not found at {REUTERS}; this benchmark needs ../shared/data"
         )
     os.environ.setdefault("ENTITY_EXTRACTION_ENABLED", "false")
-    results = run(args.limit, args.queries, args.api_workers)
+    results = run(
+        args.limit, args.queries, args.api_workers, args.wrk_seconds if args.wrk else None
+    )
     width = max(len(k) for k in results)
     for key, value in results.items():
         print(f"{key:<{width}}  {value}")
