@@ -44,7 +44,7 @@ CHECKS = [
     positive_data_acceptance_beyond_rules,
 ]
 FUZZ_SETTINGS = settings(
-    max_examples=20,
+    max_examples=10,
     derandomize=True,
     deadline=None,
     database=None,
