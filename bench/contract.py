@@ -124,6 +124,9 @@ def run_schemathesis(url: str, key: str, args: argparse.Namespace, report: Path)
         "examples,coverage,fuzzing,stateful",
         "--generation-allow-x00",
         "false",
+        # Every run starts afresh (and leaves no .schemathesis/ behind).
+        "--generation-database",
+        "none",
         "--max-examples",
         str(args.max_examples),
         "--seed",
