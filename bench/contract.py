@@ -52,7 +52,10 @@ def database(kind: str, root: Path) -> Iterator[str]:
         raise SystemExit(f"PostgreSQL binaries not found in {PG_BIN}; set PG_BIN")
     cluster = root / "pg"
     cluster.mkdir()
-    root.chmod(0o711)  # the server (the postgres user under root) must reach its directory
+    # mkdtemp's directories are private to us; the server (the postgres user under root)
+    # must be able to reach its own directory inside them.
+    for directory in (root, root.parent):
+        directory.chmod(0o711)
     server = _start_cluster(cluster)
     try:
         _admin(server, "CREATE DATABASE contract")
