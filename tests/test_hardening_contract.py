@@ -234,6 +234,19 @@ def test_a_search_body_takes_json_types_only(
 
 
 @SCHEMA_ONLY
+@pytest.mark.parametrize("number", ["-8.100481539437025e-15", ".5", "5."])
+def test_a_number_in_any_spelling_is_no_datetime(client: TestClient, number: str) -> None:
+    # Pydantic reads these as Unix timestamps; the schema says date-time.
+    problem = assert_problem(client.get("/articles", params={"published_from": number}), 422)
+    assert problem["errors"] == [
+        {
+            "loc": ["query", "published_from"],
+            "msg": "Value error, must be an ISO 8601 datetime with an offset, e.g. 2024-05-17T09:30:00Z",
+        }
+    ]
+
+
+@SCHEMA_ONLY
 def test_merge_force_is_a_json_boolean(client: TestClient) -> None:
     body = {"into": "a", "merge": "b", "force": 1}
     problem = assert_problem(client.post("/entities/merge", json=body), 422)
