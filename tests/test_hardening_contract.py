@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.articles import service as articles_service
 from app.field_types import WHITESPACE
 from tests.conftest import auth_headers
 from tests.test_articles_api import ARTICLE, make_article
@@ -332,3 +333,18 @@ def test_links_lead_from_a_created_article_to_its_operations(client: TestClient)
     assert {str(link["parameters"]) for link in links.values()} == {
         "{'article_id': '$response.body#/id'}"
     }
+
+
+def test_a_key_taken_by_a_concurrent_write_is_a_conflict(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two writes racing for one external_id both pass the check before either stores; the
+    # loser's UPDATE fails inside a later query's autoflush (a 500 on PostgreSQL before).
+    assert client.post("/articles", json=make_article(1)).status_code == 201
+    assert client.post("/articles", json=make_article(2)).status_code == 201
+    monkeypatch.setattr(articles_service, "_check_unique_elsewhere", lambda *_: None)
+    response = client.put("/articles/2", json=make_article(2, external_id="ex-1"))
+    assert assert_problem(response, 409)["detail"] == (
+        "url or external_id already belongs to another article."
+    )
+    assert client.get("/articles/2").json()["external_id"] == "ex-2"

@@ -285,9 +285,11 @@ def _save(
     old_published_at = article.published_at
     if _apply(session, article, values, entities_changed=relink):
         session.add(article)
-        _store_entities(session, article, found, old_published_at)
-        outbox.enqueue_upsert(session=session, article_id=_id(article))
         try:
+            # The UPDATE may be flushed by the entity queries: a key another request took
+            # since `_check_unique_elsewhere` fails there, not only at the commit.
+            _store_entities(session, article, found, old_published_at)
+            outbox.enqueue_upsert(session=session, article_id=_id(article))
             session.commit()
         except IntegrityError as exc:
             session.rollback()
