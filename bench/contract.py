@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 
 VENV_BIN = Path(sys.executable).parent
+REPOSITORY = Path(__file__).resolve().parent.parent
 #: The check `positive_data_acceptance_beyond_rules` (tests/contract_rules.py) stands in for.
 REPLACED_CHECKS = "positive_data_acceptance"
 
@@ -141,10 +142,23 @@ def run_schemathesis(url: str, key: str, args: argparse.Namespace, report: Path)
         "--report-json-path",
         str(report),
     ]
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.contract_rules"}
+    # Run in the report's directory, where schemathesis keeps its cache of failures; the
+    # hooks module is found from the checkout.
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "tests.contract_rules",
+        "PYTHONPATH": str(REPOSITORY),
+    }
     print("  " + " ".join(command).replace(key, "$KEY"), flush=True)
     with (report.parent / "schemathesis.txt").open("w") as output:
-        subprocess.run(command, env=env, stdout=output, stderr=subprocess.STDOUT, check=False)
+        subprocess.run(
+            command,
+            env=env,
+            cwd=report.parent,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
     result: dict[str, Any] = json.loads(report.read_text())
     return result
 
