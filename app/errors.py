@@ -6,7 +6,7 @@ turns an exception into a response, so no traceback, SQL or upstream text reache
 
 import logging
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -167,14 +167,19 @@ async def _handle_validation(_request: Request, exc: Exception) -> JSONResponse:
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
-def allowed_methods(routes: Iterable[BaseRoute], scope: Scope) -> list[str]:
-    """The methods some route takes at the request's path, for an `Allow` header.
+def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """The methods the request's path takes, for an `Allow` header.
 
-    Starlette's 405 names only the methods of the first route matching the path (POST for
-    /articles, though GET is served there too), so each method is tried on every route.
-    Empty when no route serves the path.
+    A path the OpenAPI document names as it is (/articles/bulk) takes only its own methods,
+    although a template (/articles/{article_id}) matches it too: concrete paths come before
+    templates, as OpenAPI reads them, and `concrete_paths_first` routes so. Otherwise each
+    method is tried on every route (Starlette's 405 names only those of the first route
+    matching the path). Empty when no route serves the path.
     """
-    candidates = list(routes)
+    concrete = _concrete_paths(app).get(scope["path"])
+    if concrete is not None:
+        return [method for method in _METHODS if method in concrete]
+    candidates: list[BaseRoute] = list(app.routes)
     return [
         method
         for method in _METHODS
@@ -182,12 +187,34 @@ def allowed_methods(routes: Iterable[BaseRoute], scope: Scope) -> list[str]:
     ]
 
 
+def _concrete_paths(app: FastAPI) -> dict[str, frozenset[str]]:
+    """Paths without a template in the OpenAPI document, with the methods each takes."""
+    found: dict[str, frozenset[str]] | None = getattr(app.state, "concrete_paths", None)
+    if found is None:
+        found = {}
+        for path, operations in app.openapi()["paths"].items():
+            if "{" not in path:
+                found[path] = frozenset(method.upper() for method in operations)
+        app.state.concrete_paths = found
+    return found
+
+
+async def concrete_paths_first(request: Request) -> None:
+    """An app-wide dependency: a request for a concrete path that a template route caught
+    (PUT /articles/bulk reaching PUT /articles/{article_id}) is a method the path does not
+    take, answered 405 before the template's own checks (415, 422) can say otherwise."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", "")
+    if "{" in template and request.url.path in _concrete_paths(request.app):
+        raise StarletteHTTPException(status_code=HTTPStatus.METHOD_NOT_ALLOWED)
+
+
 async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     headers = dict(exc.headers or {})
     if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
-        allowed = allowed_methods(request.app.routes, request.scope)
+        allowed = allowed_methods(request.app, request.scope)
         headers["Allow"] = ", ".join(allowed) or headers.get("Allow", "")
         detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}."
     return problem_response(exc.status_code, detail, headers=headers)

@@ -3,6 +3,7 @@
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 
@@ -18,7 +19,7 @@ from app.db import make_engine
 from app.entities.curation_router import router as entity_curation_router
 from app.entities.extract import default_extractor
 from app.entities.router import router as entities_router
-from app.errors import install_error_handlers
+from app.errors import concrete_paths_first, install_error_handlers
 from app.health import router as health_router
 from app.ingestion.router import router as ingestion_router
 from app.input_rules import InputRules, refuse_nul_in_path
@@ -26,6 +27,7 @@ from app.logs import configure_logging
 from app.metrics import RequestMetrics
 from app.metrics import router as metrics_router
 from app.middleware import BodySizeLimit, RequestContext
+from app.openapi_links import add_links
 from app.ratelimit import RateLimit, RateLimiter
 from app.search import sync
 from app.search.backend import build_backend
@@ -39,6 +41,13 @@ A self-hostable archive of news articles with keyword, date and entity search.
 
 Errors are RFC 9457 problem details (`application/problem+json`). Datetimes are ISO 8601
 with an offset; naive datetimes are rejected.
+
+Rules beyond what the schema states, each refused with 422 naming the parameter: no NUL
+character (U+0000) in any text; at most 100 values per repeated query parameter; a cursor
+is taken only as the API issued it, with the query it was issued for; a range must not
+end before it starts; a curation names two different entities; an imported text needs a
+headline and a body. A path the document names as it is (`/articles/bulk`) takes only its
+own methods, though a template (`/articles/{article_id}`) would match it (405 otherwise).
 """
 
 
@@ -79,8 +88,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        dependencies=[Depends(refuse_nul_in_path)],
+        dependencies=[Depends(concrete_paths_first), Depends(refuse_nul_in_path)],
     )
+    build_openapi = app.openapi
+
+    def openapi_with_links() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            add_links(build_openapi())
+        return build_openapi()
+
+    app.openapi = openapi_with_links  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.engine = engine
     app.state.search = None

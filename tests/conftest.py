@@ -87,6 +87,16 @@ def write_key(settings: Settings) -> str:
 
 
 @pytest.fixture
+def admin_key(settings: Settings) -> str:
+    """An admin-scoped API key in the test database (entity curation)."""
+    engine = make_engine(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        created = auth_service.create(session=session, name="admin", scope=Scope.admin)
+    engine.dispose()
+    return created.plaintext
+
+
+@pytest.fixture
 def client(settings: Settings, write_key: str) -> Iterator[TestClient]:
     """A client that sends a write key with every request."""
     with TestClient(create_app(settings), headers=auth_headers(write_key)) as test_client:

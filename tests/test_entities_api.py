@@ -251,7 +251,6 @@ def test_with_extraction_off_only_client_entities_are_stored(
             ["body", "entities", 0, "slug"],
         ),
         ({"name": "東京", "type": "place"}, ["body", "entities", 0]),
-        ({"name": "Long " * 50, "type": "organization"}, ["body", "entities", 0]),
     ],
 )
 def test_bad_client_entities_are_422(
@@ -519,8 +518,10 @@ def test_merge_refuses_itself_and_different_types_unless_forced(seeded: TestClie
     ]
     mixed = {"into": "nikol-pashinyan", "merge": "armenia"}
     refused = seeded.post("/entities/merge", json=mixed)
-    assert refused.status_code == 422
-    assert refused.json()["errors"][0]["loc"] == ["body", "force"]
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "'armenia' is a place and 'nikol-pashinyan' a person; pass force=true to merge them anyway."
+    )
     assert seeded.get("/entities/armenia").json()["slug"] == "armenia"
     forced = seeded.post("/entities/merge", json={**mixed, "force": True})
     assert forced.status_code == 200

@@ -1,11 +1,12 @@
 """Datetimes with no UTC equivalent, and Unix timestamps, are refused with 422 everywhere."""
 
+import json
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.test_articles_api import ARTICLE
+from tests.test_articles_api import ARTICLE, make_article
 from tests.test_articles_bad_input import assert_problem, stored_count
 
 #: Valid ISO 8601 texts whose UTC time falls outside years 1..9999.
@@ -84,11 +85,18 @@ def test_bulk_item_with_no_utc_time_fails_alone(client: TestClient) -> None:
         {**ARTICLE, "published_at": NO_UTC_TIME[0]},
         {**ARTICLE, "url": "https://example.org/other", "external_id": "ex-2"},
     ]
-    response = client.post("/articles/bulk", json=items)
+    ndjson = "\n".join(json.dumps(item) for item in items).encode()
+    response = client.post(
+        "/articles/bulk", content=ndjson, headers={"content-type": "application/x-ndjson"}
+    )
     assert response.status_code == 200, response.text
     statuses = [item["status"] for item in response.json()["items"]]
     assert statuses == ["error", "created"]
     assert "published_at" in response.json()["items"][0]["error"]
+    # A JSON array is typed, an article per item: one that is not fails the whole array.
+    refused = client.post("/articles/bulk", json=[items[0], make_article(3)])
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["loc"] == ["body", 0, "published_at"]
 
 
 @pytest.mark.parametrize(

@@ -71,8 +71,8 @@ def test_ndjson_bad_lines_are_errors_and_the_rest_is_stored(client: TestClient) 
             "index": 3,
             "status": "error",
             "id": None,
-            "error": "title: Field required; language: Value error, must be an ISO 639-1 two-letter"
-            " language code such as 'en' or 'fr'",
+            "error": "title: Field required; language: Value error, must be an ISO 639-1 code in"
+            " lower case, such as 'en' or 'fr'",
         },
         {
             "index": 4,
@@ -140,21 +140,25 @@ def test_ndjson_line_with_bad_utf8_names_its_offset(client: TestClient) -> None:
 
 
 def test_json_array(client: TestClient) -> None:
-    articles = [article(1), {"title": "No body"}, article(2)]
+    # The array is typed by the schema: an item that is no article fails the whole request.
+    refused = client.post("/articles/bulk", json=[article(1), {"title": "No body"}, article(2)])
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == [{"loc": ["body", 1, "body"], "msg": "Field required"}]
+    assert count(client) == 0
+    articles = [article(1), article(2)]
     response = client.post("/articles/bulk", json=articles)
     assert response.status_code == 200, response.text
     assert response.json() == {
         "items": [
             {"index": 0, "status": "created", "id": 1, "error": None},
-            {"index": 1, "status": "error", "id": None, "error": "body: Field required"},
-            {"index": 2, "status": "created", "id": 2, "error": None},
+            {"index": 1, "status": "created", "id": 2, "error": None},
         ],
-        "totals": {"created": 2, "updated": 0, "unchanged": 0, "error": 1},
+        "totals": {"created": 2, "updated": 0, "unchanged": 0, "error": 0},
     }
-    articles[2] = article(2, title="Council notice number 2, corrected")
+    articles[1] = article(2, title="Council notice number 2, corrected")
     again = client.post("/articles/bulk", json=articles).json()
-    assert [item["status"] for item in again["items"]] == ["unchanged", "error", "updated"]
-    assert again["totals"] == {"created": 0, "updated": 1, "unchanged": 1, "error": 1}
+    assert [item["status"] for item in again["items"]] == ["unchanged", "updated"]
+    assert again["totals"] == {"created": 0, "updated": 1, "unchanged": 1, "error": 0}
     assert client.get("/articles/2").json()["title"] == "Council notice number 2, corrected"
 
 

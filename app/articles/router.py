@@ -73,7 +73,9 @@ def list_articles(
     published_to: IsoDateTime | None = None,
     sort: SortOrder = SortOrder.newest,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(description="`next` from the previous page.")] = None,
+    cursor: Annotated[
+        str | None, Query(min_length=1, description="`next` from the previous page.")
+    ] = None,
     count: Annotated[bool, Query(description="Also return the total number of matches.")] = False,
 ) -> ArticleList:
     position = page_position(

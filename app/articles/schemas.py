@@ -1,8 +1,8 @@
 """The article API contract: what clients send and what they get back."""
 
-import re
+import enum
 from datetime import UTC, datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
 import pycountry
 from pydantic import (
@@ -14,13 +14,15 @@ from pydantic import (
     Field,
     HttpUrl,
     PlainSerializer,
-    StringConstraints,
     TypeAdapter,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from app.entities.schemas import ArticleEntityPublic, EntityIn
+from app.field_types import Text
 from app.input_rules import NUL_MESSAGE, nul_location
 
 TITLE_MAX_CHARS = 1000
@@ -28,17 +30,26 @@ MAX_LIST_ITEMS = 100
 URL_MAX_CHARS = 2048
 
 
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        return None
+#: ISO 639-1 codes, lower case, as the schema lists them: "en", "fr", ...
+LanguageCode = enum.StrEnum(  # type: ignore[misc]
+    "LanguageCode",
+    sorted(
+        (language.alpha_2, language.alpha_2)
+        for language in pycountry.languages
+        if hasattr(language, "alpha_2")
+    ),
+)
+_LANGUAGE_CODES = frozenset(LanguageCode.__members__)
+
+
+def _iso_language(value: Any) -> Any:
+    if not isinstance(value, str) or value not in _LANGUAGE_CODES:
+        raise ValueError("must be an ISO 639-1 code in lower case, such as 'en' or 'fr'")
     return value
 
 
-def _iso_language(value: str) -> str:
-    code = value.strip().lower()
-    if len(code) != 2 or pycountry.languages.get(alpha_2=code) is None:
-        raise ValueError("must be an ISO 639-1 two-letter language code such as 'en' or 'fr'")
-    return code
+#: A lower-case ISO 639-1 code; the schema lists them (LanguageCode).
+Language = Annotated[LanguageCode, BeforeValidator(_iso_language)]
 
 
 _HTTP_URL = TypeAdapter(HttpUrl)
@@ -56,22 +67,20 @@ def _unique_in_order(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _blank_means_none(max_length: int | None = None) -> WithJsonSchema:
-    """The schema of an optional text field that takes a blank string as "none"."""
-    text: dict[str, Any] = {"type": "string"}
-    if max_length is not None:
-        text["maxLength"] = max_length
-    return WithJsonSchema({"anyOf": [text, {"type": "null"}]})
-
-
 def _iso_text_only(value: Any) -> Any:
     # Pydantic would read a bare number as a Unix timestamp; the API promises ISO 8601 only.
-    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+    if isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
         raise ValueError("must be an ISO 8601 datetime with an offset, e.g. 2024-05-17T09:30:00Z")
     return value
 
 
-_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+def _is_number(text: str) -> bool:
+    # Whatever reads as a number ("-8.1e-15", ".5", "5."), which no ISO 8601 text does.
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _utc_representable(value: datetime) -> datetime:
@@ -92,27 +101,19 @@ IsoDateTime = Annotated[
     AwareDatetime, BeforeValidator(_iso_text_only), AfterValidator(_utc_representable)
 ]
 
-NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_CHARS)
-]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptionalShortText = Annotated[
-    ShortText | None, BeforeValidator(_blank_to_none), _blank_means_none(200)
-]
-OptionalText = Annotated[NonBlank | None, BeforeValidator(_blank_to_none), _blank_means_none()]
+NonBlank = Annotated[str, Text()]
+Title = Annotated[str, Text(max_length=TITLE_MAX_CHARS)]
+ShortText = Annotated[str, Text(max_length=200)]
+OptionalShortText = Annotated[str | None, Text(max_length=200, blank_is_null=True)]
+OptionalText = Annotated[str | None, Text(blank_is_null=True)]
 CanonicalUrl = Annotated[
     str, AfterValidator(_canonical_url), WithJsonSchema({"type": "string", "format": "uri"})
 ]
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
-Language = Annotated[str, AfterValidator(_iso_language)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ExternalId = Annotated[str, Text(max_length=512)]
+Tag = Annotated[str, Text(max_length=100)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_LIST_ITEMS), AfterValidator(_unique_in_order)]
 Authors = Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)]
-Caption = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-OptionalCaption = Annotated[
-    Caption | None, BeforeValidator(_blank_to_none), _blank_means_none(5000)
-]
+OptionalCaption = Annotated[str | None, Text(max_length=5000, blank_is_null=True)]
 RelatedTitles = Annotated[list[Title], Field(max_length=MAX_LIST_ITEMS)]
 ClientEntities = Annotated[list[EntityIn], Field(max_length=MAX_LIST_ITEMS)]
 #: Datetimes leave the API as ISO 8601 with an explicit UTC offset ("+00:00").
@@ -163,7 +164,9 @@ class ArticleContent(BaseModel):
     authors: Authors = Field(default_factory=list)
     source: OptionalShortText = Field(default=None, description="Publisher name.")
     section: OptionalShortText = None
-    language: Language = Field(default="en", description="ISO 639-1 code.")
+    language: Language = Field(
+        default=LanguageCode("en"), description="ISO 639-1 code in lower case."
+    )
     tags: Tags = Field(default_factory=list)
     published_at: IsoDateTime | None = Field(
         default=None,
@@ -199,31 +202,34 @@ class ArticleUpdate(BaseModel):
 
     url: CanonicalUrl | None = None
     external_id: ExternalId | None = None
-    title: Title | None = None
+    title: Title | SkipJsonSchema[None] = None
     summary: OptionalText = None
-    body: NonBlank | None = None
-    authors: Authors | None = None
+    body: NonBlank | SkipJsonSchema[None] = None
+    authors: Authors | SkipJsonSchema[None] = None
     source: OptionalShortText = None
     section: OptionalShortText = None
-    language: Language | None = None
-    tags: Tags | None = None
+    language: Language | SkipJsonSchema[None] = None
+    tags: Tags | SkipJsonSchema[None] = None
     published_at: IsoDateTime | None = None
     image_caption: OptionalCaption = None
     credit: OptionalShortText = None
-    related_titles: RelatedTitles | None = None
-    entities: ClientEntities | None = None
+    related_titles: RelatedTitles | SkipJsonSchema[None] = None
+    entities: ClientEntities | SkipJsonSchema[None] = None
 
     @model_validator(mode="before")
     @classmethod
     def _no_nul(cls, data: Any) -> Any:
         return _without_nul(data)
 
-    @model_validator(mode="after")
-    def _required_fields_not_nulled(self) -> Self:
-        for name in ("title", "body", "language", "authors", "tags", "related_titles", "entities"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
+    @field_validator(
+        "title", "body", "language", "authors", "tags", "related_titles", "entities", mode="before"
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Left out, these keep their value; null would clear what every article must have.
+        if value is None:
+            raise ValueError("cannot be null; leave the field out to keep its value")
+        return value
 
 
 ARTICLE_PUBLIC_EXAMPLE: dict[str, Any] = {

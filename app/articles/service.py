@@ -318,11 +318,13 @@ def _save(
     restory = _story_changes(article, values)
     if _apply(session, article, values, entities_changed=relink):
         session.add(article)
-        _store_entities(session, article, found, old_published_at)
-        if restory:
-            _cluster(session, article, new=False)
-        outbox.enqueue_upsert(session=session, article_id=_id(article))
         try:
+            # The UPDATE may be flushed by the entity queries: a key another request took
+            # since `_check_unique_elsewhere` fails there, not only at the commit.
+            _store_entities(session, article, found, old_published_at)
+            if restory:
+                _cluster(session, article, new=False)
+            outbox.enqueue_upsert(session=session, article_id=_id(article))
             session.commit()
         except IntegrityError as exc:
             session.rollback()

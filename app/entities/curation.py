@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.articles.models import Article
-from app.db import utcnow
+from app.db import integer_max, utcnow
 from app.entities.gazetteer import slugify
 from app.entities.merging import distinct, record_merge, unfold
 from app.entities.models import (
@@ -141,10 +141,10 @@ def merge(
     if keep == gone:
         raise InvalidParameter(["body", "merge"], "an entity cannot be merged into itself")
     if into.type != merged.type and not force:
-        raise InvalidParameter(
-            ["body", "force"],
+        # Like the distinct mark below, a fact of the two stored entities: a conflict.
+        raise Conflict(
             f"{merged.slug!r} is a {merged.type} and {into.slug!r} a {into.type}; "
-            "pass force=true to merge them anyway",
+            "pass force=true to merge them anyway."
         )
     if distinct(session, into.slug, merged.slug) and not force:
         raise Conflict(
@@ -173,6 +173,9 @@ def merge(
 
 
 def get_merge(*, session: Session, merge_id: int) -> EntityMerge:
+    # An id past the column's range is no merge; SQLite's driver can't even bind it.
+    if not 0 < merge_id <= integer_max(sa.inspect(EntityMerge).columns["id"].type):
+        raise NotFound(f"No merge with id {merge_id}.")
     merge = session.get(EntityMerge, merge_id)
     if merge is None:
         raise NotFound(f"No merge with id {merge_id}.")
@@ -347,7 +350,7 @@ def split(
 ) -> Entity:
     """Give `form` an entity of its own: the articles whose text names the entity only that
     way move to it; articles that also use another of its names stay. The two are marked
-    distinct. 422 when the form is not one of the entity's names or its only one."""
+    distinct. 404 when the form is not one of the entity's names, 409 when it is its only one."""
     key = normalise(form)
     entity_id = entity_id_of(entity)
     forms = {
@@ -357,21 +360,18 @@ def split(
         ).all()
     }
     if key not in forms:
-        raise InvalidParameter(
-            ["body", "form"], f"{form!r} is not a form articles use for {entity.slug!r}"
-        )
+        raise NotFound(f"{form!r} is not a form articles use for {entity.slug!r}.")
     others = [f for k, f in forms.items() if k != key]
     if not others:
-        raise InvalidParameter(
-            ["body", "form"],
-            f"{form!r} is the only form of {entity.slug!r}: there is nothing to split from it",
+        raise Conflict(
+            f"{form!r} is the only form of {entity.slug!r}: there is nothing to split from it."
         )
     new_name = name or forms[key]
     slug = slugify(new_name)
     if not slug:
         raise InvalidParameter(["body", "name"], "must contain Latin letters or digits")
-    if len(slug) > SLUG_MAX_CHARS:
-        raise InvalidParameter(["body", "name"], f"makes a slug over {SLUG_MAX_CHARS} characters")
+    # As for a client's entity: a slug derived from a long name is cut to the column's size.
+    slug = slug[:SLUG_MAX_CHARS].rstrip("-")
     if locate(session, [slug]).get(slug) is not None:
         raise Conflict(f"An entity with slug {slug!r} exists already: merge or rename instead.")
     new_id = session.execute(

@@ -46,7 +46,9 @@ def audit_log(
     key: AdminKey,
     entity: Annotated[str | None, Query(max_length=200, description="Only this slug.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(description="`next` from the previous page.")] = None,
+    cursor: Annotated[
+        str | None, Query(min_length=1, description="`next` from the previous page.")
+    ] = None,
 ) -> AuditList:
     query = select(EntityAuditEntry).order_by(col(EntityAuditEntry.id).desc())
     if entity is not None:

@@ -52,7 +52,9 @@ def list_entities(
     type: EntityType | None = None,
     sort: EntitySort = EntitySort.articles,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(description="`next` from the previous page.")] = None,
+    cursor: Annotated[
+        str | None, Query(min_length=1, description="`next` from the previous page.")
+    ] = None,
 ) -> EntityList:
     """Without `q`, every entity, most named (or alphabetical) first, a page at a time. With
     `q`, the best `limit` matches, best first, in one page."""
@@ -101,7 +103,9 @@ def entity_articles(
     published_to: IsoDateTime | None = None,
     sort: SortOrder = SortOrder.newest,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(description="`next` from the previous page.")] = None,
+    cursor: Annotated[
+        str | None, Query(min_length=1, description="`next` from the previous page.")
+    ] = None,
     count: Annotated[bool, Query(description="Also return the total number of matches.")] = False,
 ) -> ArticleList:
     position = page_position(
@@ -151,7 +155,7 @@ def add_alias(
     "/merge",
     response_model=EntityDetail,
     dependencies=[JsonBody],
-    responses=problem_responses(400, 401, 403, 404, 415, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 415, 422),
     summary="Merge one entity into another",
 )
 def merge_entities(body: EntityMerge, session: SessionDep, key: WriteKey) -> EntityDetail:

@@ -1,31 +1,101 @@
 """The entity API contract, and the entity parts of the article contract."""
 
 import enum
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Annotated, Any, Self
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PlainSerializer,
     StringConstraints,
+    field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
+from pydantic_core import CoreSchema
 
 from app.entities.gazetteer import slugify
 from app.entities.models import NAME_MAX_CHARS, SLUG_MAX_CHARS
 from app.entities.types import EntitySource, EntityType
+from app.field_types import JsonStrict, Text
 
-EntityName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_CHARS)
-]
+EntityName = Annotated[str, Text(max_length=NAME_MAX_CHARS)]
 Slug = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, max_length=SLUG_MAX_CHARS, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-    ),
+    str, StringConstraints(max_length=SLUG_MAX_CHARS, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ]
+
+
+def _makes_slug(char: str) -> bool:
+    # What `slugify` keeps of a character: the ASCII letters and digits of its decomposition.
+    return any(part.isascii() and part.isalnum() for part in unicodedata.normalize("NFKD", char))
+
+
+@lru_cache(maxsize=1)
+def sluggable_class() -> str:
+    """A regex class of the characters a slug can be made from: those whose compatibility
+    decomposition holds an ASCII letter or digit ("é", "ﬁ", "①"), as `slugify` reads them.
+
+    Written with \\uXXXX escapes, which Python, ECMA 262 and Rust read alike, so it covers
+    the Basic Multilingual Plane only (the mathematical letters beyond it are left out).
+    Built with the schema, not at import: it walks the whole plane.
+    """
+    ranges: list[list[int]] = []
+    for code in range(0x10000):
+        if not _makes_slug(chr(code)):
+            continue
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    parts = (
+        f"\\u{first:04x}" if first == last else f"\\u{first:04x}-\\u{last:04x}"
+        for first, last in ranges
+    )
+    return "[" + "".join(parts) + "]"
+
+
+def _name_with_letters() -> str:
+    # What `store.normalise` keeps: a letter or digit of any script (`[^\W_]`, in Python's
+    # reading) or a character that makes a slug.
+    return f"(?:[^\\W_]|{sluggable_class()})"
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    """A `pattern` for the JSON Schema only, built when the schema is: the server checks
+    the same rule in code, with a message of its own."""
+
+    pattern: Callable[[], str]
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {**handler(schema), "pattern": self.pattern()}
+
+
+#: A name or alias that must have letters or digits to be looked up by.
+LookupName = Annotated[EntityName, _Pattern(_name_with_letters)]
+
+
+def _entity_in_schema(schema: dict[str, Any]) -> None:
+    # Without a slug, the name must make one (`_has_a_slug`).
+    schema["anyOf"] = [
+        {"required": ["slug"], "properties": {"slug": {"type": "string"}}},
+        {"properties": {"name": {"pattern": sluggable_class()}}},
+    ]
+    schema["examples"] = [
+        {"name": "Harbour Authority", "type": "organization"},
+        {"name": "Lisbon", "type": "place", "slug": "lisbon"},
+    ]
+
+
 _UTCDateTimeOut = Annotated[
     datetime, PlainSerializer(lambda d: d.astimezone(UTC).isoformat(), return_type=str)
 ]
@@ -39,20 +109,16 @@ class EntitySort(enum.StrEnum):
 class EntityIn(BaseModel):
     """An entity the client names for an article; kept as given, never overridden."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"name": "Harbour Authority", "type": "organization"},
-                {"name": "Lisbon", "type": "place", "slug": "lisbon"},
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_entity_in_schema)
 
     name: EntityName
     type: EntityType
     slug: Slug | None = Field(
-        default=None, description="Lowercase words joined by hyphens; derived from name if absent."
+        default=None,
+        description=(
+            "Lowercase words joined by hyphens. If absent, derived from the name (which then "
+            f"needs a Latin letter or digit) and cut to {SLUG_MAX_CHARS} characters."
+        ),
     )
 
     @model_validator(mode="after")
@@ -64,7 +130,7 @@ class EntityIn(BaseModel):
                     "name has no Latin letters or digits to make a slug from; give a slug"
                 )
             if len(derived) > SLUG_MAX_CHARS:
-                raise ValueError(f"name makes a slug over {SLUG_MAX_CHARS} characters; give a slug")
+                self.slug = derived[:SLUG_MAX_CHARS].rstrip("-")
         return self
 
 
@@ -223,7 +289,7 @@ class EntityDetail(BaseModel):
 class AliasCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"alias": "PM"}]})
 
-    alias: EntityName
+    alias: LookupName
 
 
 class EntityMerge(BaseModel):
@@ -236,7 +302,7 @@ class EntityMerge(BaseModel):
 
     into: Slug
     merge: Slug
-    force: bool = Field(
+    force: Annotated[bool, JsonStrict()] = Field(
         default=False,
         description="Merge even when the two types differ or the two were marked distinct.",
     )
@@ -251,15 +317,15 @@ class EntityUpdate(BaseModel):
         json_schema_extra={"examples": [{"name": "Nikol Pashinyan", "type": "person"}]},
     )
 
-    name: EntityName | None = None
-    type: EntityType | None = None
+    name: EntityName | SkipJsonSchema[None] = None
+    type: EntityType | SkipJsonSchema[None] = None
 
-    @model_validator(mode="after")
-    def _not_nulled(self) -> Self:
-        for name in ("name", "type"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
+    @field_validator("name", "type", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null; leave the field out to keep its value")
+        return value
 
 
 class Curation(BaseModel):
@@ -317,7 +383,7 @@ class BlockCreate(Curation):
         extra="forbid", json_schema_extra={"examples": [{"form": "State", "reason": "not a name"}]}
     )
 
-    form: EntityName
+    form: LookupName
 
 
 class BlockedPublic(BaseModel):
@@ -351,8 +417,8 @@ class SplitCreate(Curation):
         json_schema_extra={"examples": [{"form": "Sanders", "name": "Sarah Huckabee Sanders"}]},
     )
 
-    form: EntityName
-    name: EntityName | None = Field(
+    form: LookupName
+    name: Annotated[EntityName, _Pattern(sluggable_class)] | None = Field(
         default=None, description="The new entity's name; the form if absent."
     )
     type: EntityType | None = Field(

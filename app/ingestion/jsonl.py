@@ -50,7 +50,8 @@ def article_from_fields(data: Mapping[str, Any]) -> ParsedArticle:
         external_id=_optional(data, "external_id"),
         source=_optional(data, "source"),
         section=_optional(data, "section"),
-        language=_optional(data, "language"),
+        # Files may say "EN"; the API takes the lower-case code only.
+        language=(_optional(data, "language") or "").lower() or None,
         image_caption=_optional(data, "image_caption"),
         credit=_optional(data, "credit"),
         authors=_list(data.get("authors"), separator=";"),

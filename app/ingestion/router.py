@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from app.articles import service as articles_service
-from app.articles.schemas import ArticleCreate, IsoDateTime
+from app.articles.schemas import ArticleCreate, IsoDateTime, Language
 from app.auth.deps import RequireWrite
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep, get_engine, get_settings
@@ -23,6 +23,7 @@ from app.errors import (
     UnsupportedMediaType,
     problem_responses,
 )
+from app.field_types import NOT_BLANK_PATTERN
 from app.ingestion import service
 from app.ingestion.html import parse_html
 from app.ingestion.parsed import ParsedArticle, ParseError
@@ -97,6 +98,11 @@ def _relocated(error: ValidationError, from_query: set[str]) -> RequestValidatio
     return RequestValidationError(errors)
 
 
+#: Any text with something besides whitespace in it; what the text must hold to make an
+#: article (a headline and a body) is beyond a schema, and its absence is a 422.
+IMPORT_TEXT_SCHEMA = {"type": "string", "minLength": 1, "pattern": NOT_BLANK_PATTERN}
+
+
 @router.post(
     "/import",
     response_model=ImportedArticle,
@@ -106,8 +112,8 @@ def _relocated(error: ValidationError, from_query: set[str]) -> RequestValidatio
         "requestBody": {
             "required": True,
             "content": {
-                "text/plain": {"schema": {"type": "string"}},
-                "text/html": {"schema": {"type": "string"}},
+                "text/plain": {"schema": IMPORT_TEXT_SCHEMA},
+                "text/html": {"schema": IMPORT_TEXT_SCHEMA},
             },
         }
     },
@@ -126,7 +132,9 @@ def import_article(
     external_id: Annotated[str | None, Query(description="Your own id; also a key.")] = None,
     source: Annotated[str | None, Query(description="Publisher name.")] = None,
     section: str | None = None,
-    language: Annotated[str | None, Query(description="ISO 639-1 code; default en.")] = None,
+    language: Annotated[
+        Language | None, Query(description="ISO 639-1 code in lower case; default en.")
+    ] = None,
     published_at: Annotated[
         IsoDateTime | None, Query(description="ISO 8601 with a timezone offset.")
     ] = None,
@@ -267,6 +275,23 @@ def _array_records(raw: bytes, limit: int) -> list[Record]:
     return list(enumerate(value))
 
 
+def _refuse_invalid_items(records: list[Record]) -> None:
+    """A JSON array is typed by the schema, an ArticleCreate per item: an item that is not
+    one fails the whole request (422, every failure located), and nothing is stored. What
+    only storing can tell (a url of another article, a body over MAX_BODY_CHARS) is an
+    `error` item, as is every failure of an NDJSON line."""
+    errors: list[dict[str, Any]] = []
+    for index, value in records:
+        try:
+            ArticleCreate.model_validate(value)
+        except ValidationError as error:
+            errors.extend(
+                {**detail, "loc": ("body", index, *detail["loc"])} for detail in error.errors()
+            )
+    if errors:
+        raise RequestValidationError(errors)
+
+
 def _store_records(records: list[Record], engine: Any, settings: Settings) -> list[service.Stored]:
     results: dict[int, service.Stored] = {}
     valid = []
@@ -336,6 +361,7 @@ async def bulk_articles(request: Request) -> BulkResult:
             await flush(chunk)
     elif media_type == "application/json" or media_type.endswith("+json"):
         records = _array_records(await request.body(), settings.BULK_MAX_ITEMS)
+        _refuse_invalid_items(records)
         for start in range(0, len(records), service.CHUNK_SIZE):
             await flush(records[start : start + service.CHUNK_SIZE])
     else:

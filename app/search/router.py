@@ -16,7 +16,7 @@ from app.entities import service as entity_service
 from app.errors import ServiceUnavailable, problem_responses
 from app.search import service
 from app.search.backend import SearchBackend
-from app.search.schemas import SearchParams, SearchResponse
+from app.search.schemas import SearchBody, SearchParams, SearchResponse
 
 router = APIRouter(prefix="/search", tags=["search"])
 
@@ -90,5 +90,5 @@ async def search_get(
     dependencies=[JsonBody],
     summary="Search with the parameters in a JSON body (for long queries)",
 )
-async def search_post(params: SearchParams, backend: BackendDep, resolver: ResolverDep) -> Response:
+async def search_post(params: SearchBody, backend: BackendDep, resolver: ResolverDep) -> Response:
     return await _search(params, backend, resolver, "body")

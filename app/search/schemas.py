@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from app.field_types import WHITESPACE, JsonStrict, Text
 from app.input_rules import MAX_VALUES_PER_PARAMETER
 
 MAX_PER_PAGE = 100
@@ -77,6 +78,13 @@ PUBLIC_FIELDS = (
 )
 
 
+_SPACES = "[" + "".join(f"\\u{ord(char):04x}" for char in WHITESPACE) + "]*"
+_FIELD_NAME = f"{_SPACES}(?:(?:{'|'.join(PUBLIC_FIELDS)}){_SPACES})?"
+#: One field name, or several joined by commas; spaces around a name and empty names are
+#: ignored, as `_split_commas` reads them.
+_FIELD_NAMES_PATTERN = f"^{_FIELD_NAME}(?:,{_FIELD_NAME})*$"
+
+
 def _split_commas(value: Any) -> Any:
     """Accept `fields=a,b` as well as repeated `fields=a&fields=b`."""
     if isinstance(value, str):
@@ -100,9 +108,15 @@ def _date_or_datetime(value: Any) -> Any:
         if parsed.tzinfo is None:
             raise ValueError("datetime needs a timezone offset, e.g. 2024-05-17T09:30:00Z")
         return parsed
+    if not isinstance(value, date):
+        # Not a Unix timestamp either: ISO 8601 text only, as for every datetime of the API.
+        raise ValueError("must be an ISO 8601 date (2024-05-17) or datetime with offset")
     return value
 
 
+#: A source, section, language or tag to match: Meilisearch trims facet values and keeps no
+#: blank one, so a blank value could never match and is refused.
+FilterValue = Annotated[str, Text()]
 DateOrDateTime = Annotated[date | datetime, BeforeValidator(_date_or_datetime)]
 CommaList = Annotated[list[str], BeforeValidator(_split_commas)]
 
@@ -153,10 +167,10 @@ class SearchQuery(BaseModel):
     include_places_within: bool = Field(
         default=False, description="A place entity also matches articles naming places inside it."
     )
-    source: list[str] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
-    section: list[str] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
-    language: list[str] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
-    tag: list[str] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
+    source: list[FilterValue] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
+    section: list[FilterValue] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
+    language: list[FilterValue] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
+    tag: list[FilterValue] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
     include_duplicates: bool = Field(
         default=False, description="Also return articles recorded as duplicates of another."
     )
@@ -195,6 +209,7 @@ class SearchParams(SearchQuery):
     per_page: int = Field(default=20, ge=1, le=MAX_PER_PAGE)
     cursor: str | None = Field(
         default=None,
+        min_length=1,
         description="Walk a newest/oldest result set with no depth cap: pass '*' first, then `next`.",
     )
     facets: list[Facet] = Field(
@@ -209,8 +224,25 @@ class SearchParams(SearchQuery):
     fields: CommaList = Field(
         default_factory=list,
         max_length=MAX_LIST_VALUES,
+        json_schema_extra={"items": {"type": "string", "pattern": _FIELD_NAMES_PATTERN}},
         description=f"Fields to return (default all): {', '.join(PUBLIC_FIELDS)}.",
     )
+
+
+JsonBool = Annotated[bool, JsonStrict()]
+JsonInt = Annotated[int, JsonStrict()]
+
+
+class SearchBody(SearchParams):
+    """The parameters as a JSON body: booleans and numbers as JSON writes them (`true`, not
+    `1`; `20`, not `"20"`), where the query string can only send text."""
+
+    include_places_within: JsonBool = SearchParams.model_fields["include_places_within"]  # type: ignore[assignment]
+    include_duplicates: JsonBool = SearchParams.model_fields["include_duplicates"]  # type: ignore[assignment]
+    highlight: JsonBool = False
+    page: JsonInt = SearchParams.model_fields["page"]  # type: ignore[assignment]
+    per_page: JsonInt = SearchParams.model_fields["per_page"]  # type: ignore[assignment]
+    crop_length: JsonInt = SearchParams.model_fields["crop_length"]  # type: ignore[assignment]
 
 
 class AppliedQuery(BaseModel):
