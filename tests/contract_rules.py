@@ -2,7 +2,8 @@
 
 JSON Schema describes one value at a time, so a few rules of the API are in its description
 (app/main.py) rather than in its schemas: an opaque cursor is valid only as the API issued
-it; a range must not end before it starts; a merge or a distinction names two different
+it (an export's `after` too); `page` × `per_page` stays within the hits a search can reach; and does not combine with `collapse`; a time zone must be
+one the server's zone database knows; a range must not end before it starts; a merge or a distinction names two different
 entities; an imported page needs a headline and a body. A schema-valid request that breaks
 one of them is answered 422, which schemathesis's `positive_data_acceptance` counts as a
 mismatch. `positive_data_acceptance_beyond_rules` is that check with exactly these
@@ -25,6 +26,10 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 RULES_BEYOND_THE_SCHEMA: list[tuple[str, re.Pattern[str]]] = [
     ("cursor", re.compile(r".")),
     ("page", re.compile(r"^page and cursor can't be combined$")),
+    ("page", re.compile(r"^pages reach \d+ hits deep")),
+    ("collapse", re.compile(r"^collapse can't be combined with cursor")),
+    ("after", re.compile(r"^not a position from this API")),
+    ("tz", re.compile(r"unknown time zone")),
     ("published_from", re.compile(r"^must not be after published_to$")),
     ("from", re.compile(r"^must not be after `to`$")),
     ("merge", re.compile(r"^an entity cannot be merged into itself$")),

@@ -185,13 +185,13 @@ BAD_INPUT: list[tuple[dict[str, Any], list[str], str]] = [
         ["body", "search", "fields"],
         "unknown field(s) nonsense; choose from id, url, external_id, title, summary, "
         "body, authors, source, section, language, tags, published_at, entities, "
-        "duplicate_of, image_caption, credit, related_titles",
+        "duplicate_of, cluster_id, cluster_size, image_caption, credit, related_titles",
     ),
-    (VALID | {"name": "   "}, ["body", "name"], "Value error, must not be blank"),
+    (VALID | {"name": "   "}, ["body", "name"], "must not be empty or only whitespace"),
     (
         VALID | {"search": {"source": [" "]}},
-        ["body", "search"],
-        "sources: blank filter value",
+        ["body", "search", "source", 0],
+        "must not be empty or only whitespace",
     ),
 ]
 

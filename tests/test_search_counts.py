@@ -177,8 +177,8 @@ def test_the_most_queries_allowed(archive: TestClient) -> None:
         ),
         (
             {"queries": [{"label": "a", "source": [""]}]},
-            ["body", "queries", 0],
-            "sources: blank filter value",
+            ["body", "queries", 0, "source", 0],
+            "must not be empty or only whitespace",
         ),
     ],
 )

@@ -289,8 +289,8 @@ def test_bad_get_input_is_a_422_problem(
         ),
         (
             {"series": [{"label": "a"}, {"label": "b", "tag": [" "]}]},
-            ["body", "series", 1],
-            "blank",
+            ["body", "series", 1, "tag", 0],
+            "must not be empty or only whitespace",
         ),
         ({"series": [{"q": "x"}]}, ["body", "series", 0, "label"], "Field required"),
     ],

@@ -1,11 +1,12 @@
 """The /saved-searches contract: what a client sends and what it gets back."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
-from app.search.schemas import SearchParams
+from app.field_types import Text
+from app.search.schemas import JsonBool, SearchBody
 
 MIN_SECRET_LENGTH = 16
 MAX_SECRET_LENGTH = 200
@@ -59,14 +60,14 @@ class SavedSearchCreate(BaseModel):
         },
     )
 
-    name: str = Field(max_length=MAX_NAME_LENGTH)
-    search: SearchParams = Field(
+    name: Annotated[str, Text(max_length=MAX_NAME_LENGTH)]
+    search: SearchBody = Field(
         description="The /search parameters (all but `cursor`); matching uses the query and "
         "filters, `highlight_pre_tag`/`highlight_post_tag`/`crop_length` shape the highlights."
     )
     webhook: WebhookIn | None = None
-    feed: bool = Field(default=False, description="Publish matches as an Atom feed.")
-    active: bool = Field(default=True, description="Paused searches match nothing new.")
+    feed: JsonBool = Field(default=False, description="Publish matches as an Atom feed.")
+    active: JsonBool = Field(default=True, description="Paused searches match nothing new.")
 
     _check_name = field_validator("name")(_name)
 
@@ -85,14 +86,14 @@ class SavedSearchUpdate(BaseModel):
         },
     )
 
-    name: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
-    search: SearchParams | None = None
+    name: Annotated[str, Text(max_length=MAX_NAME_LENGTH)] | None = None
+    search: SearchBody | None = None
     webhook: WebhookIn | None = None
-    feed: bool | None = None
-    rotate_feed_token: bool = Field(
+    feed: JsonBool | None = None
+    rotate_feed_token: JsonBool = Field(
         default=False, description="Issue a new feed token; the old one stops working."
     )
-    active: bool | None = None
+    active: JsonBool | None = None
 
     _check_name = field_validator("name")(_name)
 

@@ -23,7 +23,7 @@ from pydantic import (
 
 from app import time_buckets
 from app.search.export_formats import ExportFormat
-from app.search.schemas import MAX_LIST_VALUES, CommaList, SearchQuery
+from app.search.schemas import MAX_LIST_VALUES, CommaList, SearchQuery, SearchQueryBody
 from app.time_buckets import Interval
 
 MAX_SERIES = 10
@@ -131,7 +131,7 @@ class TimelineOptions(BaseModel):
     _check_tz = field_validator("tz")(_known_zone)
 
 
-class LabelledQuery(SearchQuery):
+class LabelledQuery(SearchQueryBody):
     """One query among several; fields it sets replace the request's top-level ones."""
 
     model_config = ConfigDict(
@@ -158,7 +158,7 @@ class TimelineParams(SearchQuery, TimelineOptions):
     label: Label = Field(default="query", description="The series' label in the answer.")
 
 
-class TimelineRequest(SearchQuery, TimelineOptions):
+class TimelineRequest(SearchQueryBody, TimelineOptions):
     """A timeline of one query, or of several labelled ones side by side (`series`)."""
 
     model_config = ConfigDict(
@@ -190,7 +190,7 @@ class TimelineRequest(SearchQuery, TimelineOptions):
     _check_labels = field_validator("series")(_unique_labels)
 
 
-class CountsRequest(SearchQuery):
+class CountsRequest(SearchQueryBody):
     """Totals of many labelled queries in one request."""
 
     model_config = ConfigDict(

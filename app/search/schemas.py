@@ -233,6 +233,13 @@ JsonBool = Annotated[bool, JsonStrict()]
 JsonInt = Annotated[int, JsonStrict()]
 
 
+class SearchQueryBody(SearchQuery):
+    """The query fields as a JSON body takes them: booleans as JSON writes them."""
+
+    include_places_within: JsonBool = SearchQuery.model_fields["include_places_within"]  # type: ignore[assignment]
+    include_duplicates: JsonBool = SearchQuery.model_fields["include_duplicates"]  # type: ignore[assignment]
+
+
 class SearchBody(SearchParams):
     """The parameters as a JSON body: booleans and numbers as JSON writes them (`true`, not
     `1`; `20`, not `"20"`), where the query string can only send text."""
