@@ -149,7 +149,7 @@ def test_keys_and_scopes(private_settings: Settings, write_key: str) -> None:
 VALID = {"name": "n", "search": {"q": "bridge"}, "webhook": {"url": HOOK, "secret": SECRET}}
 
 
-BAD_INPUT: list[tuple[dict[str, Any], list[str], str]] = [
+BAD_INPUT: list[tuple[dict[str, Any], list[str | int], str]] = [
     (
         VALID | {"webhook": {"url": "ftp://hooks.example.org/", "secret": SECRET}},
         ["body", "webhook", "url"],
