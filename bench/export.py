@@ -23,9 +23,7 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,18 +34,12 @@ from typing import Any
 
 import httpx
 
-from app.paths import PROJECT_ROOT, SHARED_DATA
+from app.paths import SHARED_DATA
+from bench.search import free_port, start_api
 
 REUTERS = SHARED_DATA / "reuters21578"
 TARGET_ARCHIVE = 200_000
 ROW_BATCH = 5_000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 # --- the archive -----------------------------------------------------------------------------
@@ -137,22 +129,6 @@ def add_articles(
 
 
 # --- the API process ---------------------------------------------------------------------------
-
-
-def start_api(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    command = [str(PROJECT_ROOT / ".venv/bin/newsarchive"), "serve", "--port", str(port)]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("API did not start")
 
 
 def _status_bytes(pid: int, field: str) -> int:
@@ -301,7 +277,7 @@ def run(copies: int, runs: int, indexing_threads: int, limit: int | None) -> dic
             )
             results["reuters_build_seconds"] = round(time.perf_counter() - started, 1)
             port = free_port()
-            server = start_api(env, port)
+            server = start_api(env, port, workers=1)
             api = f"http://127.0.0.1:{port}"
             try:
                 api_export(api, server.pid, {"format": "ndjson", "q": "warm"}, gzip=False)
