@@ -2,14 +2,17 @@
 
 JSON Schema describes one value at a time, so a few rules of the API are in its description
 (app/main.py) rather than in its schemas: an opaque cursor is valid only as the API issued
-it (an export's `after` too); `page` × `per_page` stays within the hits a search can reach; and does not combine with `collapse`; a time zone must be
-one the server's zone database knows; a range must not end before it starts; a merge or a distinction names two different
-entities; an imported page needs a headline and a body. A schema-valid request that breaks
-one of them is answered 422, which schemathesis's `positive_data_acceptance` counts as a
-mismatch. `positive_data_acceptance_beyond_rules` is that check with exactly these
-refusals excused, each recognised by where it points and what it says; any other 422 to a
-schema-valid request still fails. The NUL rule is kept out of generation instead
-(`allow_x00=False`), since it applies to every text.
+it (an export's `after` too); `page` × `per_page` stays within the hits a search can reach;
+and does not combine with `collapse`; a time zone must be one the server's zone database
+knows; a range must not end before it starts; a merge or a distinction names two different
+entities; an imported page needs a headline and a body; labelled queries have distinct
+labels; a timeline makes at most 1,000 buckets; a webhook URL leads to a public address and
+carries no credentials; an edit leaves a saved search a way to deliver. A schema-valid
+request that breaks one of them is answered 422, which schemathesis's
+`positive_data_acceptance` counts as a mismatch. `positive_data_acceptance_beyond_rules` is
+that check with exactly these refusals excused, each recognised by where it points and what
+it says; any other 422 to a schema-valid request still fails. The NUL rule is kept out of
+generation instead (`allow_x00=False`), since it applies to every text.
 
 Loaded by tests/test_schema_fuzz.py, and by bench/contract.py through SCHEMATHESIS_HOOKS.
 """
@@ -34,6 +37,15 @@ RULES_BEYOND_THE_SCHEMA: list[tuple[str, re.Pattern[str]]] = [
     ("from", re.compile(r"^must not be after `to`$")),
     ("merge", re.compile(r"^an entity cannot be merged into itself$")),
     ("second", re.compile(r"^an entity is not distinct from itself$")),
+    # Labelled queries are told apart by their labels.
+    ("series", re.compile(r"labels must be unique")),
+    ("queries", re.compile(r"labels must be unique")),
+    # A timeline's range over its interval makes at most so many buckets.
+    ("interval", re.compile(r"^\S+ to \S+ makes more than \d+ \w+ buckets")),
+    # Where a webhook may deliver: public addresses, no credentials, not this API itself.
+    ("url", re.compile(r".")),
+    # A PATCH is refused when it would leave the stored search no way to deliver.
+    ("body", re.compile(r"^give a way to deliver matches")),
     (
         "body",
         re.compile(

@@ -1,6 +1,7 @@
 """The OpenAPI document and the server agree: what the schema allows is taken, what it forbids
 is refused with 422 problem+json, and a method a documented path does not take is 405."""
 
+import re
 from typing import Any
 
 import pytest
@@ -232,6 +233,83 @@ def test_a_search_body_takes_json_types_only(
     response = search_client.post("/search", json={"q": "bridge", **change})
     problem = assert_problem(response, 422)
     assert problem["errors"] == [{"loc": loc, "msg": msg}]
+
+
+ENTITY_LISTS = [
+    ("/search", {}),
+    ("/search/export", {}),
+    ("/search/timeline", {"from": "2024-01-01", "to": "2024-03-31"}),
+    ("/search/counts", {"queries": [{"label": "all"}]}),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "msg"),
+    [
+        ("opec", "Value error, must be an array of strings"),
+        (["opec", 7], "Value error, every value must be text"),
+        ([""] * 101, "Value error, at most 100 values"),
+    ],
+)
+@pytest.mark.parametrize(("path", "base"), ENTITY_LISTS)
+@SCHEMA_ONLY
+def test_a_json_entity_list_is_an_array_of_at_most_100_strings_as_sent(
+    search_client: TestClient, path: str, base: dict[str, Any], value: Any, msg: str
+) -> None:
+    # Blank values are dropped after the check: 101 blanks are not 0 values.
+    response = search_client.post(path, json={**base, "any_entity": value})
+    problem = assert_problem(response, 422)
+    assert problem["errors"] == [{"loc": ["body", "any_entity"], "msg": msg}]
+
+
+@SCHEMA_ONLY
+def test_a_labelled_query_holds_its_lists_to_the_schema_too(search_client: TestClient) -> None:
+    body = {"queries": [{"label": "many", "entity": ["opec"] * 101}]}
+    problem = assert_problem(search_client.post("/search/counts", json=body), 422)
+    assert problem["errors"] == [
+        {"loc": ["body", "queries", 0, "entity"], "msg": "Value error, at most 100 values"}
+    ]
+
+
+@SCHEMA_ONLY
+def test_export_field_names_are_in_the_schema(search_client: TestClient) -> None:
+    fields = parameter(search_client, "/search/export", "get", "fields")["schema"]
+    assert "published_at" in fields["items"]["pattern"]
+    body = component(search_client, "ExportBody")["properties"]["fields"]
+    assert body["items"]["pattern"] == fields["items"]["pattern"]
+
+
+@SCHEMA_ONLY
+def test_a_new_saved_search_needs_a_webhook_or_a_feed_and_the_schema_says_so(
+    client: TestClient,
+) -> None:
+    schema = component(client, "SavedSearchCreate")
+    assert schema["anyOf"] == [
+        {"required": ["webhook"], "properties": {"webhook": {"type": "object"}}},
+        {"required": ["feed"], "properties": {"feed": {"const": True}}},
+    ]
+    body = {"name": "Watch", "search": {"q": "bridge"}, "feed": False, "webhook": None}
+    problem = assert_problem(client.post("/saved-searches", json=body), 422)
+    assert problem["errors"][0]["loc"] == ["body"]
+
+
+@SCHEMA_ONLY
+def test_a_saved_search_edit_offers_null_only_for_the_webhook(client: TestClient) -> None:
+    properties = component(client, "SavedSearchUpdate")["properties"]
+    nullable = sorted(
+        name for name, field in properties.items() if {"type": "null"} in field.get("anyOf", [])
+    )
+    assert nullable == ["webhook"]
+
+
+@SCHEMA_ONLY
+def test_a_webhook_url_is_an_http_url_in_the_schema(client: TestClient) -> None:
+    pattern = component(client, "WebhookIn")["properties"]["url"]["pattern"]
+    assert re.fullmatch(pattern, "HTTPS://hooks.example.org/x")
+    assert not re.fullmatch(pattern, "ftp://hooks.example.org/x")
+    assert not re.fullmatch(pattern, "https://hooks example.org")
+    body = {"name": "W", "search": {}, "webhook": {"url": "ftp://x.org", "secret": "s" * 16}}
+    assert_problem(client.post("/saved-searches", json=body), 422)
 
 
 @SCHEMA_ONLY

@@ -43,27 +43,6 @@ CHECKS = [
     negative_data_rejection,
     positive_data_acceptance_beyond_rules,
 ]
-#: Operations whose schema does not yet state every rule their server applies (webhook URL
-#: rules, list items typed as text, `feed` or `webhook` required, export field names): they
-#: are held to every check but the two data-acceptance ones until it does.
-DATA_CHECKS_PENDING = {
-    ("POST", "/saved-searches"),
-    ("PATCH", "/saved-searches/{saved_search_id}"),
-    ("GET", "/search/export"),
-    ("POST", "/search/export"),
-    ("GET", "/search/timeline"),
-    ("POST", "/search/timeline"),
-    ("POST", "/search/counts"),
-}
-DATA_CHECKS = (negative_data_rejection, positive_data_acceptance_beyond_rules)
-
-
-def checks_for(case: schemathesis.Case[Any]) -> list[Any]:
-    if (case.method.upper(), case.path) in DATA_CHECKS_PENDING:
-        return [check for check in CHECKS if check not in DATA_CHECKS]
-    return CHECKS
-
-
 FUZZ_SETTINGS = settings(
     max_examples=10,
     derandomize=True,
@@ -125,7 +104,7 @@ schemathesis.serializer.alias(NDJSON, "text/plain")
 def test_every_operation_conforms_to_its_schema(
     case: schemathesis.Case[Any], fuzz_app: FastAPI, admin_key: str
 ) -> None:
-    checks = checks_for(case)
+    checks = CHECKS
     if case.media_type == NDJSON and not isinstance(case.body, str):
         # Any text is an NDJSON body (each bad line is an `error` item), and schemathesis
         # sends a non-string one as its text, so no NDJSON body is invalid once sent.
@@ -144,7 +123,7 @@ def test_sequences_along_the_links_conform(fuzz_app: FastAPI, admin_key: str) ->
             self, response: Any, case: schemathesis.Case[Any], *_: Any, **kwargs: Any
         ) -> None:
             case.validate_response(
-                response, checks=checks_for(case), headers=headers, transport_kwargs=kwargs
+                response, checks=CHECKS, headers=headers, transport_kwargs=kwargs
             )
 
     Sequences.run(settings=STATEFUL_SETTINGS)

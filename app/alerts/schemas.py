@@ -11,6 +11,13 @@ from app.search.schemas import JsonBool, SearchBody
 MIN_SECRET_LENGTH = 16
 MAX_SECRET_LENGTH = 200
 MAX_NAME_LENGTH = 200
+#: An http(s) URL with no space or control character (targets.check_on_create says the rest).
+WEBHOOK_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\u0000-\u0020\u007f]+$"
+#: A new saved search needs a webhook, `feed: true`, or both.
+_DELIVERY_REQUIRED: list[JsonValue] = [
+    {"required": ["webhook"], "properties": {"webhook": {"type": "object"}}},
+    {"required": ["feed"], "properties": {"feed": {"const": True}}},
+]
 
 _EXAMPLE_SEARCH: dict[str, JsonValue] = {"q": "harbour bridge", "source": ["Example Gazette"]}
 _WEBHOOK_EXAMPLE: dict[str, JsonValue] = {
@@ -35,7 +42,10 @@ class WebhookIn(BaseModel):
 
     url: str = Field(
         max_length=2048,
-        description="http(s) URL with a public address (private ones only if the server allows).",
+        # Stated in the schema only: the server's own check says what is wrong in words.
+        json_schema_extra={"pattern": WEBHOOK_URL_PATTERN},
+        description="http(s) URL with a public address (private ones only if the server "
+        "allows), without credentials.",
     )
     secret: str = Field(
         min_length=MIN_SECRET_LENGTH,
@@ -56,7 +66,8 @@ class SavedSearchCreate(BaseModel):
                     "feed": True,
                 },
                 {"name": "Watch OPEC", "search": {"entity": ["opec"]}, "feed": True},
-            ]
+            ],
+            "anyOf": _DELIVERY_REQUIRED,
         },
     )
 
@@ -72,20 +83,27 @@ class SavedSearchCreate(BaseModel):
     _check_name = field_validator("name")(_name)
 
 
+def _offer_null_for_the_webhook_only(schema: dict[str, Any]) -> None:
+    for name, field in schema["properties"].items():
+        variants = field.get("anyOf", [])
+        if name != "webhook" and {"type": "null"} in variants:
+            (kept,) = [variant for variant in variants if variant != {"type": "null"}]
+            del field["anyOf"]
+            field.update(kept)
+    schema["examples"] = [
+        {"name": "Bridge and ferry", "search": {"q": "bridge ferry"}},
+        {"webhook": None, "feed": True, "rotate_feed_token": True},
+        {"active": False},
+    ]
+
+
 class SavedSearchUpdate(BaseModel):
     """Fields to change; `webhook: null` removes the webhook (pending deliveries are cancelled)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"name": "Bridge and ferry", "search": {"q": "bridge ferry"}},
-                {"webhook": None, "feed": True, "rotate_feed_token": True},
-                {"active": False},
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_offer_null_for_the_webhook_only)
 
+    # Left out, these keep their value; null is refused (the service says so), and the
+    # schema does not offer it (`_offer_null_for_the_webhook_only`).
     name: Annotated[str, Text(max_length=MAX_NAME_LENGTH)] | None = None
     search: SearchBody | None = None
     webhook: WebhookIn | None = None

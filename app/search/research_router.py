@@ -18,6 +18,7 @@ from app.search.research_schemas import (
     Compression,
     CountsRequest,
     CountsResponse,
+    ExportBody,
     ExportParams,
     LabelledCount,
     TimelineParams,
@@ -197,7 +198,7 @@ async def export_get(
     summary="Export with the parameters in a JSON body",
 )
 async def export_post(
-    params: ExportParams, request: Request, backend: BackendDep, resolver: ResolverDep
+    params: ExportBody, request: Request, backend: BackendDep, resolver: ResolverDep
 ) -> Response:
     return await _export(params, request, backend, resolver, "body")
 

@@ -23,7 +23,15 @@ from pydantic import (
 
 from app import time_buckets
 from app.search.export_formats import ExportFormat
-from app.search.schemas import MAX_LIST_VALUES, CommaList, SearchQuery, SearchQueryBody
+from app.search.schemas import (
+    FIELD_NAMES_SCHEMA,
+    MAX_LIST_VALUES,
+    CommaList,
+    JsonBool,
+    JsonCommaList,
+    SearchQuery,
+    SearchQueryBody,
+)
 from app.time_buckets import Interval
 
 MAX_SERIES = 10
@@ -88,6 +96,7 @@ class ExportParams(SearchQuery):
     fields: CommaList = Field(
         default_factory=list,
         max_length=MAX_LIST_VALUES,
+        json_schema_extra=FIELD_NAMES_SCHEMA,
         description="Fields to export (default all); `id` and `_cursor` are always included.",
     )
     after: str | None = Field(
@@ -113,6 +122,16 @@ class ExportParams(SearchQuery):
                     "continue an interrupted one with `after`"
                 )
         return data
+
+
+class ExportBody(ExportParams):
+    """ExportParams as a JSON body takes them: booleans and arrays as JSON writes them."""
+
+    include_places_within: JsonBool = ExportParams.model_fields["include_places_within"]  # type: ignore[assignment]
+    include_duplicates: JsonBool = ExportParams.model_fields["include_duplicates"]  # type: ignore[assignment]
+    entity: JsonCommaList = ExportParams.model_fields["entity"]  # type: ignore[assignment]
+    any_entity: JsonCommaList = ExportParams.model_fields["any_entity"]  # type: ignore[assignment]
+    fields: JsonCommaList = ExportParams.model_fields["fields"]  # type: ignore[assignment]
 
 
 def _known_zone(value: str) -> str:

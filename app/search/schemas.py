@@ -83,14 +83,23 @@ _FIELD_NAME = f"{_SPACES}(?:(?:{'|'.join(PUBLIC_FIELDS)}){_SPACES})?"
 #: One field name, or several joined by commas; spaces around a name and empty names are
 #: ignored, as `_split_commas` reads them.
 _FIELD_NAMES_PATTERN = f"^{_FIELD_NAME}(?:,{_FIELD_NAME})*$"
+#: The schema of a `fields` list: each item one name or several joined by commas.
+FIELD_NAMES_SCHEMA: dict[str, Any] = {"items": {"type": "string", "pattern": _FIELD_NAMES_PATTERN}}
 
 
 def _split_commas(value: Any) -> Any:
-    """Accept `fields=a,b` as well as repeated `fields=a&fields=b`."""
+    """Accept `fields=a,b` as well as repeated `fields=a&fields=b`.
+
+    The list as sent is held to the schema first (text items, at most MAX_LIST_VALUES of
+    them), so that dropping blank names never lets through a list the schema refuses."""
     if isinstance(value, str):
         value = [value]
     if isinstance(value, list):
-        return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
+        if len(value) > MAX_LIST_VALUES:
+            raise ValueError(f"at most {MAX_LIST_VALUES} values")
+        if not all(isinstance(item, str) for item in value):
+            raise ValueError("every value must be text")
+        return [part.strip() for item in value for part in item.split(",") if part.strip()]
     return value
 
 
@@ -119,6 +128,17 @@ def _date_or_datetime(value: Any) -> Any:
 FilterValue = Annotated[str, Text()]
 DateOrDateTime = Annotated[date | datetime, BeforeValidator(_date_or_datetime)]
 CommaList = Annotated[list[str], BeforeValidator(_split_commas)]
+
+
+def _json_list(value: Any) -> Any:
+    """A JSON body writes a list as an array: one bare string is not one."""
+    if not isinstance(value, list):
+        raise ValueError("must be an array of strings")
+    return value
+
+
+#: A CommaList as a JSON body takes it: an array, never a bare string.
+JsonCommaList = Annotated[CommaList, BeforeValidator(_json_list)]
 
 
 def start_of(value: date | datetime) -> datetime:
@@ -224,7 +244,7 @@ class SearchParams(SearchQuery):
     fields: CommaList = Field(
         default_factory=list,
         max_length=MAX_LIST_VALUES,
-        json_schema_extra={"items": {"type": "string", "pattern": _FIELD_NAMES_PATTERN}},
+        json_schema_extra=FIELD_NAMES_SCHEMA,
         description=f"Fields to return (default all): {', '.join(PUBLIC_FIELDS)}.",
     )
 
@@ -238,6 +258,8 @@ class SearchQueryBody(SearchQuery):
 
     include_places_within: JsonBool = SearchQuery.model_fields["include_places_within"]  # type: ignore[assignment]
     include_duplicates: JsonBool = SearchQuery.model_fields["include_duplicates"]  # type: ignore[assignment]
+    entity: JsonCommaList = SearchQuery.model_fields["entity"]  # type: ignore[assignment]
+    any_entity: JsonCommaList = SearchQuery.model_fields["any_entity"]  # type: ignore[assignment]
 
 
 class SearchBody(SearchParams):
@@ -246,6 +268,9 @@ class SearchBody(SearchParams):
 
     include_places_within: JsonBool = SearchParams.model_fields["include_places_within"]  # type: ignore[assignment]
     include_duplicates: JsonBool = SearchParams.model_fields["include_duplicates"]  # type: ignore[assignment]
+    entity: JsonCommaList = SearchParams.model_fields["entity"]  # type: ignore[assignment]
+    any_entity: JsonCommaList = SearchParams.model_fields["any_entity"]  # type: ignore[assignment]
+    fields: JsonCommaList = SearchParams.model_fields["fields"]  # type: ignore[assignment]
     highlight: JsonBool = False
     page: JsonInt = SearchParams.model_fields["page"]  # type: ignore[assignment]
     per_page: JsonInt = SearchParams.model_fields["per_page"]  # type: ignore[assignment]
