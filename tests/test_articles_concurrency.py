@@ -1,12 +1,16 @@
-"""Two clients posting the same url at the same moment on PostgreSQL: one article, no 500."""
+"""Writers racing on one article's url or external_id: one article, a clear answer, no 500."""
 
 import threading
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
+from app.articles import service as articles_service
+from app.articles.schemas import ArticleCreate
 from app.config import Settings
+from app.db import make_engine
 from app.main import create_app
 from tests.test_articles_api import ARTICLE
 
@@ -51,3 +55,37 @@ def test_concurrent_posts_of_same_url(
             )
         listing = client.get("/articles", params={"count": True}).json()
         assert listing["count"] == rounds
+
+
+def test_a_key_taken_between_lookup_and_update_is_a_conflict_not_a_500(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upsert that updates by url while another writer takes the external_id it brings.
+
+    The other writer is a real second connection; the hook only chooses the moment, the
+    instant between the upsert's lookup and its write, that threads would hit by chance."""
+    first = client.post("/articles", json={**ARTICLE, "external_id": None}).json()
+    taken_by_other = {**ARTICLE, "url": "https://example.org/other", "external_id": "wire-7"}
+    original = articles_service._story_changes
+    raced: list[bool] = []
+
+    def concurrent_writer_first(*args: Any, **kwargs: Any) -> Any:
+        if not raced:
+            raced.append(True)
+            engine = make_engine(settings)
+            with Session(engine) as other:
+                articles_service.upsert(
+                    session=other, data=ArticleCreate.model_validate(taken_by_other), extract=False
+                )
+            engine.dispose()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(articles_service, "_story_changes", concurrent_writer_first)
+    change = {**ARTICLE, "external_id": "wire-7", "title": "A new title"}
+    response = client.post("/articles", json=change)
+    assert raced == [True]
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "belong to different articles" in response.json()["detail"]
+    kept = client.get(f"/articles/{first['id']}").json()
+    assert (kept["title"], kept["external_id"]) == (ARTICLE["title"], None)

@@ -223,7 +223,9 @@ def upsert(
     """Create an article, or update the one with the same url or external_id.
 
     Identical content (client entities included) is a no-op. Two concurrent posts of the same
-    url race on the unique constraint; the loser retries once and takes the update path.
+    url race on the unique constraint; the loser retries once and takes the update path. An
+    update whose url or external_id another writer took meanwhile retries once too, and the
+    second lookup names the conflict (409).
 
     `entities` are the article's entities found beforehand (bulk ingestion finds many at
     once); None finds them now, from the text unless `extract` is off, and from the payload.
@@ -244,13 +246,22 @@ def upsert(
                 )
             old_published_at = existing.published_at
             restory = _story_changes(existing, values)
-            if not _apply(session, existing, values, entities_changed=relink):
-                return existing, Outcome.unchanged
-            _store_entities(session, existing, found, old_published_at)
-            if restory:
-                _cluster(session, existing, new=False)
-            outbox.enqueue_upsert(session=session, article_id=_id(existing))
-            session.commit()
+            try:
+                if not _apply(session, existing, values, entities_changed=relink):
+                    return existing, Outcome.unchanged
+                _store_entities(session, existing, found, old_published_at)
+                if restory:
+                    _cluster(session, existing, new=False)
+                outbox.enqueue_upsert(session=session, article_id=_id(existing))
+                session.commit()
+            except IntegrityError:
+                # Another writer took the url or external_id this update brings since the
+                # lookup: look again, which names the conflict (or finds it gone).
+                session.rollback()
+                if attempt:
+                    raise
+                logger.info("integrity error on update (a concurrent write); retrying once")
+                continue
             return existing, Outcome.updated
         if entities is None:
             entities = _find_entities(None, values, clients, extract)
