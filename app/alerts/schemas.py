@@ -168,7 +168,16 @@ class SavedSearchPublic(BaseModel):
     )
 
 
+def _first_page(model: type[BaseModel]) -> dict[str, JsonValue]:
+    """The example of a list response: a last page holding `model`'s examples."""
+    extra = model.model_config.get("json_schema_extra")
+    assert isinstance(extra, dict)
+    return {"data": extra["examples"], "next": None}
+
+
 class SavedSearchList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_first_page(SavedSearchPublic)]})
+
     data: list[SavedSearchPublic]
     next: str | None = Field(description="Pass as `cursor` for the next page; null at the end.")
 
@@ -245,9 +254,13 @@ class DeliveryPublic(BaseModel):
 
 
 class DeliveryList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_first_page(DeliveryPublic)]})
+
     data: list[DeliveryPublic] = Field(description="Newest match first.")
     next: str | None
 
 
 class RetryResult(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"requeued": 3}]})
+
     requeued: int = Field(examples=[3])

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from app.articles import revisions, service
 from app.articles.schemas import UTCDateTimeOut
@@ -29,7 +29,29 @@ class RevisionSummary(BaseModel):
     )
 
 
+_REVISION_EXAMPLE: dict[str, JsonValue] = {
+    "number": 1,
+    "title": "Bridge closed for repairs",
+    "published_at": "2024-05-17T07:30:00+00:00",
+    "stored_at": "2024-05-17T07:31:00+00:00",
+    "replaced_at": "2024-05-18T09:00:00+00:00",
+    "changed": ["title", "body"],
+}
+
+
 class RevisionList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "article_id": 4,
+                    "current_updated_at": "2024-05-18T09:00:00+00:00",
+                    "revisions": [_REVISION_EXAMPLE],
+                }
+            ]
+        }
+    )
+
     article_id: int = Field(examples=[4])
     current_updated_at: UTCDateTimeOut = Field(description="When the current version was stored.")
     revisions: list[RevisionSummary] = Field(description="Earlier versions, newest first.")
@@ -44,6 +66,30 @@ class FieldChange(BaseModel):
 
 
 class RevisionDetail(RevisionSummary):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    **_REVISION_EXAMPLE,
+                    "summary": None,
+                    "body": "The bridge closed on Monday.",
+                    "url": "https://example.org/news/bridge",
+                    "authors": ["A. Writer"],
+                    "replaced_by": "current",
+                    "changes": [
+                        {
+                            "field": "title",
+                            "before": "Bridge closed for repairs",
+                            "after": "Bridge reopens after repairs",
+                        }
+                    ],
+                    "body_diff": "--- revision 1\n+++ current\n@@ -1 +1 @@\n-The bridge closed on Monday.\n+The bridge reopened on Friday.\n",
+                }
+            ]
+        },
+    )
+
     summary: str | None
     body: str
     url: str | None

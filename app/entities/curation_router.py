@@ -193,7 +193,7 @@ def block_form(
 @router.delete(
     "/blocked-forms/{form}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
     summary="Let a blocked name become an entity again",
 )
 def unblock_form(form: str, session: SessionDep, key: AdminKey) -> Response:

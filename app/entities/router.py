@@ -82,7 +82,7 @@ def list_entities(
     "/{slug}",
     response_model=EntityDetail,
     dependencies=[RequireRead],
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
     summary="One entity: aliases, article counts over time, entities named alongside",
 )
 def get_entity(slug: str, session: SessionDep) -> EntityDetail:
