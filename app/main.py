@@ -35,6 +35,7 @@ from app.search.fast_path import SearchFastPath
 from app.search.research_router import router as search_research_router
 from app.search.router import router as search_router
 from app.stories.router import router as stories_router
+from app.web.router import router as web_router
 
 DESCRIPTION = """
 A self-hostable archive of news articles with keyword, date and entity search.
@@ -137,4 +138,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search_router, dependencies=[RequireRead])
     app.include_router(alerts_router)
     app.include_router(search_research_router, dependencies=[RequireRead])
+    app.include_router(web_router)
     return app

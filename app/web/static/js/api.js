@@ -1,0 +1,58 @@
+// The public API, called as any third-party page would: fetch, query strings, problem details.
+
+/** The API's base URL: ?api= on the page's URL, else the newsarchive-api meta tag, else
+ * the origin the page came from. */
+export function apiBase() {
+  const given = new URLSearchParams(location.search).get("api")
+    || document.querySelector('meta[name="newsarchive-api"]')?.content || "";
+  return given.replace(/\/+$/, "");
+}
+
+/** An answer the API refused, in words a reader can act on. */
+export class ApiProblem extends Error {
+  constructor(status, problem) {
+    super(describe(status, problem));
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+function describe(status, problem) {
+  if (status === 0) return problem.detail;
+  const title = problem.title || `Error ${status}`;
+  let words = problem.detail && problem.detail !== title ? `${title}: ${problem.detail}` : title;
+  for (const error of problem.errors || []) {
+    const where = (error.loc || []).filter((part) => part !== "query" && part !== "body").join(".");
+    words += ` (${where ? where + ": " : ""}${error.msg})`;
+  }
+  if (status === 503 || status === 502) words += " The search service may be down; try again in a moment.";
+  return words;
+}
+
+/** Query parameters from an object: arrays repeat the name; empty values are left out. */
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    for (const one of Array.isArray(value) ? value : [value]) {
+      if (one !== undefined && one !== null && one !== "" && one !== false) search.append(name, String(one));
+    }
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+/** GET a path of the API as JSON; an error status becomes an ApiProblem. */
+export async function get(path, params = {}, { signal } = {}) {
+  const url = `${apiBase()}${path}${query(params)}`;
+  let response;
+  try {
+    response = await fetch(url, { headers: { Accept: "application/json" }, signal });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiProblem(0, { detail: `The API at ${apiBase() || location.origin} cannot be reached (${error.message}).` });
+  }
+  const type = response.headers.get("content-type") || "";
+  const body = type.includes("json") ? await response.json() : { title: await response.text() };
+  if (!response.ok) throw new ApiProblem(response.status, body);
+  return body;
+}
