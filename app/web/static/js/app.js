@@ -50,7 +50,7 @@ async function render() {
     if (name === "article") await showArticle(view, state.id);
     else await showEntity(view, state.slug);
     document.title = `${view.querySelector("h2")?.textContent || ""} — newsarchive`;
-    view.focus();
+    view.focus({ preventScroll: true });
   } catch (error) {
     view.replaceChildren(el("p", {}, el("a", { href: "#", "data-back": "", class: "back" }, "← Back")));
     show(error);
