@@ -100,6 +100,39 @@ def test_typing_a_query_shows_highlighted_hits_and_the_url_keeps_it(
     page.reload()
     expect_hits(page, len(FERRY))
     assert page.locator("#q").input_value() == "ferri"
+    page.locator("#hits .hit h3 a").first.focus()
+    page.keyboard.press("Enter")  # links work from the keyboard
+    page.locator("#article-title").wait_for()
+    assert page.url.startswith(served.url + "/?view=article&id=")
+
+
+def test_exact_duplicates_are_shown_when_asked_for(served: Served, page: "Page") -> None:
+    page.goto(served.url + "/?q=ferry&sort=newest")
+    expect_hits(page, len(FERRY))
+    page.get_by_label("Show exact duplicates").check()
+    expect_hits(page, len(FERRY) + 1)
+    assert page.url == served.url + "/?q=ferry&sort=newest&duplicates=true"
+    original = FERRY[0] + 1
+    copy = page.locator("#hits .hit", has_text=f"exact copy of article {original}")
+    assert copy.locator("h3").inner_text() == web_server.DUPLICATE["title"]
+    copy.locator("h3 a").click()
+    page.locator("#article-title").wait_for()
+    assert (
+        page.locator("#article-view .note").inner_text() == f"An exact copy of article {original}."
+    )
+    page.locator("#article-view .note a").click()
+    page.wait_for_url(f"{served.url}/?view=article&id={original}")
+    page.locator("#article-view .body").wait_for()
+    assert page.locator("#article-view .note").count() == 0
+
+
+def test_a_refused_filter_is_explained_in_words(served: Served, page: "Page") -> None:
+    page.goto(served.url + "/?q=bridge&from=2024-03-01&to=2024-02-01")
+    problem = page.get_by_role("alert")
+    problem.wait_for()
+    assert problem.inner_text() == "Unprocessable Entity: from: must not be after `to`."
+    assert page.locator("#hits .hit").count() == 0
+    assert page.locator("#summary").inner_text() == ""
 
 
 def test_an_entity_chip_and_a_date_range_narrow_the_hits_and_back_undoes_them(

@@ -83,6 +83,15 @@ def article(number: int) -> dict[str, Any]:
     }
 
 
+#: A copy of ferry article 4's text under another url: an exact duplicate, hidden from search
+#: unless duplicates are asked for.
+DUPLICATE = {
+    **article(FERRY[0]),
+    "url": "https://example.org/copies/ferry",
+    "source": "Valley Times",
+}
+
+
 def with_mara() -> int:
     return len([n for n in range(ARTICLE_COUNT) if n % 3 == 0])
 
@@ -166,6 +175,14 @@ def seed(served: Served) -> None:
     )
     assert response.status_code == 200, response.text
     assert response.json()["totals"]["created"] == ARTICLE_COUNT, response.text
+    copy = httpx.post(
+        f"{served.url}/articles",
+        json=DUPLICATE,
+        headers={"Authorization": f"Bearer {key.plaintext}"},
+        timeout=60,
+    )
+    assert copy.status_code == 201, copy.text
+    assert copy.json()["duplicate_of"] == FERRY[0] + 1, copy.text
     drain(served.app.state.search.sync)
 
 

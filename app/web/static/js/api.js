@@ -20,11 +20,13 @@ export class ApiProblem extends Error {
 function describe(status, problem) {
   if (status === 0) return problem.detail;
   const title = problem.title || `Error ${status}`;
-  let words = problem.detail && problem.detail !== title ? `${title}: ${problem.detail}` : title;
-  for (const error of problem.errors || []) {
+  // Validation problems name each parameter; their detail only repeats the list.
+  const reasons = (problem.errors || []).map((error) => {
     const where = (error.loc || []).filter((part) => part !== "query" && part !== "body").join(".");
-    words += ` (${where ? where + ": " : ""}${error.msg})`;
-  }
+    return `${where ? where + ": " : ""}${error.msg}`;
+  });
+  const said = reasons.length ? reasons.join("; ") + "." : problem.detail;
+  let words = said && said !== title ? `${title}: ${said}` : title;
   if (status === 503 || status === 502) words += " The search service may be down; try again in a moment.";
   return words;
 }

@@ -61,14 +61,14 @@ async function loadPage(run, show) {
     const answer = await get("/search", request(run), { signal: run.controller.signal });
     if (run !== current) return;
     show(null);
+    for (const hit of answer.hits) {
+      for (const entity of hit.entities || []) entityNames.set(entity.slug, entity.name);
+    }
     if (run.page === 1) {
       renderSummary(answer, run.state);
       renderFacets(answer.facets || {}, run.state);
     }
-    for (const hit of answer.hits) {
-      for (const entity of hit.entities || []) entityNames.set(entity.slug, entity.name);
-      hits.append(renderHit(hit));
-    }
+    hits.append(...answer.hits.map(renderHit));
     run.page += 1;
     run.next = answer.next;
     const shown = hits.children.length;
@@ -100,7 +100,8 @@ function renderHit(hit) {
   const meta = [hit.source, hit.section, day(hit.published_at)].filter(Boolean).join(" · ");
   return el("li", { class: "hit" },
     el("h3", {}, link(stateUrl({ view: "article", id: String(hit.id) }), marked(highlights.title || hit.title || "(untitled)"))),
-    el("p", { class: "meta" }, meta, hit.cluster_size > 1 ? ` · ${hit.cluster_size} copies of this story` : ""),
+    el("p", { class: "meta" }, meta, hit.cluster_size > 1 ? ` · ${hit.cluster_size} copies of this story` : "",
+      hit.duplicate_of ? ` · exact copy of article ${hit.duplicate_of}` : ""),
     snippet ? el("p", { class: "snippet" }, marked(snippet)) : null,
     el("ul", { class: "entities", "aria-label": "Entities" },
       (hit.entities || []).slice(0, 6).map((entity) =>
