@@ -27,7 +27,9 @@ export async function showArticle(view, id) {
     el("article", {},
       el("h2", { id: "article-title" }, article.title),
       el("p", { class: "meta" }, meta.join(" · ")),
-      article.url ? el("p", { class: "meta" }, el("a", { href: article.url, rel: "noopener noreferrer" }, "Original")) : null,
+      /^https?:\/\//i.test(article.url || "") // never a javascript: or data: link
+        ? el("p", { class: "meta" }, el("a", { href: article.url, rel: "noopener noreferrer" }, "Original"))
+        : null,
       article.duplicate_of ? el("p", { class: "note" }, "An exact copy of ", link(stateUrl({ view: "article", id: String(article.duplicate_of) }), `article ${article.duplicate_of}`), ".") : null,
       article.summary ? el("p", { class: "summary" }, article.summary) : null,
       el("div", { class: "body" }, paragraphs(article.body)),
