@@ -27,7 +27,7 @@ from app.main import create_app
 from app.search.sync import drain
 
 CHROMIUM = Path("/usr/bin/chromium")
-#: As the brief for the system browser says: no downloads, no background traffic, no GPU.
+#: The system browser, quiet: no downloads, no background traffic, no GPU, no sandbox (root).
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
