@@ -1,11 +1,13 @@
 """The search page at `/` in a real browser (Debian's chromium, driven by Playwright) against a
 real API server, Meilisearch and archive: what a reader does, checked on screen."""
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -68,6 +70,11 @@ def page(
         print(f"screenshot of the failed page: {shot}")
     context.close()
     assert errors == [], errors
+
+
+def openapi_get_paths() -> list[str]:
+    document = json.loads((Path(__file__).resolve().parent.parent / "openapi.json").read_text())
+    return [path for path, methods in document["paths"].items() if "get" in methods]
 
 
 def hit_titles(page: "Page") -> list[str]:
@@ -239,15 +246,30 @@ def test_the_page_works_from_another_origin_with_cors(served: Served, page: "Pag
     """Opened from http://localhost:PORT (an origin CORS_ALLOW_ORIGINS lists), calling the API
     at http://127.0.0.1:PORT named by ?api=."""
     other_origin = f"http://localhost:{served.port}"
-    requests: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
+    requests: list[tuple[str, str]] = []
+    page.on("request", lambda request: requests.append((request.method, request.url)))
     page.goto(f"{other_origin}/?api={served.url}&q=ferri")
     expect_hits(page, len(FERRY))
-    assert any(url.startswith(f"{served.url}/search?") for url in requests)
-    assert not any(url.startswith(f"{other_origin}/search") for url in requests)
     page.locator("#hits .hit h3 a").first.click()
     page.locator("#article-title").wait_for()
-    assert page.url.startswith(f"{other_origin}/?view=article&id=")
+    page.locator("#article-view .entities a").first.click()
+    page.locator("#entity-title").wait_for()
+    # The page came from its origin; everything else went to the API, by documented GETs.
+    api_calls = {urlsplit(url).path for method, url in requests if url.startswith(served.url + "/")}
+    page_files = {url for _, url in requests if url.startswith(other_origin + "/")}
+    assert {method for method, _ in requests} == {"GET"}
+    assert {"{0.scheme}://{0.netloc}".format(urlsplit(url)) for _, url in requests} == {
+        other_origin,
+        served.url,
+    }
+    assert {"/search", "/search/timeline"} <= api_calls
+    documented = {f"^{re.sub(r'{[^}]+}', '[^/]+', path)}$" for path in openapi_get_paths()}
+    for path in api_calls:
+        assert any(re.match(pattern, path) for pattern in documented) or path.endswith(
+            "/related"
+        ), path
+    assert all(urlsplit(url).path == "/" or "/static/" in url for url in page_files)
+    assert page.url.startswith(f"{other_origin}/?view=entity&slug=")
     assert f"api={served.url}".replace(":", "%3A").replace("/", "%2F") in page.url
 
 
