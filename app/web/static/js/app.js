@@ -8,6 +8,7 @@ import { go, readState, stateUrl } from "./state.js";
 const $ = (id) => document.getElementById(id);
 const FILTERS = ["from", "to", "source", "section", "language", "tag"];
 let typing = false; // keystrokes of one search replace its history entry instead of adding more
+const entityTypes = new Map(); // slug -> person, organization, place...
 let steps = 0; // history entries this page added, so Back never leaves the page by surprise
 
 /** Show a problem (an Error whose message is in words), or hide the area with null. */
@@ -69,7 +70,9 @@ function renderChips(state) {
   const chips = $("entity-chips");
   chips.replaceChildren(...state.entity.map((slug) => {
     const name = entityNames.get(slug) || slug;
+    const type = entityTypes.get(slug);
     return el("li", { class: "chip", "data-slug": slug }, el("span", {}, name),
+      type ? el("span", { class: `tag ${type}` }, type) : null,
       el("button", { type: "button", "aria-label": `Remove entity ${name}`, onclick: () => {
         navigate({ ...formState(), entity: readState().entity.filter((s) => s !== slug) });
       } }, "×"));
@@ -77,10 +80,12 @@ function renderChips(state) {
   for (const slug of state.entity.filter((s) => !entityNames.has(s))) {
     get(`/entities/${encodeURIComponent(slug)}`).then((entity) => {
       entityNames.set(slug, entity.name);
+      entityTypes.set(slug, entity.type);
       const chip = chips.querySelector(`[data-slug="${CSS.escape(slug)}"]`);
       if (chip) {
         chip.firstChild.textContent = entity.name;
         chip.querySelector("button").setAttribute("aria-label", `Remove entity ${entity.name}`);
+        chip.querySelector("button").before(el("span", { class: `tag ${entity.type}` }, entity.type));
       }
     }).catch(() => {});
   }
@@ -126,6 +131,7 @@ function closeOptions() {
 
 function choose(entity) {
   entityNames.set(entity.slug, entity.name);
+  entityTypes.set(entity.slug, entity.type);
   input.value = "";
   closeOptions();
   typing = false;

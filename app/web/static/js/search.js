@@ -78,9 +78,15 @@ async function loadPage(run, show) {
     hits.dataset.count = String(shown);
   } catch (error) {
     if (error.name === "AbortError" || run !== current) return;
+    run.done = true;
+    document.getElementById("more").hidden = true;
+    if (run.page > 1 && error.status === 422 && order(run.state) === "relevance") {
+      // Best-match pages stop at the index's depth limit; a date order walks everything.
+      hits.append(el("li", { class: "note" }, "No deeper pages by best match: sort by newest or oldest to see every result."));
+      return;
+    }
     document.getElementById("summary").textContent = "";
     show(error);
-    run.done = true;
   } finally {
     run.loading = false;
     hits.removeAttribute("aria-busy");
