@@ -43,7 +43,10 @@ def test_the_checked_in_document_is_the_apps(document: dict[str, Any]) -> None:
     assert checked_in == openapi_export.render(document), REGENERATE
 
 
-def test_check_mode_reports_drift(tmp_path: Path, document: dict[str, Any]) -> None:
+def test_check_mode_reports_drift(
+    tmp_path: Path, document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(openapi_export, "document", lambda: document)  # built once per module
     stale = tmp_path / "openapi.json"
     stale.write_text(openapi_export.render({**document, "info": {"title": "old"}}))
     assert openapi_export.main(["--output", str(stale), "--check"]) == 1
