@@ -1876,13 +1876,8 @@ export interface components {
             type?: components["schemas"]["EntityType"];
         };
         /**
-         * ExportFormat
-         * @enum {string}
-         */
-        ExportFormat: "ndjson" | "csv";
-        /**
-         * ExportParams
-         * @description Every article matching the query, streamed in a stable order.
+         * ExportBody
+         * @description ExportParams as a JSON body takes them: booleans and arrays as JSON writes them.
          * @example {
          *       "fields": [
          *         "id",
@@ -1899,7 +1894,7 @@ export interface components {
          *       ]
          *     }
          */
-        ExportParams: {
+        ExportBody: {
             /**
              * Q
              * @description Keywords (typo tolerant); "exact phrase"; -excluded word.
@@ -1973,6 +1968,11 @@ export interface components {
             /** @description gzip the stream (Content-Encoding: gzip); default: when the request's Accept-Encoding allows gzip. `none` turns it off. */
             compress?: components["schemas"]["Compression"] | null;
         };
+        /**
+         * ExportFormat
+         * @enum {string}
+         */
+        ExportFormat: "ndjson" | "csv";
         /**
          * ExportSort
          * @enum {string}
@@ -2622,6 +2622,11 @@ export interface components {
              * @default true
              */
             active: boolean;
+        } | {
+            webhook: Record<string, never>;
+        } | {
+            /** @constant */
+            feed: true;
         };
         /**
          * SavedSearchList
@@ -2737,11 +2742,11 @@ export interface components {
          */
         SavedSearchUpdate: {
             /** Name */
-            name?: string | null;
-            search?: components["schemas"]["SearchBody"] | null;
+            name?: string;
+            search?: components["schemas"]["SearchBody"];
             webhook?: components["schemas"]["WebhookIn"] | null;
             /** Feed */
-            feed?: boolean | null;
+            feed?: boolean;
             /**
              * Rotate Feed Token
              * @description Issue a new feed token; the old one stops working.
@@ -2749,7 +2754,7 @@ export interface components {
              */
             rotate_feed_token: boolean;
             /** Active */
-            active?: boolean | null;
+            active?: boolean;
         };
         /**
          * SearchBody
@@ -3268,7 +3273,7 @@ export interface components {
         WebhookIn: {
             /**
              * Url
-             * @description http(s) URL with a public address (private ones only if the server allows).
+             * @description http(s) URL with a public address (private ones only if the server allows), without credentials.
              */
             url: string;
             /**
@@ -6029,7 +6034,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ExportParams"];
+                "application/json": components["schemas"]["ExportBody"];
             };
         };
         responses: {
