@@ -46,7 +46,8 @@ Rules beyond what the schema states, each refused with 422 naming the parameter:
 character (U+0000) in any text; at most 100 values per repeated query parameter; a cursor
 is taken only as the API issued it, with the query it was issued for; a range must not
 end before it starts; a curation names two different entities; an imported text needs a
-headline and a body. A path the document names as it is (`/articles/bulk`) takes only its
+headline and a body; an article's `published_at_source` needs a `published_at` to name
+(and, in a PATCH, stays set while there is one). A path the document names as it is (`/articles/bulk`) takes only its
 own methods, though a template (`/articles/{article_id}`) would match it (405 otherwise).
 """
 

@@ -4,7 +4,8 @@ JSON Schema describes one value at a time, so a few rules of the API are in its 
 (app/main.py) rather than in its schemas: an opaque cursor is valid only as the API issued
 it (an export's `after` too); `page` × `per_page` stays within the hits a search can reach; and does not combine with `collapse`; a time zone must be
 one the server's zone database knows; a range must not end before it starts; a merge or a distinction names two different
-entities; an imported page needs a headline and a body. A schema-valid request that breaks
+entities; an imported page needs a headline and a body; a published_at_source needs a
+published_at. A schema-valid request that breaks
 one of them is answered 422, which schemathesis's `positive_data_acceptance` counts as a
 mismatch. `positive_data_acceptance_beyond_rules` is that check with exactly these
 refusals excused, each recognised by where it points and what it says; any other 422 to a
@@ -34,6 +35,13 @@ RULES_BEYOND_THE_SCHEMA: list[tuple[str, re.Pattern[str]]] = [
     ("from", re.compile(r"^must not be after `to`$")),
     ("merge", re.compile(r"^an entity cannot be merged into itself$")),
     ("second", re.compile(r"^an entity is not distinct from itself$")),
+    (
+        "published_at_source",
+        re.compile(
+            r"^(Value error, )?(is given without a published_at|the article has no published_at "
+            r"to name|cannot be null while the article has a published_at)$"
+        ),
+    ),
     (
         "body",
         re.compile(
