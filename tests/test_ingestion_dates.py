@@ -32,7 +32,7 @@ PARAGRAPHS = (
 CANONICAL = "https://gazette.example/news/ferry-crossing"
 
 
-def page(*, head: str = "", canonical: str = CANONICAL, lead: str = "") -> str:
+def page(*, head: str = "", canonical: str = CANONICAL, lead: str = "", byline: str = "") -> str:
     body = "\n".join(f"<p>{text}</p>" for text in (lead, *PARAGRAPHS) if text)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -40,7 +40,7 @@ def page(*, head: str = "", canonical: str = CANONICAL, lead: str = "") -> str:
 <meta property="og:title" content="Second morning ferry added">
 <link rel="canonical" href="{canonical}">
 {head}
-</head><body><main><article><h1>Second morning ferry added</h1>
+</head><body><main><article><h1>Second morning ferry added</h1>{byline}
 {body}
 </article></main></body></html>"""
 
@@ -103,6 +103,14 @@ def test_without_metadata_the_url_then_the_text_gives_the_day() -> None:
     from_text = parse_html(page(lead="Published 3rd June 2024. The harbour gate opens early."))
     assert (iso(from_text.published_at), from_text.published_at_source) == (
         "2024-06-03T00:00:00+00:00",
+        DateSource.text,
+    )
+    # A date the page shows in its markup (htmldate's rules) is the page's text too.
+    shown = parse_html(
+        page(byline='<div class="byline"><span class="date">May 9, 2024</span></div>')
+    )
+    assert (iso(shown.published_at), shown.published_at_source) == (
+        "2024-05-09T00:00:00+00:00",
         DateSource.text,
     )
     undated = parse_html(page())
