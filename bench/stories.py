@@ -32,6 +32,7 @@ less exposed to other load, the median share of the runs with clustering spent i
 `clustering.assign` (1 - share is the ratio those runs imply).
 
 Run:  .venv/bin/python -m bench.stories quality [--copies 800] [--sample 20] [--seed 1]
+          [--similarity 0.3] [--only bbc|reuters|allsides]
       .venv/bin/python -m bench.stories cost [--sizes 20000 200000] [--probes 300]
       .venv/bin/python -m bench.stories import [--articles 300] [--runs 3]
 Data: ../shared/data (read in place; only titles are printed).
@@ -294,17 +295,20 @@ def score(name: str, docs: Sequence[Doc], config: clustering.ClusterConfig) -> S
 
 
 def quality(args: argparse.Namespace) -> None:
-    config = clustering.ClusterConfig()
+    config = clustering.ClusterConfig(similarity=args.similarity)
     rng = random.Random(args.seed)
     print(
         f"similarity >= {config.similarity}, window {config.window}, {minhash.BANDS} bands of {minhash.ROWS}"
     )
+    # Read in this order whatever --only says: the synthetic copies take the same draws of rng.
     corpora = [
         ("bbc", bbc_docs()),
         ("reuters", reuters_docs()),
         ("allsides+synthetic", allsides_synthetic(args.copies, rng)),
     ]
     for name, docs in corpora:
+        if args.only is not None and not name.startswith(args.only):
+            continue
         result = score(name, docs, config)
         print(
             f"{name:20} docs {result.docs:6}  true pairs {result.true_pairs:5}  found {result.found_pairs:5}"
@@ -516,6 +520,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     q.add_argument("--copies", type=int, default=800, help="AllSides articles given copies")
     q.add_argument("--sample", type=int, default=20, help="extra pairs printed per corpus")
     q.add_argument("--seed", type=int, default=1)
+    q.add_argument(
+        "--similarity",
+        type=float,
+        default=clustering.ClusterConfig().similarity,
+        help="least Jaccard similarity (CLUSTER_SIMILARITY); default the setting's default",
+    )
+    q.add_argument("--only", choices=("bbc", "reuters", "allsides"), help="one corpus")
     c = commands.add_parser("cost")
     c.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000])
     c.add_argument("--probes", type=int, default=300)

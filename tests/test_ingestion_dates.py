@@ -262,6 +262,15 @@ def test_the_import_endpoint_reports_the_source(client: TestClient) -> None:
         "2024-04-30T00:00:00+00:00",
         "url",
     )
+    labelled = client.post(
+        "/articles/import",
+        content="Ferry fares rise\n\nPosted on 2 May 2024\n\nFares rise by ten pence from June.\n",
+        headers={"Content-Type": "text/plain"},
+    ).json()
+    assert (labelled["published_at"], labelled["published_at_source"]) == (
+        "2024-05-02T00:00:00+00:00",
+        "text",
+    )
 
 
 def test_the_import_command_stores_the_sources(cli_settings: Settings, tmp_path: Path) -> None:

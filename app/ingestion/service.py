@@ -74,7 +74,8 @@ def payload_from_parsed(parsed: ParsedArticle, **overrides: Any) -> dict[str, An
 
     A published_at given as an override is the client's. A date the input itself gave that
     fails the sanity rules (app.ingestion.dates) is dropped; without a date, the day in the
-    article's URL, if any, is taken (source `url`).
+    article's URL is taken (source `url`), else a "Published ..." label at the start of its
+    text (source `text`).
     """
     payload = parsed.to_article_payload()
     if payload.get("language") is None:
@@ -96,6 +97,11 @@ def payload_from_parsed(parsed: ParsedArticle, **overrides: Any) -> dict[str, An
         if from_url is not None:
             payload["published_at"] = from_url.isoformat()
             payload["published_at_source"] = DateSource.url
+        else:
+            from_text = dates.text_date(f"{parsed.summary or ''}\n{parsed.body}")
+            if from_text is not None:
+                payload["published_at"] = from_text.isoformat()
+                payload["published_at_source"] = DateSource.text
     return payload
 
 
