@@ -16,10 +16,11 @@ from app.ingestion.html import parse_html
 from app.ingestion.jsonl import article_from_fields
 from app.ingestion.parsed import ParseError
 from app.ingestion.raw_text import parse_raw_text
+from app.ingestion.reuters import parse_reuters_file, to_parsed_article
 from app.paths import SHARED_DATA
 from tests.corpus import requires_corpus
+from tests.test_ingestion_import_cli import REUTERS_SGM, run_import, stored, write_jsonl
 from tests.test_ingestion_import_cli import cli_settings as cli_settings
-from tests.test_ingestion_import_cli import run_import, stored, write_jsonl
 
 PARAGRAPHS = (
     "The ferry operator added a second morning crossing to the island on Monday, after"
@@ -187,7 +188,15 @@ def test_text_dates_need_a_label_near_the_start() -> None:
     assert dates.text_date(far) is None
 
 
-def test_corpus_and_file_records_say_where_their_dates_came_from() -> None:
+def test_corpus_and_file_records_say_where_their_dates_came_from(tmp_path: Path) -> None:
+    sgm = tmp_path / "reut2-000.sgm"
+    sgm.write_text(REUTERS_SGM, encoding="latin-1")
+    records, _broken = parse_reuters_file(sgm)
+    wire = to_parsed_article(records[0])
+    assert (iso(wire.published_at), wire.published_at_source) == (
+        "1987-03-14T09:12:44.100000+00:00",
+        DateSource.feed,
+    )
     record = {"ID": "a1", "title": "Ferry", "content_original": "A ferry sailed.", "url": ""}
     assert parse_allsides({**record, "date": "2019-03-02"}).published_at_source is DateSource.feed
     assert parse_allsides({**record, "date": ""}).published_at_source is None
