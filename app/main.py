@@ -52,7 +52,8 @@ server's zone database knows; labelled queries have distinct labels; a timeline 
 most 1,000 buckets (2,000 across its series); a curation names two different entities; an
 imported text needs a headline and a body; a webhook URL leads to a public address (unless
 the server allows private ones) and carries no credentials; an edit leaves a saved search
-a way to deliver its matches.
+a way to deliver its matches; an article's `published_at_source` needs a `published_at`
+to name (and, in a PATCH, stays set while there is one).
 A path the document names as it is (`/articles/bulk`) takes only its own methods, though a
 template (`/articles/{article_id}`) would match it (405 otherwise).
 """

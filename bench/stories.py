@@ -23,14 +23,25 @@ stored with its band rows; then --probes articles (AllSides originals and edited
 are clustered one per transaction against it, as API writes are, and rolled back. Reported:
 median and p90 ms per article at each size (target: flat), and the band rows stored.
 
+`import`: throughput of `newsarchive import` (the Importer the command runs, entities found
+in this process) on --articles AllSides files, with CLUSTERING_ENABLED=true against false
+(extraction alone), each run into a fresh SQLite database, the two settings alternating so
+drift of the shared machine falls on both. The spaCy model is loaded once before the first
+run. Reported: articles/s per run, medians, and their ratio (target >= 0.8); and, as a check
+less exposed to other load, the median share of the runs with clustering spent inside
+`clustering.assign` (1 - share is the ratio those runs imply).
+
 Run:  .venv/bin/python -m bench.stories quality [--copies 800] [--sample 20] [--seed 1]
+          [--similarity 0.3] [--only bbc|reuters|allsides]
       .venv/bin/python -m bench.stories cost [--sizes 20000 200000] [--probes 300]
+      .venv/bin/python -m bench.stories import [--articles 300] [--runs 3]
 Data: ../shared/data (read in place; only titles are printed).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import statistics
@@ -43,13 +54,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from app import migrate
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.db import make_engine
+from app.entities.extract import default_extractor
+from app.ingestion.importer import Format, Importer, ImportOptions, discover
 from app.paths import SHARED_DATA
 from app.stories import clustering, minhash
 
@@ -281,17 +295,20 @@ def score(name: str, docs: Sequence[Doc], config: clustering.ClusterConfig) -> S
 
 
 def quality(args: argparse.Namespace) -> None:
-    config = clustering.ClusterConfig()
+    config = clustering.ClusterConfig(similarity=args.similarity)
     rng = random.Random(args.seed)
     print(
         f"similarity >= {config.similarity}, window {config.window}, {minhash.BANDS} bands of {minhash.ROWS}"
     )
+    # Read in this order whatever --only says: the synthetic copies take the same draws of rng.
     corpora = [
         ("bbc", bbc_docs()),
         ("reuters", reuters_docs()),
         ("allsides+synthetic", allsides_synthetic(args.copies, rng)),
     ]
     for name, docs in corpora:
+        if args.only is not None and not name.startswith(args.only):
+            continue
         result = score(name, docs, config)
         print(
             f"{name:20} docs {result.docs:6}  true pairs {result.true_pairs:5}  found {result.found_pairs:5}"
@@ -402,6 +419,97 @@ def cost(args: argparse.Namespace) -> None:
         engine.dispose()
 
 
+# --- import throughput ----------------------------------------------------------------------
+
+IMPORT_TARGET = 0.8
+
+
+def _import_once(sample: Path, clustering_on: bool) -> tuple[int, float, float]:
+    """Articles created, seconds taken and seconds of those spent clustering, by one import
+    of `sample` into a fresh database."""
+    assign = clustering.assign
+    spent = 0.0
+
+    def timed_assign(**kwargs: Any) -> dict[int, int]:
+        nonlocal spent
+        began = time.perf_counter()
+        try:
+            return assign(**kwargs)
+        finally:
+            spent += time.perf_counter() - began
+
+    # Timed where the importer calls it: the share of a run clustering takes moves less with
+    # how busy the shared machine is than the lengths of separate runs do.
+    clustering.assign = timed_assign
+    try:
+        created, seconds = _import_into_fresh_database(sample, clustering_on)
+    finally:
+        clustering.assign = assign
+    return created, seconds, spent
+
+
+def _import_into_fresh_database(sample: Path, clustering_on: bool) -> tuple[int, float]:
+    with tempfile.TemporaryDirectory() as directory:
+        settings = _settings(Path(directory))
+        migrate.upgrade(settings.DATABASE_URL)
+        os.environ["CLUSTERING_ENABLED"] = "true" if clustering_on else "false"
+        get_settings.cache_clear()
+        assert clustering.current_config().enabled is clustering_on
+        engine = make_engine(settings)
+        try:
+            report = Importer(engine=engine, options=ImportOptions(format=Format.allsides)).run(
+                discover([sample], Format.allsides)
+            )
+        finally:
+            engine.dispose()
+    return report.total.created, report.seconds
+
+
+def import_cost(args: argparse.Namespace) -> None:
+    files = sorted((SHARED_DATA / "allsides" / "jsons").glob("*.json"))
+    chosen = random.Random(args.seed).sample(files, min(args.articles, len(files)))
+    saved = os.environ.get("CLUSTERING_ENABLED")
+    with tempfile.TemporaryDirectory() as directory:
+        sample = Path(directory) / "allsides"
+        (sample / "jsons").mkdir(parents=True)
+        for path in chosen:
+            (sample / "jsons" / path.name).symlink_to(path)
+        print(f"loading the entity model; importing {len(chosen)} AllSides articles per run")
+        default_extractor().nlp  # noqa: B018 - loaded once, outside every timed run
+        rates: dict[bool, list[float]] = {False: [], True: []}
+        shares: list[float] = []
+        try:
+            for run in range(args.runs):
+                order = (False, True) if run % 2 == 0 else (True, False)
+                for clustering_on in order:
+                    created, seconds, spent = _import_once(sample, clustering_on)
+                    rates[clustering_on].append(created / seconds)
+                    if clustering_on:
+                        shares.append(spent / seconds)
+                    print(
+                        f"run {run + 1} clustering {'on ' if clustering_on else 'off'}: "
+                        f"{created} articles in {seconds:.2f} s = {created / seconds:.1f}/s"
+                        + (f", {spent:.2f} s of it clustering" if clustering_on else ""),
+                        flush=True,
+                    )
+        finally:
+            if saved is None:
+                os.environ.pop("CLUSTERING_ENABLED", None)
+            else:
+                os.environ["CLUSTERING_ENABLED"] = saved
+            get_settings.cache_clear()
+    off, on = statistics.median(rates[False]), statistics.median(rates[True])
+    print(
+        f"median articles/s: extraction alone {off:.1f}, with clustering {on:.1f}; "
+        f"ratio {on / off:.3f} (target >= {IMPORT_TARGET})"
+    )
+    share = statistics.median(shares)
+    print(
+        f"median share of an import spent clustering {share:.3f}: throughput ratio "
+        f"{1 - share:.3f} as measured inside the runs"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     if not SHARED_DATA.is_dir():
         print(f"skipped: the corpora are not at {SHARED_DATA}")
@@ -412,12 +520,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     q.add_argument("--copies", type=int, default=800, help="AllSides articles given copies")
     q.add_argument("--sample", type=int, default=20, help="extra pairs printed per corpus")
     q.add_argument("--seed", type=int, default=1)
+    q.add_argument(
+        "--similarity",
+        type=float,
+        default=clustering.ClusterConfig().similarity,
+        help="least Jaccard similarity (CLUSTER_SIMILARITY); default the setting's default",
+    )
+    q.add_argument("--only", choices=("bbc", "reuters", "allsides"), help="one corpus")
     c = commands.add_parser("cost")
     c.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000])
     c.add_argument("--probes", type=int, default=300)
     c.add_argument("--seed", type=int, default=1)
+    i = commands.add_parser("import")
+    i.add_argument("--articles", type=int, default=300, help="AllSides files per run")
+    i.add_argument("--runs", type=int, default=3, help="runs of each setting")
+    i.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    (quality if args.command == "quality" else cost)(args)
+    {"quality": quality, "cost": cost, "import": import_cost}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ and does not combine with `collapse`; a time zone must be one the server's zone 
 knows; a range must not end before it starts; a merge or a distinction names two different
 entities; an imported page needs a headline and a body; labelled queries have distinct
 labels; a timeline makes at most 1,000 buckets; a webhook URL leads to a public address and
-carries no credentials; an edit leaves a saved search a way to deliver. A schema-valid
+carries no credentials; an edit leaves a saved search a way to deliver; a
+published_at_source needs a published_at. A schema-valid
 request that breaks one of them is answered 422, which schemathesis's
 `positive_data_acceptance` counts as a mismatch. `positive_data_acceptance_beyond_rules` is
 that check with exactly these refusals excused, each recognised by where it points and what
@@ -46,6 +47,13 @@ RULES_BEYOND_THE_SCHEMA: list[tuple[str, re.Pattern[str]]] = [
     ("url", re.compile(r".")),
     # A PATCH is refused when it would leave the stored search no way to deliver.
     ("body", re.compile(r"^give a way to deliver matches")),
+    (
+        "published_at_source",
+        re.compile(
+            r"^(Value error, )?(is given without a published_at|the article has no published_at "
+            r"to name|cannot be null while the article has a published_at)$"
+        ),
+    ),
     (
         "body",
         re.compile(

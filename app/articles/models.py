@@ -31,6 +31,11 @@ class Article(SQLModel, table=True):
     language: str = Field(default="en", sa_column=sa.Column(sa.String(2), nullable=False))
     tags: list[str] = Field(default_factory=list, sa_column=sa.Column(JSONType, nullable=False))
     published_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    #: Where `published_at` came from (app.articles.schemas.DateSource); null without a date,
+    #: and on articles stored before sources were recorded.
+    published_at_source: str | None = Field(default=None, sa_column=sa.Column(sa.String(16)))
+    #: When the publisher last changed the article, when the client or the page says so.
+    modified_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False)
     )

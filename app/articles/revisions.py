@@ -1,7 +1,8 @@
 """Revision history: the previous versions of an article whose content changed.
 
 An update (an upsert by url or external_id, PUT or PATCH) that changes what a reader sees
-(title, summary, body, publication date, url, authors) first copies the version it replaces
+(title, summary, body, publication date and its source, modification date, url, authors)
+first copies the version it replaces
 into `article_revisions`, in the same transaction. Revisions are numbered from 1 per article;
 the current version is the article itself. Deleting an article deletes its history (the
 foreign key cascades).
@@ -21,7 +22,16 @@ from app.db import JSONType, UTCDateTime, utcnow
 from app.errors import NotFound
 
 #: The fields whose change makes a revision (tags, section and entities do not).
-REVISED_FIELDS = ("title", "summary", "body", "published_at", "url", "authors")
+REVISED_FIELDS = (
+    "title",
+    "summary",
+    "body",
+    "published_at",
+    "published_at_source",
+    "modified_at",
+    "url",
+    "authors",
+)
 
 
 class ArticleRevision(SQLModel, table=True):
@@ -46,6 +56,8 @@ class ArticleRevision(SQLModel, table=True):
     url: str | None = Field(default=None, sa_column=sa.Column(sa.String(2048)))
     authors: list[str] = Field(default_factory=list, sa_column=sa.Column(JSONType, nullable=False))
     published_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    published_at_source: str | None = Field(default=None, sa_column=sa.Column(sa.String(16)))
+    modified_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
     #: When this version was first stored (the article's updated_at then).
     stored_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     #: When the next version replaced it.
@@ -78,6 +90,8 @@ def keep_previous(session: Session, article: Article, changed: list[str]) -> Non
             url=article.url,
             authors=list(article.authors),
             published_at=article.published_at,
+            published_at_source=article.published_at_source,
+            modified_at=article.modified_at,
             stored_at=article.updated_at,
             replaced_at=utcnow(),
             changed=changed,

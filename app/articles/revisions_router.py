@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from app.articles import revisions, service
-from app.articles.schemas import UTCDateTimeOut
+from app.articles.schemas import DateSource, UTCDateTimeOut
 from app.auth.deps import RequireRead
 from app.deps import SessionDep
 from app.errors import problem_responses
@@ -22,6 +22,8 @@ class RevisionSummary(BaseModel):
     number: int = Field(examples=[1], description="1 is the first version stored.")
     title: str = Field(examples=["Bridge closed for repairs"])
     published_at: UTCDateTimeOut | None = Field(examples=["2024-05-17T07:30:00+00:00"])
+    published_at_source: DateSource | None = Field(default=None, examples=["html_meta"])
+    modified_at: UTCDateTimeOut | None = Field(default=None, examples=[None])
     stored_at: UTCDateTimeOut = Field(description="When this version was stored.")
     replaced_at: UTCDateTimeOut = Field(description="When the next version replaced it.")
     changed: list[str] = Field(
@@ -151,6 +153,8 @@ def get_revision(
         number=revision.number,
         title=revision.title,
         published_at=revision.published_at,
+        published_at_source=revision.published_at_source,
+        modified_at=revision.modified_at,
         stored_at=revision.stored_at,
         replaced_at=revision.replaced_at,
         changed=revision.changed,

@@ -15,6 +15,7 @@ from pydantic import (
     HttpUrl,
     PlainSerializer,
     TypeAdapter,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -122,6 +123,26 @@ UTCDateTimeOut = Annotated[
 ]
 
 
+class DateSource(enum.StrEnum):
+    """Where an article's `published_at` came from, most reliable first."""
+
+    #: Stated by whoever stored the article (a JSON field, a query parameter, --published-at).
+    client = "client"
+    #: A corpus's or feed's own date field (Reuters' <DATE>, AllSides' date).
+    feed = "feed"
+    #: The page's metadata: JSON-LD datePublished, article:published_time and other date
+    #: metas, <time datetime>.
+    html_meta = "html_meta"
+    #: A date in the URL's path (/2024/05/17/, /2024-05-17/).
+    url = "url"
+    #: A date written on the page or in the text ("Published 17 May 2024").
+    text = "text"
+
+
+#: Why a date source without a date is refused (a rule beyond the schema).
+DATE_SOURCE_WITHOUT_DATE = "is given without a published_at"
+
+
 def _without_nul(data: Any) -> Any:
     # One rule for every way an article arrives (JSON, bulk, raw text, the import command),
     # and for both databases: PostgreSQL can't store a NUL (app/input_rules.py).
@@ -144,6 +165,8 @@ ARTICLE_EXAMPLE: dict[str, Any] = {
     "language": "en",
     "tags": ["transport", "infrastructure"],
     "published_at": "2024-05-17T09:30:00+02:00",
+    "published_at_source": "client",
+    "modified_at": "2024-05-17T14:05:00+02:00",
 }
 
 
@@ -172,6 +195,17 @@ class ArticleContent(BaseModel):
         default=None,
         description="ISO 8601 with a timezone offset; naive datetimes are rejected. Stored in UTC.",
     )
+    published_at_source: DateSource | None = Field(
+        default=None,
+        validate_default=True,
+        description="Where published_at came from; `client` when published_at is given without "
+        "it. Only with a published_at.",
+    )
+    modified_at: IsoDateTime | None = Field(
+        default=None,
+        description="When the publisher last changed the article, if known; ISO 8601 with an "
+        "offset.",
+    )
     image_caption: OptionalCaption = None
     credit: OptionalShortText = Field(default=None, description='Credit line, e.g. "Reuters".')
     related_titles: RelatedTitles = Field(
@@ -186,6 +220,18 @@ class ArticleContent(BaseModel):
     @classmethod
     def _no_nul(cls, data: Any) -> Any:
         return _without_nul(data)
+
+    @field_validator("published_at_source")
+    @classmethod
+    def _date_source(cls, value: DateSource | None, info: ValidationInfo) -> DateSource | None:
+        # A date without a stated source is the client's own; a source names a date's origin.
+        if "published_at" not in info.data:
+            return value  # the date itself is invalid, and reported
+        if info.data["published_at"] is None:
+            if value is not None:
+                raise ValueError(DATE_SOURCE_WITHOUT_DATE)
+            return None
+        return value or DateSource.client
 
 
 class ArticleCreate(ArticleContent):
@@ -210,7 +256,11 @@ class ArticleUpdate(BaseModel):
     section: OptionalShortText = None
     language: Language | SkipJsonSchema[None] = None
     tags: Tags | SkipJsonSchema[None] = None
-    published_at: IsoDateTime | None = None
+    published_at: IsoDateTime | None = Field(
+        default=None, description="Without published_at_source, its source becomes `client`."
+    )
+    published_at_source: DateSource | None = None
+    modified_at: IsoDateTime | None = None
     image_caption: OptionalCaption = None
     credit: OptionalShortText = None
     related_titles: RelatedTitles | SkipJsonSchema[None] = None
@@ -236,6 +286,8 @@ ARTICLE_PUBLIC_EXAMPLE: dict[str, Any] = {
     "id": 1,
     **ARTICLE_EXAMPLE,
     "published_at": "2024-05-17T07:30:00+00:00",
+    "published_at_source": "client",
+    "modified_at": "2024-05-17T12:05:00+00:00",
     "created_at": "2024-05-17T08:00:00+00:00",
     "updated_at": "2024-05-17T08:00:00+00:00",
     "content_hash": "4f1c0e5d3b0a9f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899",
@@ -272,6 +324,15 @@ class ArticlePublic(BaseModel):
     language: str
     tags: list[str]
     published_at: UTCDateTimeOut | None
+    published_at_source: DateSource | None = Field(
+        default=None,
+        description="Where published_at came from: client, feed, html_meta, url or text "
+        "(README: Publication dates). Null when there is no date, and on articles stored before "
+        "sources were recorded.",
+    )
+    modified_at: UTCDateTimeOut | None = Field(
+        default=None, description="When the publisher last changed the article, if known."
+    )
     created_at: UTCDateTimeOut
     updated_at: UTCDateTimeOut
     content_hash: str = Field(description="SHA-256 of the normalised title, summary and body.")

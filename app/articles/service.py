@@ -20,11 +20,17 @@ from app import outbox
 from app.articles import revisions
 from app.articles.cursor import Cursor, SortOrder
 from app.articles.models import MAX_ARTICLE_ID, Article
-from app.articles.schemas import ArticleCreate, ArticlePublic, ArticleUpdate
+from app.articles.schemas import (
+    DATE_SOURCE_WITHOUT_DATE,
+    ArticleCreate,
+    ArticlePublic,
+    ArticleUpdate,
+    DateSource,
+)
 from app.db import utcnow
 from app.entities import service as entity_service
 from app.entities.types import ArticleEntity, ArticleText, ClientEntity
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, InvalidParameter, NotFound
 from app.stories import clustering
 
 logger = logging.getLogger(__name__)
@@ -42,6 +48,8 @@ CONTENT_FIELDS = (
     "language",
     "tags",
     "published_at",
+    "published_at_source",
+    "modified_at",
     "image_caption",
     "credit",
     "related_titles",
@@ -297,8 +305,31 @@ def update(
 ) -> Article:
     """Apply a partial update (PATCH); client entities stay as they are unless given."""
     values = changes.model_dump(exclude_unset=True, exclude={"entities"})
+    _date_source_of_patch(article, values)
     clients = _client_entities(changes) if "entities" in changes.model_fields_set else None
     return _save(session, article, values, clients, extract)
+
+
+def _date_source_of_patch(article: Article, values: dict[str, Any]) -> None:
+    """A PATCH keeps a date and its source together: a new date without a source is the
+    client's, a cleared date clears its source, and a source alone needs a date to name."""
+    if "published_at" in values:
+        if values["published_at"] is None:
+            if values.get("published_at_source") is not None:
+                raise InvalidParameter(["body", "published_at_source"], DATE_SOURCE_WITHOUT_DATE)
+            values["published_at_source"] = None
+        elif values.get("published_at_source") is None:
+            values["published_at_source"] = DateSource.client
+    elif "published_at_source" in values:
+        if article.published_at is None and values["published_at_source"] is not None:
+            raise InvalidParameter(
+                ["body", "published_at_source"], "the article has no published_at to name"
+            )
+        if article.published_at is not None and values["published_at_source"] is None:
+            raise InvalidParameter(
+                ["body", "published_at_source"],
+                "cannot be null while the article has a published_at",
+            )
 
 
 def replace(

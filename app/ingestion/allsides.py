@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from app.articles.schemas import DateSource
 from app.ingestion.parsed import ParsedArticle, ParseError
 
 MIN_YEAR = 1900
@@ -69,6 +70,7 @@ def parse_allsides(data: Mapping[str, Any]) -> ParsedArticle:
         raise ParseError("the article has no content_original text")
     article_id = _text(data, "ID").strip()
     topic = _text(data, "topic").strip()
+    published_at = parse_allsides_date(_text(data, "date"))
     return ParsedArticle(
         title=title,
         body=body,
@@ -78,7 +80,8 @@ def parse_allsides(data: Mapping[str, Any]) -> ParsedArticle:
         source=_text(data, "source").strip() or None,
         language="en",
         tags=[topic] if topic else [],
-        published_at=parse_allsides_date(_text(data, "date")),
+        published_at=published_at,
+        published_at_source=DateSource.feed if published_at is not None else None,
         removed=removed,
         extra={key: data[key] for key in ("ID", "topic", "source_url", "bias_text") if key in data},
     )

@@ -1,10 +1,18 @@
 """An article page's main text and metadata, with trafilatura doing the boilerplate removal.
 
-Dates: a timestamp the page states with a UTC offset (JSON-LD `datePublished`, meta
-`article:published_time`, ...) is kept to the second; one without an offset, or a date
-htmldate finds in the page's markup, keeps only its calendar day (midnight UTC), since
-the zone would be a guess. htmldate runs without its extensive search, so a date
-mentioned in the running text is never taken for the publication date.
+Publication date, most reliable source first (the first plausible one wins, app.ingestion.dates):
+
+1. `html_meta`: JSON-LD `datePublished`, meta `article:published_time` and the other date
+   metas below, `<time itemprop="datePublished">`, then the first `<time datetime>`;
+2. `url`: a day in the canonical (or given) URL's path, /2024/05/17/;
+3. `text`: a "Published 17 May 2024" label near the start of the text, else a date htmldate
+   finds in the page's markup without its extensive search (a date merely mentioned in the
+   running text is never taken).
+
+A timestamp stated with a UTC offset is kept to the second; one without an offset keeps only
+its calendar day (midnight UTC), since the zone would be a guess. `modified_at` comes from
+JSON-LD `dateModified`, meta `article:modified_time` and the like, or
+`<time itemprop="dateModified">`, when plausible and not before the publication date.
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from typing import Any
 
+from app.articles.schemas import DateSource
+from app.ingestion import dates
 from app.ingestion.parsed import ParsedArticle, ParseError
 
 #: Meta tags that state the publication time, most specific first.
@@ -29,6 +39,16 @@ _DATE_META = (
     "pubdate",
     "publishdate",
     "date",
+)
+#: Meta tags that state when the article was last changed, most specific first.
+_MODIFIED_META = (
+    "article:modified_time",
+    "og:article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dc.date.modified",
+    "dcterms.modified",
+    "lastmod",
 )
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 
@@ -74,18 +94,22 @@ def parse_html(html: str, *, url: str | None = None) -> ParsedArticle:
         removed.append(paragraphs.pop(0))
     if not paragraphs:
         raise ParseError("no main text found in the HTML")
+    page_url = markup.canonical or document.url or url
+    published_at, source = _published_at(markup, html, page_url, "\n".join(paragraphs))
 
     return ParsedArticle(
         title=title,
         body="\n\n".join(paragraphs),
         summary=(document.description or "").strip() or None,
-        url=markup.canonical or document.url or url,
+        url=page_url,
         authors=_authors(document.author),
         source=(document.sitename or "").strip() or None,
         section=_first(document.categories),
         language=_language(markup),
         tags=[tag for tag in (document.tags or []) if tag.strip()],
-        published_at=_published_at(markup, html),
+        published_at=published_at,
+        published_at_source=source,
+        modified_at=_modified_at(markup, published_at),
         removed=removed,
     )
 
@@ -112,49 +136,82 @@ def _language(markup: _Markup) -> str | None:
     return None
 
 
-def _published_at(markup: _Markup, html: str) -> datetime | None:
+def _published_at(
+    markup: _Markup, html: str, url: str | None, text: str
+) -> tuple[datetime | None, DateSource | None]:
+    """The publication date and where it came from: metadata, then URL, then the page."""
     for stated in _stated_dates(markup):
         parsed = _parse_stated(stated)
-        if parsed is not None:
-            return parsed
+        if parsed is not None and dates.sane(parsed):
+            return parsed, DateSource.html_meta
+    from_url = dates.url_date(url)
+    if from_url is not None:
+        return from_url, DateSource.url
+    from_text = dates.text_date(text)
+    if from_text is not None:
+        return from_text, DateSource.text
     import htmldate
 
-    found = htmldate.find_date(html, extensive_search=False, original_date=True)
+    found = htmldate.find_date(
+        html, extensive_search=False, original_date=True, min_date=f"{dates.MIN_YEAR}-01-01"
+    )
     if found is None:
-        return None
+        return None, None
     day = date.fromisoformat(found)
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    shown = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return (shown, DateSource.text) if dates.sane(shown) else (None, None)
 
 
 def _stated_dates(markup: _Markup) -> Iterator[str]:
     for script in markup.json_ld:
-        try:
-            data = json.loads(script)
-        except ValueError:
-            continue
-        yield from _json_ld_dates(data)
+        yield from _json_ld_dates(script, "datePublished")
     yield from (markup.metas[key] for key in _DATE_META if markup.metas.get(key))
     yield from markup.time_published
+    yield from markup.time_any
 
 
-def _json_ld_dates(data: Any) -> Iterator[str]:
+def _modified_at(markup: _Markup, published_at: datetime | None) -> datetime | None:
+    stated = [d for script in markup.json_ld for d in _json_ld_dates(script, "dateModified")]
+    stated += [markup.metas[key] for key in _MODIFIED_META if markup.metas.get(key)]
+    stated += markup.time_modified
+    for value in stated:
+        parsed = _parse_stated(value)
+        if (
+            parsed is not None
+            and dates.sane(parsed)
+            and (published_at is None or parsed >= published_at)
+        ):
+            return parsed
+    return None
+
+
+def _json_ld_dates(script: str, key: str) -> Iterator[str]:
+    try:
+        data = json.loads(script)
+    except ValueError:
+        return
+    yield from _json_ld_values(data, key)
+
+
+def _json_ld_values(data: Any, key: str) -> Iterator[str]:
     if isinstance(data, list):
         for item in data:
-            yield from _json_ld_dates(item)
+            yield from _json_ld_values(item, key)
     elif isinstance(data, dict):
-        if isinstance(data.get("datePublished"), str):
-            yield data["datePublished"]
-        yield from _json_ld_dates(data.get("@graph", []))
+        if isinstance(data.get(key), str):
+            yield data[key]
+        yield from _json_ld_values(data.get("@graph", []), key)
 
 
 def _parse_stated(value: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            return datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        # Unreadable, or an offset that takes year 1 or 9999 out of datetime's range.
         return None
-    if parsed.tzinfo is None:
-        return datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 class _Markup(HTMLParser):
@@ -168,6 +225,9 @@ class _Markup(HTMLParser):
         self.metas: dict[str, str] = {}
         self.json_ld: list[str] = []
         self.time_published: list[str] = []
+        self.time_modified: list[str] = []
+        #: Every other <time datetime>, in page order.
+        self.time_any: list[str] = []
         self._in_json_ld = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -183,8 +243,12 @@ class _Markup(HTMLParser):
         elif tag == "script" and values.get("type", "").lower() == "application/ld+json":
             self._in_json_ld = True
             self.json_ld.append("")
-        elif tag == "time" and values.get("itemprop") == "datePublished" and values.get("datetime"):
-            self.time_published.append(values["datetime"])
+        elif tag == "time" and values.get("datetime"):
+            kinds = {
+                "datepublished": self.time_published,
+                "datemodified": self.time_modified,
+            }
+            kinds.get(values.get("itemprop", "").lower(), self.time_any).append(values["datetime"])
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "script":

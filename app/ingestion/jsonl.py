@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from app.articles.schemas import DateSource
 from app.ingestion.parsed import EntityHint, ParsedArticle, ParseError
 
 
@@ -38,6 +39,7 @@ def article_from_fields(data: Mapping[str, Any]) -> ParsedArticle:
     """An article from API-named fields; lists may also come as "a; b" or "a, b" strings."""
     title = " ".join(_text(data, "title").split())
     body = _text(data, "body").strip()
+    published_at = parse_published_at(_text(data, "published_at"))
     if not title:
         raise ParseError("title is missing or blank")
     if not body:
@@ -57,19 +59,35 @@ def article_from_fields(data: Mapping[str, Any]) -> ParsedArticle:
         authors=_list(data.get("authors"), separator=";"),
         tags=_list(data.get("tags"), separator=","),
         related_titles=_list(data.get("related_titles"), separator=";"),
-        published_at=parse_published_at(_text(data, "published_at")),
+        published_at=published_at,
+        published_at_source=_date_source(data, published_at),
+        modified_at=parse_published_at(_text(data, "modified_at"), name="modified_at"),
         entities=_entities(data.get("entities")),
     )
 
 
-def parse_published_at(raw: str) -> datetime | None:
+def _date_source(data: Mapping[str, Any], published_at: datetime | None) -> DateSource | None:
+    """The record's own published_at_source, else `client`: the file is the client's word."""
+    stated = _optional(data, "published_at_source")
+    if stated is None:
+        return DateSource.client if published_at is not None else None
+    if published_at is None:
+        raise ParseError("published_at_source is given without a published_at")
+    try:
+        return DateSource(stated)
+    except ValueError:
+        known = ", ".join(source.value for source in DateSource)
+        raise ParseError(f"published_at_source {stated!r} is not one of {known}") from None
+
+
+def parse_published_at(raw: str, *, name: str = "published_at") -> datetime | None:
     """ISO 8601; a value without a UTC offset keeps only its day, since the zone is unknown."""
     if not raw.strip():
         return None
     try:
         parsed = datetime.fromisoformat(raw.strip())
     except ValueError as error:
-        raise ParseError(f"published_at {raw!r} is not an ISO 8601 date") from error
+        raise ParseError(f"{name} {raw!r} is not an ISO 8601 date") from error
     if parsed.tzinfo is None:
         return datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
     return parsed.astimezone(UTC)

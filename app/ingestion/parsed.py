@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict
 
+from app.articles.schemas import DateSource
+
 
 class ParseError(ValueError):
     """Input that cannot become an article; the message says why, for showing to the user."""
@@ -32,6 +34,10 @@ class ParsedArticle:
     tags: list[str] = field(default_factory=list)
     #: Always timezone-aware when set; parsers never invent a date they did not read.
     published_at: datetime | None = None
+    #: Where `published_at` was read; set whenever it is.
+    published_at_source: DateSource | None = None
+    #: When the publisher last changed the article, if the input says.
+    modified_at: datetime | None = None
     image_caption: str | None = None
     credit: str | None = None
     related_titles: list[str] = field(default_factory=list)
@@ -55,6 +61,8 @@ class ParsedArticle:
             "language": self.language,
             "tags": list(self.tags),
             "published_at": self.published_at.isoformat() if self.published_at else None,
+            "published_at_source": self.published_at_source if self.published_at else None,
+            "modified_at": self.modified_at.isoformat() if self.modified_at else None,
             "image_caption": self.image_caption,
             "credit": self.credit,
             "related_titles": list(self.related_titles),

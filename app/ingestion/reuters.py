@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.articles.schemas import DateSource
 from app.ingestion.parsed import EntityHint, ParsedArticle
 
 SOURCE = "Reuters"
@@ -154,6 +155,7 @@ def to_parsed_article(record: ReutersRecord) -> ParsedArticle:
         language="en",
         tags=list(dict.fromkeys(codes)),
         published_at=record.date,
+        published_at_source=DateSource.feed if record.date is not None else None,
         entities=entities,
         extra={
             "newid": record.newid,

@@ -22,11 +22,12 @@ from sqlmodel import Session, col, select
 from app import outbox
 from app.articles import service as articles_service
 from app.articles.models import Article
-from app.articles.schemas import ArticleCreate
+from app.articles.schemas import ArticleCreate, DateSource
 from app.db import utcnow
 from app.entities import service as entity_service
 from app.entities.types import ArticleEntity, ArticleText, ClientEntity
 from app.errors import ApiError
+from app.ingestion import dates
 from app.ingestion.extraction import EntityInput as EntityInput
 from app.ingestion.extraction import find_entities as find_entities
 from app.ingestion.parsed import ParsedArticle
@@ -69,11 +70,38 @@ def validate_article(payload: Any, *, max_body_chars: int) -> ArticleCreate:
 
 
 def payload_from_parsed(parsed: ParsedArticle, **overrides: Any) -> dict[str, Any]:
-    """The article API body for a parsed article; overrides that are not None win."""
+    """The article API body for a parsed article; overrides that are not None win.
+
+    A published_at given as an override is the client's. A date the input itself gave that
+    fails the sanity rules (app.ingestion.dates) is dropped; without a date, the day in the
+    article's URL is taken (source `url`), else a "Published ..." label at the start of its
+    text (source `text`).
+    """
     payload = parsed.to_article_payload()
     if payload.get("language") is None:
         payload.pop("language", None)
-    payload.update({name: value for name, value in overrides.items() if value is not None})
+    given = {name: value for name, value in overrides.items() if value is not None}
+    if "published_at" in given:
+        given.setdefault("published_at_source", DateSource.client)
+    payload.update(given)
+    found = parsed.published_at
+    if (
+        "published_at" not in given
+        and found is not None
+        and parsed.published_at_source is not DateSource.client
+        and not dates.sane(found)
+    ):
+        payload["published_at"] = payload["published_at_source"] = None
+    if payload.get("published_at") is None:
+        from_url = dates.url_date(payload.get("url"))
+        if from_url is not None:
+            payload["published_at"] = from_url.isoformat()
+            payload["published_at_source"] = DateSource.url
+        else:
+            from_text = dates.text_date(f"{parsed.summary or ''}\n{parsed.body}")
+            if from_text is not None:
+                payload["published_at"] = from_text.isoformat()
+                payload["published_at_source"] = DateSource.text
     return payload
 
 

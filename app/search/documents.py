@@ -26,6 +26,10 @@ def article_to_document(
         "tags": list(article.tags),
         "published_at": int(published.timestamp()) if published else None,
         "published_at_iso": published.isoformat() if published else None,
+        "published_at_source": article.published_at_source,
+        "modified_at": article.modified_at.astimezone(UTC).isoformat()
+        if article.modified_at
+        else None,
         "month": published.strftime("%Y-%m") if published else None,
         "created_at": article.created_at.isoformat(),
         "updated_at": article.updated_at.isoformat(),

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from app.articles.schemas import DateSource
 from app.field_types import WHITESPACE, JsonStrict, Text
 from app.input_rules import MAX_VALUES_PER_PARAMETER
 
@@ -68,6 +69,8 @@ PUBLIC_FIELDS = (
     "language",
     "tags",
     "published_at",
+    "published_at_source",
+    "modified_at",
     "entities",
     "duplicate_of",
     "cluster_id",
@@ -307,6 +310,10 @@ class SearchHit(BaseModel):
     language: str | None = None
     tags: list[str] | None = None
     published_at: str | None = None
+    published_at_source: DateSource | None = Field(
+        default=None, description="Where published_at came from (see ArticlePublic)."
+    )
+    modified_at: str | None = None
     entities: list[EntityRef] | None = None
     duplicate_of: int | None = None
     cluster_id: int | None = None
@@ -346,6 +353,7 @@ class SearchResponse(BaseModel):
                             "id": 1,
                             "title": "Harbour bridge reopens",
                             "published_at": "2024-05-17T07:30:00+00:00",
+                            "published_at_source": "html_meta",
                             "source": "Example Gazette",
                             "_highlights": {"title": "Harbour <mark>bridge</mark> reopens"},
                         }

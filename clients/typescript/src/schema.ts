@@ -660,7 +660,9 @@ export interface components {
          *       "body": "The harbour bridge reopened to traffic on Friday after a repair that took two years...",
          *       "external_id": "example-2024-0517",
          *       "language": "en",
+         *       "modified_at": "2024-05-17T14:05:00+02:00",
          *       "published_at": "2024-05-17T09:30:00+02:00",
+         *       "published_at_source": "client",
          *       "section": "city",
          *       "source": "Example Gazette",
          *       "summary": "Traffic returned to the city's main crossing on Friday.",
@@ -710,6 +712,13 @@ export interface components {
              * @description ISO 8601 with a timezone offset; naive datetimes are rejected. Stored in UTC.
              */
             published_at?: string | null;
+            /** @description Where published_at came from; `client` when published_at is given without it. Only with a published_at. */
+            published_at_source?: components["schemas"]["DateSource"] | null;
+            /**
+             * Modified At
+             * @description When the publisher last changed the article, if known; ISO 8601 with an offset.
+             */
+            modified_at?: string | null;
             /** Image Caption */
             image_caption?: string | null;
             /**
@@ -778,7 +787,9 @@ export interface components {
          *           "external_id": "example-2024-0517",
          *           "id": 1,
          *           "language": "en",
+         *           "modified_at": "2024-05-17T12:05:00+00:00",
          *           "published_at": "2024-05-17T07:30:00+00:00",
+         *           "published_at_source": "client",
          *           "section": "city",
          *           "source": "Example Gazette",
          *           "summary": "Traffic returned to the city's main crossing on Friday.",
@@ -832,7 +843,9 @@ export interface components {
          *       "external_id": "example-2024-0517",
          *       "id": 1,
          *       "language": "en",
+         *       "modified_at": "2024-05-17T12:05:00+00:00",
          *       "published_at": "2024-05-17T07:30:00+00:00",
+         *       "published_at_source": "client",
          *       "section": "city",
          *       "source": "Example Gazette",
          *       "summary": "Traffic returned to the city's main crossing on Friday.",
@@ -870,6 +883,13 @@ export interface components {
             tags: string[];
             /** Published At */
             published_at: string | null;
+            /** @description Where published_at came from: client, feed, html_meta, url or text (README: Publication dates). Null when there is no date, and on articles stored before sources were recorded. */
+            published_at_source?: components["schemas"]["DateSource"] | null;
+            /**
+             * Modified At
+             * @description When the publisher last changed the article, if known.
+             */
+            modified_at?: string | null;
             /** Created At */
             created_at: string;
             /** Updated At */
@@ -937,8 +957,14 @@ export interface components {
             language?: components["schemas"]["LanguageCode"];
             /** Tags */
             tags?: string[];
-            /** Published At */
+            /**
+             * Published At
+             * @description Without published_at_source, its source becomes `client`.
+             */
             published_at?: string | null;
+            published_at_source?: components["schemas"]["DateSource"] | null;
+            /** Modified At */
+            modified_at?: string | null;
             /** Image Caption */
             image_caption?: string | null;
             /** Credit */
@@ -1406,6 +1432,12 @@ export interface components {
              */
             reason?: string | null;
         };
+        /**
+         * DateSource
+         * @description Where an article's `published_at` came from, most reliable first.
+         * @enum {string}
+         */
+        DateSource: "client" | "feed" | "html_meta" | "url" | "text";
         /**
          * DeliveryList
          * @example {
@@ -2061,7 +2093,9 @@ export interface components {
          *       "external_id": "example-2024-0517",
          *       "id": 1,
          *       "language": "en",
+         *       "modified_at": "2024-05-17T12:05:00+00:00",
          *       "published_at": "2024-05-17T07:30:00+00:00",
+         *       "published_at_source": "client",
          *       "section": "city",
          *       "source": "Example Gazette",
          *       "summary": "Traffic returned to the city's main crossing on Friday.",
@@ -2099,6 +2133,13 @@ export interface components {
             tags: string[];
             /** Published At */
             published_at: string | null;
+            /** @description Where published_at came from: client, feed, html_meta, url or text (README: Publication dates). Null when there is no date, and on articles stored before sources were recorded. */
+            published_at_source?: components["schemas"]["DateSource"] | null;
+            /**
+             * Modified At
+             * @description When the publisher last changed the article, if known.
+             */
+            modified_at?: string | null;
             /** Created At */
             created_at: string;
             /** Updated At */
@@ -2451,6 +2492,13 @@ export interface components {
              * @example 2024-05-17T07:30:00+00:00
              */
             published_at: string | null;
+            /** @example html_meta */
+            published_at_source?: components["schemas"]["DateSource"] | null;
+            /**
+             * Modified At
+             * @example null
+             */
+            modified_at?: string | null;
             /**
              * Stored At
              * @description When this version was stored.
@@ -2558,6 +2606,13 @@ export interface components {
              * @example 2024-05-17T07:30:00+00:00
              */
             published_at: string | null;
+            /** @example html_meta */
+            published_at_source?: components["schemas"]["DateSource"] | null;
+            /**
+             * Modified At
+             * @example null
+             */
+            modified_at?: string | null;
             /**
              * Stored At
              * @description When this version was stored.
@@ -2873,7 +2928,7 @@ export interface components {
             crop_length: number;
             /**
              * Fields
-             * @description Fields to return (default all): id, url, external_id, title, summary, body, authors, source, section, language, tags, published_at, entities, duplicate_of, cluster_id, cluster_size, image_caption, credit, related_titles.
+             * @description Fields to return (default all): id, url, external_id, title, summary, body, authors, source, section, language, tags, published_at, published_at_source, modified_at, entities, duplicate_of, cluster_id, cluster_size, image_caption, credit, related_titles.
              */
             fields?: string[];
         };
@@ -2906,6 +2961,10 @@ export interface components {
             tags?: string[] | null;
             /** Published At */
             published_at?: string | null;
+            /** @description Where published_at came from (see ArticlePublic). */
+            published_at_source?: components["schemas"]["DateSource"] | null;
+            /** Modified At */
+            modified_at?: string | null;
             /** Entities */
             entities?: components["schemas"]["EntityRef"][] | null;
             /** Duplicate Of */
@@ -2952,6 +3011,7 @@ export interface components {
          *           },
          *           "id": 1,
          *           "published_at": "2024-05-17T07:30:00+00:00",
+         *           "published_at_source": "html_meta",
          *           "source": "Example Gazette",
          *           "title": "Harbour bridge reopens"
          *         }
@@ -5314,7 +5374,7 @@ export interface operations {
                 highlight_post_tag?: string;
                 /** @description Words in the body snippet. */
                 crop_length?: number;
-                /** @description Fields to return (default all): id, url, external_id, title, summary, body, authors, source, section, language, tags, published_at, entities, duplicate_of, cluster_id, cluster_size, image_caption, credit, related_titles. */
+                /** @description Fields to return (default all): id, url, external_id, title, summary, body, authors, source, section, language, tags, published_at, published_at_source, modified_at, entities, duplicate_of, cluster_id, cluster_size, image_caption, credit, related_titles. */
                 fields?: string[];
             };
             header?: never;
