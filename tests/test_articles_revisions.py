@@ -3,7 +3,14 @@ on both databases; deleting an article deletes its history."""
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
+from app.articles import revisions
+from app.articles import service as articles_service
+from app.articles.models import Article
+from app.articles.schemas import ArticleUpdate
+from app.config import Settings
+from app.db import make_engine
 from tests.test_articles_api import ARTICLE
 
 BODY_V1 = "The harbour bridge reopened on Friday.\nTraffic was light."
@@ -86,3 +93,28 @@ def test_deleting_an_article_deletes_its_history(client: TestClient) -> None:
         left = connection.execute(sa.text("SELECT count(*) FROM article_revisions")).scalar_one()
     assert left == 0
     assert client.get(f"/articles/{article_id}/revisions").status_code == 404
+
+
+def test_two_writers_of_one_article_number_their_revisions_one_after_the_other(
+    client: TestClient, settings: Settings
+) -> None:
+    """A writer that read the article before another one stored a revision still numbers its
+    own after it (the number is taken when the revision is written, under the write lock)."""
+    article_id = client.post("/articles", json=ARTICLE).json()["id"]
+    engine = make_engine(settings)
+    with Session(engine) as slower:
+        article = slower.get(Article, article_id)
+        assert article is not None
+        revisions.keep_previous(slower, article, ["title"])
+        with Session(engine) as faster:
+            first = faster.get(Article, article_id)
+            assert first is not None
+            articles_service.update(
+                session=faster, article=first, changes=ArticleUpdate(title="Faster"), extract=False
+            )
+        article.title = "Slower"
+        slower.commit()
+    engine.dispose()
+    listed = client.get(f"/articles/{article_id}/revisions").json()["revisions"]
+    assert sorted(revision["number"] for revision in listed) == [1, 2]
+    assert client.get(f"/articles/{article_id}").json()["title"] == "Slower"

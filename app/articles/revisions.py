@@ -75,28 +75,32 @@ def changed_fields(article: Article, values: dict[str, Any]) -> list[str]:
 def keep_previous(session: Session, article: Article, changed: list[str]) -> None:
     """Store the article as it is now as its newest revision (call before changing it)."""
     assert article.id is not None
-    last = session.exec(
-        select(sa.func.max(ArticleRevision.number)).where(
-            col(ArticleRevision.article_id) == article.id
-        )
-    ).one()
-    session.add(
-        ArticleRevision(
-            article_id=article.id,
-            number=(last or 0) + 1,
-            title=article.title,
-            summary=article.summary,
-            body=article.body,
-            url=article.url,
-            authors=list(article.authors),
-            published_at=article.published_at,
-            published_at_source=article.published_at_source,
-            modified_at=article.modified_at,
-            stored_at=article.updated_at,
-            replaced_at=utcnow(),
-            changed=changed,
-        )
+    # The number is taken by the INSERT itself, which the flush runs after the article's
+    # UPDATE: under that write's lock (PostgreSQL's row lock, SQLite's write lock), so a
+    # writer that read the article before another one stored a revision numbers after it.
+    next_number = (
+        select(sa.func.coalesce(sa.func.max(ArticleRevision.number), 0) + 1)
+        .where(col(ArticleRevision.article_id) == article.id)
+        .scalar_subquery()
     )
+    revision = ArticleRevision(
+        article_id=article.id,
+        number=0,
+        title=article.title,
+        summary=article.summary,
+        body=article.body,
+        url=article.url,
+        authors=list(article.authors),
+        published_at=article.published_at,
+        published_at_source=article.published_at_source,
+        modified_at=article.modified_at,
+        stored_at=article.updated_at,
+        replaced_at=utcnow(),
+        changed=changed,
+    )
+    # A SQL expression the INSERT evaluates, where the model types the stored value.
+    revision.number = next_number  # type: ignore[assignment]
+    session.add(revision)
 
 
 def list_revisions(session: Session, article_id: int) -> list[ArticleRevision]:
