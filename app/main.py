@@ -44,16 +44,17 @@ Errors are RFC 9457 problem details (`application/problem+json`). Datetimes are 
 with an offset; naive datetimes are rejected.
 
 Rules beyond what the schema states, each refused with 422 naming the parameter: no NUL
-character (U+0000) in any text; at most 100 values per repeated query parameter; a cursor
-is taken only as the API issued it, with the query it was issued for, and not with `page`
-or `collapse`; pages reach only as deep as a search counts hits (`page` × `per_page`;
-cursor mode has no limit); a range must not end before it starts; a time zone is one the
-server's zone database knows; labelled queries have distinct labels; a timeline makes at
-most 1,000 buckets (2,000 across its series); a curation names two different entities; an
-imported text needs a headline and a body; a webhook URL leads to a public address (unless
-the server allows private ones) and carries no credentials; an edit leaves a saved search
-a way to deliver its matches; an article's `published_at_source` needs a `published_at`
-to name (and, in a PATCH, stays set while there is one).
+character (U+0000) in any text; at most 100 values per repeated query parameter, and per
+list counting each comma-separated value (`entity`, `any_entity`, `fields`); a cursor is
+taken only as the API issued it, with the query it was issued for, and not with `page` or
+`collapse`; pages reach only as deep as a search counts hits (`page` × `per_page`; cursor
+mode has no limit); a range must not end before it starts; a time zone is one the server's
+zone database knows; labelled queries have distinct labels; a timeline makes at most 1,000
+buckets (2,000 across its series); a curation names two different entities; an imported
+text needs a headline and a body; a webhook URL leads to a public address (unless the
+server allows private ones) and carries no credentials; an edit leaves a saved search a
+way to deliver its matches; an article's `published_at_source` needs a `published_at` to
+name (and, in a PATCH, stays set while there is one).
 A path the document names as it is (`/articles/bulk`) takes only its own methods, though a
 template (`/articles/{article_id}`) would match it (405 otherwise).
 """

@@ -272,6 +272,32 @@ def test_a_labelled_query_holds_its_lists_to_the_schema_too(search_client: TestC
 
 
 @SCHEMA_ONLY
+def test_comma_separated_values_count_towards_a_list_of_100_and_repeats_count_once(
+    search_client: TestClient,
+) -> None:
+    many = [f"first-{n},second-{n}" for n in range(51)]
+    problem = assert_problem(search_client.post("/search", json={"entity": many}), 422)
+    assert problem["errors"] == [
+        {
+            "loc": ["body", "entity"],
+            "msg": "Value error, at most 100 values in all, counting each comma-separated one",
+        }
+    ]
+    repeated = ["title,id"] * 100
+    response = search_client.post("/search", json={"q": "x", "fields": repeated})
+    assert response.status_code == 200, response.text
+
+
+@SCHEMA_ONLY
+def test_a_blank_label_is_outside_the_schema_and_refused(search_client: TestClient) -> None:
+    label = component(search_client, "LabelledQuery")["properties"]["label"]
+    assert not re.search(label["pattern"], " \t")
+    body = {"queries": [{"label": " ", "q": "bridge"}]}
+    problem = assert_problem(search_client.post("/search/counts", json=body), 422)
+    assert problem["errors"][0]["loc"] == ["body", "queries", 0, "label"]
+
+
+@SCHEMA_ONLY
 def test_export_field_names_are_in_the_schema(search_client: TestClient) -> None:
     fields = parameter(search_client, "/search/export", "get", "fields")["schema"]
     assert "published_at" in fields["items"]["pattern"]

@@ -245,7 +245,7 @@ def test_entity_detail_months_match_the_entity_timeline(archive: TestClient) -> 
         ),
         ("from=2024-05-01&to=2024-04-01", ["query", "from"], "must not be after `to`"),
         ("page=2", ["query", "page"], "Extra inputs are not permitted"),
-        ("label=", ["query", "label"], "String should have at least 1 character"),
+        ("label=", ["query", "label"], "must not be empty or only whitespace"),
     ],
 )
 def test_bad_get_input_is_a_422_problem(

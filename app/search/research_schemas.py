@@ -16,12 +16,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    StringConstraints,
     field_validator,
     model_validator,
 )
 
 from app import time_buckets
+from app.field_types import Text
 from app.search.export_formats import ExportFormat
 from app.search.schemas import (
     FIELD_NAMES_SCHEMA,
@@ -54,7 +54,7 @@ NOT_FOR_EXPORT = (
 
 #: A datetime written as ISO 8601 with its own offset (a timeline's zone), as elsewhere "+00:00".
 ZonedDateTime = Annotated[datetime, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Label = Annotated[str, Text(max_length=100)]
 
 
 class ExportSort(enum.StrEnum):

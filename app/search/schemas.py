@@ -102,7 +102,13 @@ def _split_commas(value: Any) -> Any:
             raise ValueError(f"at most {MAX_LIST_VALUES} values")
         if not all(isinstance(item, str) for item in value):
             raise ValueError("every value must be text")
-        return [part.strip() for item in value for part in item.split(",") if part.strip()]
+        parts = [part.strip() for item in value for part in item.split(",") if part.strip()]
+        parts = list(dict.fromkeys(parts))  # a value given twice is one value
+        if len(parts) > MAX_LIST_VALUES:
+            raise ValueError(
+                f"at most {MAX_LIST_VALUES} values in all, counting each comma-separated one"
+            )
+        return parts
     return value
 
 
