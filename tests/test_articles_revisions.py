@@ -118,3 +118,11 @@ def test_two_writers_of_one_article_number_their_revisions_one_after_the_other(
     listed = client.get(f"/articles/{article_id}/revisions").json()["revisions"]
     assert sorted(revision["number"] for revision in listed) == [1, 2]
     assert client.get(f"/articles/{article_id}").json()["title"] == "Slower"
+
+
+def test_the_last_revision_number_the_column_holds_is_a_404_not_a_500(client: TestClient) -> None:
+    article_id = client.post("/articles", json=ARTICLE).json()["id"]
+    response = client.get(f"/articles/{article_id}/revisions/{2**31 - 1}")
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert client.get(f"/articles/{article_id}/revisions/{2**31}").status_code == 422

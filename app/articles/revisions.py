@@ -113,12 +113,19 @@ def list_revisions(session: Session, article_id: int) -> list[ArticleRevision]:
     )
 
 
+#: The largest number the `number` column holds (a 32-bit integer on PostgreSQL).
+MAX_REVISION_NUMBER = 2**31 - 1
+
+
 def get_revision(session: Session, article: Article, number: int) -> tuple[ArticleRevision, Any]:
     """Revision `number` and the version that replaced it (a later revision or the article)."""
+    # The last number the column holds has no successor to look for (PostgreSQL would
+    # refuse the comparison with a number past its integer type).
+    wanted = [number, number + 1] if number < MAX_REVISION_NUMBER else [number]
     found = session.exec(
         select(ArticleRevision).where(
             col(ArticleRevision.article_id) == article.id,
-            col(ArticleRevision.number).in_([number, number + 1]),
+            col(ArticleRevision.number).in_(wanted),
         )
     ).all()
     by_number = {revision.number: revision for revision in found}

@@ -138,7 +138,7 @@ def list_revisions(article_id: int, session: SessionDep) -> RevisionList:
 )
 def get_revision(
     article_id: int,
-    number: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    number: Annotated[int, Path(ge=1, le=revisions.MAX_REVISION_NUMBER)],
     session: SessionDep,
 ) -> RevisionDetail:
     article = service.get(session=session, article_id=article_id)
