@@ -69,6 +69,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         DATABASE_URL=database_url,
         SYNC_WORKER_ENABLED=False,
         LOG_FORMAT="console",
+        # On only where tested (tests/test_semantic_*.py): other tests add bare documents.
+        EMBEDDINGS_ENABLED=False,
     )
 
 

@@ -99,6 +99,7 @@ def reindex(
                 client=backend.client,
                 index_uid=backend.index_uid,
                 entity_loader=backend.sync.entity_loader,
+                vector_loader=backend.sync.vector_loader,
                 batch_size=batch_size,
                 progress=lambda done, total: bar.update(job, completed=done, total=total),
             )

@@ -15,6 +15,12 @@ Choices worth knowing:
   itself and walks further with keyset cursors (app/search/filters.py).
 - ``maxValuesPerFacet`` is raised so facet lists (sources, tags, entities) are not cut
   at the default 100.
+- With embeddings on, one embedder, ``text``, takes the vectors this project computes
+  itself (``userProvided``, app/embeddings): Meilisearch never calls a model. Such an
+  index refuses a document that does not say ``_vectors.text`` (a vector, or null for
+  none yet), so every document sent says it; one with null is still found by keyword and
+  joins semantic results once its vector is sent. Turned off, the embedder is left as it
+  is (no vectors are lost) and documents go with null.
 """
 
 from __future__ import annotations
@@ -49,14 +55,17 @@ SORTABLE_ATTRIBUTES: Final = ("published_at", "id")
 RANKING_RULES: Final = ("words", "sort", "typo", "proximity", "attribute", "exactness")
 MAX_VALUES_PER_FACET: Final = 1_000
 MAX_TOTAL_HITS: Final = 100_000
+#: The embedder's name in the settings, in documents' `_vectors` and in hybrid searches.
+EMBEDDER: Final = "text"
+EMBEDDING_DIMENSIONS: Final = 384
 
 #: Attributes compared as sets: Meilisearch gives their order no meaning.
 _UNORDERED: Final = frozenset({"filterableAttributes", "sortableAttributes"})
 
 
-def index_settings() -> dict[str, Any]:
+def index_settings(*, embeddings: bool = False) -> dict[str, Any]:
     """The desired settings, as the body of ``PATCH /indexes/{uid}/settings``."""
-    return {
+    settings = {
         "displayedAttributes": ["*"],
         "searchableAttributes": list(SEARCHABLE_ATTRIBUTES),
         "filterableAttributes": list(FILTERABLE_ATTRIBUTES),
@@ -65,6 +74,11 @@ def index_settings() -> dict[str, Any]:
         "faceting": {"maxValuesPerFacet": MAX_VALUES_PER_FACET},
         "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
     }
+    if embeddings:
+        settings["embedders"] = {
+            EMBEDDER: {"source": "userProvided", "dimensions": EMBEDDING_DIMENSIONS}
+        }
+    return settings
 
 
 class IndexPrimaryKeyMismatch(RuntimeError):
@@ -123,6 +137,7 @@ def ensure_index(
     primary_key: str = "id",
     *,
     timeout_s: float = 300.0,
+    embeddings: bool = False,
 ) -> bool:
     """Create the index if missing and bring its settings up to date.
 
@@ -143,7 +158,7 @@ def ensure_index(
     elif live_key != primary_key:
         raise IndexPrimaryKeyMismatch(uid, primary_key, live_key)
 
-    diff = settings_diff(index_settings(), index.get_settings())
+    diff = settings_diff(index_settings(embeddings=embeddings), index.get_settings())
     if diff:
         logger.info(
             "updating search index settings",
