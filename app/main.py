@@ -32,6 +32,7 @@ from app.ratelimit import RateLimit, RateLimiter
 from app.search import sync
 from app.search.backend import build_backend
 from app.search.fast_path import SearchFastPath
+from app.search.related_router import router as related_router
 from app.search.research_router import router as search_research_router
 from app.search.router import router as search_router
 from app.stories.router import router as stories_router
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(entity_curation_router)
     app.include_router(entities_router)
     app.include_router(search_router, dependencies=[RequireRead])
+    app.include_router(related_router, dependencies=[RequireRead])
     app.include_router(alerts_router)
     app.include_router(search_research_router, dependencies=[RequireRead])
     app.include_router(web_router)

@@ -17,6 +17,11 @@ logger = logging.getLogger(__name__)
 
 RETRY_SECONDS: Final = 60.0
 
+#: Models loaded in this process, by (EMBEDDING_MODEL_PATH, threads): one copy in memory
+#: however many apps or workers a process builds.
+_loaded: dict[tuple[Path | None, int], TextEmbedder] = {}
+_loaded_lock = threading.Lock()
+
 
 class EmbeddingsUnavailable(Exception):
     """Embeddings are turned off, or the model could not be loaded."""
@@ -50,7 +55,7 @@ class EmbeddingProvider:
                 raise EmbeddingsUnavailable(self._error)
             try:
                 started = time.monotonic()
-                self._embedder = TextEmbedder(self._files(), threads=self.threads)
+                self._embedder = self._load()
             except Exception as exc:
                 self._error = f"the embedding model could not be loaded: {exc}"
                 self._failed_at = time.monotonic()
@@ -64,6 +69,13 @@ class EmbeddingProvider:
                 },
             )
             return self._embedder
+
+    def _load(self) -> TextEmbedder:
+        key = (self.model_path, self.threads)
+        with _loaded_lock:
+            if key not in _loaded:
+                _loaded[key] = TextEmbedder(self._files(), threads=self.threads)
+            return _loaded[key]
 
     def _files(self) -> ModelFiles:
         if self.model_path is not None:

@@ -32,6 +32,8 @@ class SearchBackend:
     worker: SyncWorker | None = None
     #: The process's embedding model (loaded on first use) for query vectors and the worker.
     embeddings: EmbeddingProvider = field(default_factory=lambda: EmbeddingProvider(enabled=False))
+    #: The weight of the meaning side of a hybrid search that names none.
+    semantic_ratio_default: float = 0.5
     embed_sync: EmbedSync | None = None
     embed_worker: EmbedWorker | None = None
 
@@ -90,6 +92,7 @@ def build_backend(
         sync=sync,
         async_http=AsyncMeiliHttp(settings.MEILI_URL, key, settings.MEILI_TIMEOUT_SECONDS),
         embeddings=embeddings,
+        semantic_ratio_default=settings.SEMANTIC_RATIO_DEFAULT,
     )
     if settings.EMBEDDINGS_ENABLED:
         backend.embed_sync = EmbedSync(
