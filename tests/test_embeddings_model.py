@@ -3,6 +3,7 @@ input cut at 256 tokens, loaded once and only when asked for."""
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -64,7 +65,7 @@ def test_bundled_files_are_checked_by_hash(tmp_path: Path) -> None:
     shutil.copy(source / "tokenizer.json", copy / "tokenizer.json")
     with (copy / "tokenizer.json").open("a") as tampered:
         tampered.write(" ")
-    with pytest.raises(assets.ModelFilesError, match="has sha256 .* expected 07805d11"):
+    with pytest.raises(assets.ModelFilesError, match=r"has sha256 .* expected 07805d11"):
         assets.verified_bundled(copy)
 
     (copy / "tokenizer.json").unlink()
@@ -86,7 +87,7 @@ def test_operator_export_is_named_by_its_hash(tmp_path: Path, embedder: TextEmbe
 
 def test_unavailable_model_is_reported_not_raised_raw(tmp_path: Path) -> None:
     missing = EmbeddingProvider(enabled=True, model_path=tmp_path / "nowhere")
-    with pytest.raises(EmbeddingsUnavailable, match="needs model.onnx"):
+    with pytest.raises(EmbeddingsUnavailable, match=r"needs model\.onnx"):
         missing.get()
     assert missing.loaded is False
     # Remembered for a while: files that appear meanwhile are not looked at on every call.
@@ -94,7 +95,7 @@ def test_unavailable_model_is_reported_not_raised_raw(tmp_path: Path) -> None:
     source = assets.bundled_dir()
     for name in ("onnx/model.onnx", "onnx/model.onnx_data", "tokenizer.json"):
         (tmp_path / "nowhere" / Path(name).name).symlink_to(source / name)
-    with pytest.raises(EmbeddingsUnavailable, match="needs model.onnx"):
+    with pytest.raises(EmbeddingsUnavailable, match=r"needs model\.onnx"):
         missing.get()
 
     off = EmbeddingProvider(enabled=False)
@@ -107,3 +108,12 @@ def test_the_model_loads_on_first_use_only() -> None:
     assert provider.loaded is False
     provider.get()
     assert provider.loaded is True
+
+
+def test_embedder_setting_is_applied_once(meili_client: Any, meili_index_uid: str) -> None:
+    from app.search.index_settings import ensure_index
+
+    assert ensure_index(meili_client, meili_index_uid, embeddings=True) is True
+    assert ensure_index(meili_client, meili_index_uid, embeddings=True) is False
+    live = meili_client.index(meili_index_uid).get_settings()["embedders"]["text"]
+    assert (live.source, live.dimensions) == ("userProvided", 384)

@@ -140,7 +140,9 @@ class EmbedSync:
             # Articles deleted meanwhile get no vector (their row would break the foreign key).
             alive = set(session.exec(select(Article.id).where(col(Article.id).in_(ids))).all())
             now = utcnow()
-            for (article_id, text), vector in zip(todo, vectors or [], strict=True):
+            for (article_id, text), vector in zip(
+                todo, vectors if vectors is not None else [], strict=True
+            ):
                 if article_id not in alive:
                     continue
                 row = session.get(ArticleEmbedding, article_id) or ArticleEmbedding(

@@ -103,6 +103,21 @@ def _matches(desired: Any, live: Any, *, unordered: bool = False) -> bool:
     return bool(desired == live)
 
 
+def _plain(live: dict[str, Any]) -> dict[str, Any]:
+    """The settings as JSON has them: the client hands embedders back as model objects."""
+    embedders = live.get("embedders")
+    if isinstance(embedders, Mapping):
+        live = live | {
+            "embedders": {
+                name: value.model_dump(by_alias=True, exclude_none=True)
+                if hasattr(value, "model_dump")
+                else value
+                for name, value in embedders.items()
+            }
+        }
+    return live
+
+
 def settings_diff(desired: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
     """The part of ``desired`` that differs from the ``live`` settings (pure)."""
     return {
@@ -158,7 +173,7 @@ def ensure_index(
     elif live_key != primary_key:
         raise IndexPrimaryKeyMismatch(uid, primary_key, live_key)
 
-    diff = settings_diff(index_settings(embeddings=embeddings), index.get_settings())
+    diff = settings_diff(index_settings(embeddings=embeddings), _plain(index.get_settings()))
     if diff:
         logger.info(
             "updating search index settings",

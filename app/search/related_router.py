@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -12,7 +13,7 @@ from app.entities import service as entity_service
 from app.errors import problem_responses
 from app.search import related
 from app.search.related_schemas import RelatedParams, RelatedResponse
-from app.search.router import BackendDep
+from app.search.router import BackendDep, search_response
 
 router = APIRouter(prefix="/articles", tags=["search"])
 
@@ -28,7 +29,7 @@ async def related_articles(
     params: Annotated[RelatedParams, Query()],
     backend: BackendDep,
     engine: EngineDep,
-) -> RelatedResponse:
+) -> Response:
     """Closest first, by the similarity of the articles' vectors, under the usual filters;
     duplicates are left out unless `include_duplicates`. 404 for an unknown article; 409
     `no-vector-yet` while the article waits for its vector; 503 `embeddings-unavailable`
@@ -51,4 +52,5 @@ async def related_articles(
         clauses=clauses,
         warnings=warnings,
     )
-    return RelatedResponse.model_validate(answer)
+    # As /search: the hits carry only the chosen fields, as built (the model documents it).
+    return search_response(answer)
