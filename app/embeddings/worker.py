@@ -90,15 +90,30 @@ class EmbedSync:
             )
             if self.engine.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            entries = list(session.exec(query).all())
-            if entries:
-                session.execute(
-                    sa.update(EmbeddingQueueEntry)
-                    .where(col(EmbeddingQueueEntry.id).in_([e.id for e in entries]))
-                    .values(next_attempt_at=now + self.lease, claimed_by=self.worker_id)
+            ids = [entry.id for entry in session.exec(query).all()]
+            if not ids:
+                session.commit()
+                return []
+            # Only rows still free are taken: on SQLite (no row locks) another worker may
+            # have read the same rows, and writes are serialised, so one of the two wins each.
+            session.execute(
+                sa.update(EmbeddingQueueEntry)
+                .where(
+                    col(EmbeddingQueueEntry.id).in_(ids),
+                    col(EmbeddingQueueEntry.status) == PENDING,
+                    col(EmbeddingQueueEntry.next_attempt_at) <= now,
                 )
+                .values(next_attempt_at=now + self.lease, claimed_by=self.worker_id)
+            )
             session.commit()
-            return entries
+            return list(
+                session.exec(
+                    select(EmbeddingQueueEntry).where(
+                        col(EmbeddingQueueEntry.id).in_(ids),
+                        col(EmbeddingQueueEntry.claimed_by) == self.worker_id,
+                    )
+                ).all()
+            )
 
     def _texts(
         self, entries: Sequence[EmbeddingQueueEntry], model_id: str
