@@ -117,3 +117,17 @@ def test_embedder_setting_is_applied_once(meili_client: Any, meili_index_uid: st
     assert ensure_index(meili_client, meili_index_uid, embeddings=True) is False
     live = meili_client.index(meili_index_uid).get_settings()["embedders"]["text"]
     assert (live.source, live.dimensions) == ("userProvided", 384)
+
+
+def test_recent_query_vectors_are_reused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.search import semantic
+
+    provider = EmbeddingProvider(enabled=True)
+    monkeypatch.setattr(semantic, "RECENT_QUERIES", 2)
+    first = semantic.query_vector(provider, "grain exports")
+    assert semantic.query_vector(provider, "grain exports") is first
+    semantic.query_vector(provider, "oil output")
+    semantic.query_vector(provider, "coffee quotas")
+    again = semantic.query_vector(provider, "grain exports")
+    assert again is not first  # pushed out by two newer queries
+    assert again == pytest.approx(first, abs=1e-6)

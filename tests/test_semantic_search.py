@@ -145,6 +145,18 @@ def test_hybrid_keeps_filters_facets_and_ratio(embedded: tuple[TestClient, list[
     assert answer["semantic_ratio"] == 0.8
     assert answer["facets"]["source"] == {"Gazette": 2}
     assert set(answer["hits"][0]) == {"id", "title"}
+    shaped = client.get(
+        "/search",
+        params={
+            "q": "interest rates",
+            "mode": "hybrid",
+            "highlight": "true",
+            "collapse": "cluster",
+        },
+    ).json()
+    assert hit_ids(shaped)[0] == ids[0]
+    assert shaped["counts"] == "stories"
+    assert "<mark>" in shaped["hits"][0]["_highlights"]["title"]
 
 
 @pytest.mark.parametrize(
@@ -201,6 +213,15 @@ def test_related_articles_nearest_first(embedded: tuple[TestClient, list[int]]) 
     assert set(wire["hits"][0]) == {"id", "source", "score"}
     dated = client.get(f"/articles/{ids[0]}/related", params={"from": "2024-03-04"}).json()
     assert hit_ids(dated) == [ids[1]]
+    unknown = client.get(f"/articles/{ids[0]}/related", params={"entity": "nosuchthing"}).json()
+    assert unknown["hits"] == []
+    assert unknown["filters"] == {"entity": ["nosuchthing"]}
+    assert len(unknown["warnings"]) == 1
+    backwards = client.get(
+        f"/articles/{ids[0]}/related", params={"from": "2024-03-05", "to": "2024-03-01"}
+    )
+    assert backwards.status_code == 422
+    assert backwards.json()["errors"][0]["loc"] == ["query", "from"]
 
 
 def test_related_hides_duplicates_unless_asked(embedded: tuple[TestClient, list[int]]) -> None:
