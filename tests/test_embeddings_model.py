@@ -131,3 +131,25 @@ def test_recent_query_vectors_are_reused(monkeypatch: pytest.MonkeyPatch) -> Non
     again = semantic.query_vector(provider, "grain exports")
     assert again is not first  # pushed out by two newer queries
     assert again == pytest.approx(first, abs=1e-6)
+
+
+def test_an_index_from_before_embeddings_keeps_working_until_rebuilt(
+    meili_client: Any, meili_index_uid: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from app.search.client import wait_for_success
+    from app.search.index_settings import ensure_index
+
+    ensure_index(meili_client, meili_index_uid)
+    index = meili_client.index(meili_index_uid)
+    wait_for_success(meili_client, index.add_documents([{"id": 1, "title": "old"}]).task_uid)
+    with caplog.at_level("WARNING"):
+        assert ensure_index(meili_client, meili_index_uid, embeddings=True) is False
+    assert "run `newsarchive reindex`" in caplog.text
+    assert index.get_settings()["embedders"] == {}
+    assert index.search("old")["hits"] == [{"id": 1, "title": "old"}]
+    # Rebuilt documents say `_vectors.text` (null: none yet): the embedder is accepted then.
+    wait_for_success(
+        meili_client,
+        index.add_documents([{"id": 1, "title": "old", "_vectors": {"text": None}}]).task_uid,
+    )
+    assert ensure_index(meili_client, meili_index_uid, embeddings=True) is True

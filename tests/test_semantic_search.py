@@ -299,3 +299,33 @@ def test_without_a_model_meaning_is_a_503_and_keywords_still_work(
             assert "mode=keyword" in problem["detail"]
         related = client.get(f"/articles/{first}/related")
         assert related.status_code == 503 if broken == "off" else 409
+
+
+def test_an_index_from_before_embeddings_answers_503_until_reindexed(
+    semantic_settings: Settings, write_key: str, meili_client: Any
+) -> None:
+    from app.search.client import wait_for_success
+    from app.search.index_settings import ensure_index
+    from app.search.reindex import reindex
+
+    uid = semantic_settings.MEILI_INDEX
+    ensure_index(meili_client, uid)
+    old = meili_client.index(uid).add_documents([{"id": 999, "title": "written before"}])
+    wait_for_success(meili_client, old.task_uid)
+    with TestClient(create_app(semantic_settings), headers=auth_headers(write_key)) as client:
+        ids = post_articles(client)
+        sync_index(client)
+        assert hit_ids(client.get("/search", params={"q": "penalties"}).json()) == [ids[2]]
+        refused = client.get("/search", params={"q": "penalties", "mode": "hybrid"})
+        assert refused.status_code == 503
+        assert "newsarchive reindex" in refused.json()["detail"]
+        backend = backend_of(client)
+        reindex(
+            engine=backend.sync.engine,
+            client=backend.client,
+            index_uid=uid,
+            vector_loader=backend.sync.vector_loader,
+        )
+        embed_all(client)
+        answer = client.get("/search", params={"q": "soccer match", "mode": "semantic"}).json()
+        assert hit_ids(answer)[0] == ids[2]

@@ -174,6 +174,7 @@ def ensure_index(
         raise IndexPrimaryKeyMismatch(uid, primary_key, live_key)
 
     diff = settings_diff(index_settings(embeddings=embeddings), _plain(index.get_settings()))
+    embedders = diff.pop("embedders", None)
     if diff:
         logger.info(
             "updating search index settings",
@@ -182,4 +183,26 @@ def ensure_index(
         task = index.update_settings(diff)
         wait_for_success(client, task.task_uid, timeout_s=timeout_s)
         changed = True
+    if embedders is not None:
+        changed = _add_embedder(client, uid, embedders, timeout_s=timeout_s) or changed
     return changed
+
+
+def _add_embedder(client: Client, uid: str, embedders: Any, *, timeout_s: float) -> bool:
+    """Declare the embedder, unless the index holds documents written before embeddings
+    (without `_vectors`), which Meilisearch then refuses: such an index keeps working for
+    keywords, and `newsarchive reindex` rebuilds it with the embedder."""
+    task = client.index(uid).update_settings({"embedders": embedders})
+    try:
+        wait_for_success(client, task.task_uid, timeout_s=timeout_s)
+    except MeiliTaskError as err:
+        if err.code != "vector_embedding_error":
+            raise
+        logger.warning(
+            "search index holds documents from before embeddings; run `newsarchive reindex` "
+            "once to enable semantic search",
+            extra={"index_uid": uid},
+        )
+        return False
+    logger.info("search index embedder declared", extra={"index_uid": uid})
+    return True

@@ -64,10 +64,12 @@ SETTINGS_NOT_APPLIED = frozenset(
         "invalid_search_filter",
         "invalid_search_sort",
         "invalid_search_facets",
-        # hybrid or semantic before the embedder is declared (embeddings just turned on)
-        "invalid_search_embedder",
-        "invalid_embedder",
     }
+)
+
+#: Meilisearch's answer to a hybrid or similar search on an index without our embedder.
+EMBEDDER_MISSING = frozenset(
+    {"invalid_search_embedder", "invalid_embedder", "invalid_similar_embedder"}
 )
 
 #: Resolves user-given entity names or slugs to canonical slugs, with warnings.
@@ -448,6 +450,13 @@ def raise_for_code(backend: SearchBackend, code: str, status: int | str | None) 
     if code == "index_not_found":
         logger.info("search before the index exists", extra={"index": backend.index_uid})
         return
+    if code in EMBEDDER_MISSING:
+        logger.warning("index has no embedder", extra={"error_code": code})
+        raise ServiceUnavailable(
+            "The search index has no vectors yet (embeddings were just turned on, or the "
+            "index predates them: `newsarchive reindex` rebuilds it); keyword search works.",
+            retry_after=60,
+        )
     if code in SETTINGS_NOT_APPLIED:
         # Our filters and sorts are always valid once the settings are in; until then the
         # index is still being prepared (first start, or a settings change re-indexing).
