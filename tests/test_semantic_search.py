@@ -125,6 +125,13 @@ def test_semantic_mode_finds_by_meaning(
     assert hybrid["semantic_ratio"] == 0.5
     assert 1 <= hybrid["semantic_hits"] <= 2
     assert client.get("/ready").json()["embeddings"]["pending"] == 0
+    # Anonymous GETs of keyword searches take the lean path; by meaning they take the route.
+    key = client.headers.pop("Authorization")
+    try:
+        lean = client.get("/search", params={"q": "soccer match", "mode": "semantic"}).json()
+    finally:
+        client.headers["Authorization"] = key
+    assert lean == semantic | {"processing_time_ms": lean["processing_time_ms"]}
 
 
 def test_hybrid_keeps_filters_facets_and_ratio(embedded: tuple[TestClient, list[int]]) -> None:
