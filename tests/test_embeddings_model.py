@@ -153,3 +153,15 @@ def test_an_index_from_before_embeddings_keeps_working_until_rebuilt(
         index.add_documents([{"id": 1, "title": "old", "_vectors": {"text": None}}]).task_uid,
     )
     assert ensure_index(meili_client, meili_index_uid, embeddings=True) is True
+
+
+def test_the_api_and_the_command_line_do_not_import_the_runtime() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, app.main, app.cli; "
+        "print(sorted({'onnxruntime', 'tokenizers'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -8,10 +8,13 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from app.embeddings.assets import ModelFiles, operator_files, verified_bundled
-from app.embeddings.model import TextEmbedder
+
+if TYPE_CHECKING:
+    # onnxruntime and tokenizers (about 30 MB) are imported with the model, on first use.
+    from app.embeddings.model import TextEmbedder
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +22,7 @@ RETRY_SECONDS: Final = 60.0
 
 #: Models loaded in this process, by (EMBEDDING_MODEL_PATH, threads): one copy in memory
 #: however many apps or workers a process builds.
-_loaded: dict[tuple[Path | None, int], TextEmbedder] = {}
+_loaded: dict[tuple[Path | None, int], "TextEmbedder"] = {}
 _loaded_lock = threading.Lock()
 
 
@@ -41,7 +44,7 @@ class EmbeddingProvider:
     def loaded(self) -> bool:
         return self._embedder is not None
 
-    def get(self) -> TextEmbedder:
+    def get(self) -> "TextEmbedder":
         """The model, loading it if needed; raises EmbeddingsUnavailable."""
         if not self.enabled:
             raise EmbeddingsUnavailable("embeddings are turned off (EMBEDDINGS_ENABLED=false)")
@@ -70,7 +73,9 @@ class EmbeddingProvider:
             )
             return self._embedder
 
-    def _load(self) -> TextEmbedder:
+    def _load(self) -> "TextEmbedder":
+        from app.embeddings.model import TextEmbedder
+
         key = (self.model_path, self.threads)
         with _loaded_lock:
             if key not in _loaded:

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -22,13 +22,15 @@ from sqlmodel import Session, col, select
 from app import outbox
 from app.articles.models import Article
 from app.db import utcnow
-from app.embeddings.model import Vectors
 from app.embeddings.models import ArticleEmbedding, EmbeddingQueueEntry
 from app.embeddings.provider import EmbeddingProvider, EmbeddingsUnavailable
 from app.embeddings.queue import FAILED, PENDING
 from app.embeddings.text import article_text, text_hash
 from app.embeddings.vectors import encode
 from app.search.sync import backoff_seconds, new_worker_id
+
+if TYPE_CHECKING:
+    from app.embeddings.model import Vectors
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +148,7 @@ class EmbedSync:
         self,
         entries: Sequence[EmbeddingQueueEntry],
         todo: Sequence[tuple[int, str]],
-        vectors: Vectors | None,
+        vectors: "Vectors | None",
         model_id: str,
     ) -> int:
         stored = 0
