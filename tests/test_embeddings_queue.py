@@ -23,6 +23,12 @@ sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Entities are not what is tested here; spaCy would only slow every write down."""
+    return settings.model_copy(update={"ENTITY_EXTRACTION_ENABLED": False})
+
+
+@pytest.fixture
 def engine(settings: Settings) -> Engine:
     return make_engine(settings)
 

@@ -71,7 +71,7 @@ def test_embed_backfills_and_import_index_embeds_unless_told_not_to(
 
     stats = CliRunner().invoke(app, ["stats"])
     assert stats.exit_code == 0, stats.output
-    assert re.search(r"articles with a vector\W+6\b", stats.output), stats.output
+    assert re.search(r"articles w/ vector\W+6\b", stats.output), stats.output
     assert re.search(r"pending embeddings\W+0\b", stats.output), stats.output
 
 

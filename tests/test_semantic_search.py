@@ -60,7 +60,10 @@ def embed_all(client: TestClient) -> int:
 
 @pytest.fixture
 def semantic_settings(search_settings: Settings) -> Settings:
-    return search_settings.model_copy(update={"EMBEDDINGS_ENABLED": True})
+    # Entities are not what is tested here; spaCy would only slow every write down.
+    return search_settings.model_copy(
+        update={"EMBEDDINGS_ENABLED": True, "ENTITY_EXTRACTION_ENABLED": False}
+    )
 
 
 @pytest.fixture
@@ -292,7 +295,7 @@ def test_without_a_model_meaning_is_a_503_and_keywords_still_work(
         if broken == "off"
         else {"EMBEDDINGS_ENABLED": True, "EMBEDDING_MODEL_PATH": tmp_path / "absent"}
     )
-    settings = search_settings.model_copy(update=update)
+    settings = search_settings.model_copy(update=update | {"ENTITY_EXTRACTION_ENABLED": False})
     with TestClient(create_app(settings), headers=auth_headers(write_key)) as client:
         [first, *_] = post_articles(client)
         sync_index(client)

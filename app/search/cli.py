@@ -151,10 +151,10 @@ def stats() -> None:
             ("failed index work", lag.failed),
             ("last sync", lag.last_synced_at or "never"),
             ("embeddings", "on" if backend.embeddings.enabled else "off"),
-            ("articles with a vector", vectors),
+            ("articles w/ vector", vectors),
             ("pending embeddings", waiting.pending),
             (
-                "oldest pending embedding (s)",
+                "oldest embed (s)",
                 f"{(utcnow() - waiting.oldest_pending_at).total_seconds():.1f}"
                 if waiting.oldest_pending_at
                 else "0.0",
