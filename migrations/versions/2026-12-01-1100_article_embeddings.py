@@ -1,7 +1,7 @@
 """Article embeddings and the queue of articles waiting for one.
 
 Revision ID: 5e0c9a7b3d21
-Revises: 3b8f1d2e6a47
+Revises: 5c2e9a41d7b3
 Create Date: 2026-12-01 11:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = "5e0c9a7b3d21"
-down_revision: str | None = "3b8f1d2e6a47"
+down_revision: str | None = "5c2e9a41d7b3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
