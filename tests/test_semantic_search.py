@@ -196,6 +196,12 @@ def test_out_of_range_ratio_and_unknown_mode_are_422(semantic_client: TestClient
         response = semantic_client.get("/search", params=params)
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
+    # A JSON body gives the ratio as a JSON number: text or a boolean is refused.
+    for ratio in ("0.5", True):
+        body = {"q": "x", "mode": "hybrid", "semantic_ratio": ratio}
+        response = semantic_client.post("/search", json=body)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["loc"] == ["body", "semantic_ratio"]
 
 
 def test_related_articles_nearest_first(embedded: tuple[TestClient, list[int]]) -> None:

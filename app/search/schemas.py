@@ -298,6 +298,13 @@ class SearchBody(SearchParams):
     page: JsonInt = SearchParams.model_fields["page"]  # type: ignore[assignment]
     per_page: JsonInt = SearchParams.model_fields["per_page"]  # type: ignore[assignment]
     crop_length: JsonInt = SearchParams.model_fields["crop_length"]  # type: ignore[assignment]
+    semantic_ratio: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        strict=True,
+        description=SearchParams.model_fields["semantic_ratio"].description,
+    )
 
 
 class AppliedQuery(BaseModel):
