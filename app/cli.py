@@ -12,6 +12,7 @@ import typer
 
 from app.alerts.cli import alerts
 from app.auth.cli import keys
+from app.embeddings.cli import embed
 from app.entities.cli import entities
 from app.ingestion.cli import import_articles
 from app.search import cli as search_cli
@@ -34,6 +35,7 @@ app.command("import")(import_articles)
 app.command()(search_cli.worker)
 app.command()(search_cli.reindex)
 app.command()(search_cli.stats)
+app.command()(embed)
 app.command("export")(export_articles)
 logger = logging.getLogger("app.cli")
 

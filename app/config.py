@@ -54,6 +54,20 @@ class Settings(BaseSettings):
     #: Most days between an article and its cluster's first publication (0: no limit).
     CLUSTER_WINDOW_DAYS: float = Field(default=7.0, ge=0)
 
+    #: Semantic and hybrid search and related articles on a local embedding model; off, the
+    #: model is never loaded, nothing is embedded and only keyword search is offered.
+    EMBEDDINGS_ENABLED: bool = True
+    #: A directory with the operator's own ONNX export (`model.onnx` or `onnx/model.onnx`, and
+    #: `tokenizer.json`) of a 384-dimension sentence model; unset: the bundled all-MiniLM-L6-v2.
+    EMBEDDING_MODEL_PATH: Path | None = None
+    #: Run the embedding worker where the index worker runs (server, `newsarchive worker`).
+    EMBED_WORKER_ENABLED: bool = True
+    EMBED_BATCH_SIZE: int = Field(default=32, ge=1, le=1000)
+    #: CPU threads of one model run (0: onnxruntime picks, one per core).
+    EMBEDDING_THREADS: int = Field(default=1, ge=0, le=64)
+    #: Weight of the vector side in `mode=hybrid` when a search names none.
+    SEMANTIC_RATIO_DEFAULT: float = Field(default=0.5, ge=0, le=1)
+
     MAX_BODY_CHARS: int = Field(default=1_000_000, ge=1)
     MAX_REQUEST_BYTES: int = Field(default=10 * 1024 * 1024, ge=1024)
     #: Most articles in one application/json array to POST /articles/bulk (NDJSON has no count limit).

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.db import utcnow
 from app.deps import EngineDep
+from app.embeddings import queue as embedding_queue
 from app.search import sync
 from app.search.backend import SearchBackend
 
@@ -47,6 +48,19 @@ class IndexLag(BaseModel):
     )
 
 
+class EmbeddingLag(BaseModel):
+    """How far vectors are behind the index: articles keyword-searchable but not yet by
+    meaning. Does not make the server unready (keyword search is unaffected)."""
+
+    enabled: bool = Field(description="EMBEDDINGS_ENABLED.", examples=[True])
+    model_loaded: bool = Field(
+        description="This process has loaded the model (it loads on first use).", examples=[True]
+    )
+    pending: int = Field(description="Articles waiting for an embedding worker.", examples=[0])
+    failed: int = Field(description="Articles the model failed on after every retry.", examples=[0])
+    oldest_pending_age_seconds: float | None = Field(examples=[1.2])
+
+
 class Readiness(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -72,6 +86,7 @@ class Readiness(BaseModel):
     database: Dependency
     meilisearch: Dependency
     index: IndexLag | None
+    embeddings: EmbeddingLag | None = None
 
 
 @router.get("/health", response_model=Health, summary="The process is up")
@@ -89,6 +104,7 @@ def ready(request: Request, engine: EngineDep) -> JSONResponse:
     backend: SearchBackend | None = request.app.state.search
     database = Dependency(ok=True)
     index = None
+    embeddings = None
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
@@ -102,6 +118,17 @@ def ready(request: Request, engine: EngineDep) -> JSONResponse:
             in_flight=lag.in_flight,
             lease_expired=lag.lease_expired,
         )
+        if backend is not None:
+            waiting = embedding_queue.lag(engine)
+            embeddings = EmbeddingLag(
+                enabled=backend.embeddings.enabled,
+                model_loaded=backend.embeddings.loaded,
+                pending=waiting.pending,
+                failed=waiting.failed,
+                oldest_pending_age_seconds=(utcnow() - waiting.oldest_pending_at).total_seconds()
+                if waiting.oldest_pending_at
+                else None,
+            )
     except sa.exc.SQLAlchemyError as exc:
         logger.warning("database not ready", extra={"error_type": type(exc).__name__})
         database = Dependency(ok=False, error="unreachable")
@@ -115,6 +142,10 @@ def ready(request: Request, engine: EngineDep) -> JSONResponse:
             meili = Dependency(ok=False, error="unreachable")
     ok = database.ok and meili.ok
     body = Readiness(
-        status="ok" if ok else "unavailable", database=database, meilisearch=meili, index=index
+        status="ok" if ok else "unavailable",
+        database=database,
+        meilisearch=meili,
+        index=index,
+        embeddings=embeddings,
     )
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if ok else 503)

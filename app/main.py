@@ -32,6 +32,7 @@ from app.ratelimit import RateLimit, RateLimiter
 from app.search import sync
 from app.search.backend import build_backend
 from app.search.fast_path import SearchFastPath
+from app.search.related_router import router as related_router
 from app.search.research_router import router as search_research_router
 from app.search.router import router as search_router
 from app.stories.router import router as stories_router
@@ -54,7 +55,10 @@ buckets (2,000 across its series); a curation names two different entities; an i
 text needs a headline and a body; a webhook URL leads to a public address (unless the
 server allows private ones) and carries no credentials; an edit leaves a saved search a
 way to deliver its matches; an article's `published_at_source` needs a `published_at` to
-name (and, in a PATCH, stays set while there is one).
+name (and, in a PATCH, stays set while there is one); a hybrid or semantic search needs
+`q` and ranks by relevance (no `sort` by date, no `cursor`), and `semantic_ratio` goes
+with `mode=hybrid` only. Related articles of an article still waiting for its vector are a
+409 (`no-vector-yet`).
 A path the document names as it is (`/articles/bulk`) takes only its own methods, though a
 template (`/articles/{article_id}`) would match it (405 otherwise).
 """
@@ -138,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(entity_curation_router)
     app.include_router(entities_router)
     app.include_router(search_router, dependencies=[RequireRead])
+    app.include_router(related_router, dependencies=[RequireRead])
     app.include_router(alerts_router)
     app.include_router(search_research_router, dependencies=[RequireRead])
     app.include_router(web_router)

@@ -6,6 +6,7 @@ from app.alerts.models import AlertMatch, AlertQueueEntry, DeliveryAttempt, Save
 from app.articles.models import Article
 from app.articles.revisions import ArticleRevision
 from app.auth.models import ApiKey
+from app.embeddings.models import ArticleEmbedding, EmbeddingQueueEntry
 from app.entities.models import (
     ArticleEntityLink,
     Entity,
@@ -28,9 +29,11 @@ __all__ = [
     "AlertQueueEntry",
     "ApiKey",
     "Article",
+    "ArticleEmbedding",
     "ArticleEntityLink",
     "ArticleRevision",
     "DeliveryAttempt",
+    "EmbeddingQueueEntry",
     "Entity",
     "EntityAlias",
     "EntityAuditEntry",

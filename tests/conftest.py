@@ -43,6 +43,18 @@ def _clustering_where_tested(
     request.addfinalizer(get_settings.cache_clear)
 
 
+@pytest.fixture(autouse=True)
+def _embeddings_where_tested(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commands run in tests read the environment: embeddings are on there only in tests
+    marked `embeddings` (other tests count documents sent and add bare ones)."""
+    enabled = request.node.get_closest_marker("embeddings") is not None
+    monkeypatch.setenv("EMBEDDINGS_ENABLED", "true" if enabled else "false")
+    get_settings.cache_clear()
+    request.addfinalizer(get_settings.cache_clear)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file built once by the migrations; each test copies it."""
@@ -69,6 +81,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         DATABASE_URL=database_url,
         SYNC_WORKER_ENABLED=False,
         LOG_FORMAT="console",
+        # On only where tested (tests/test_semantic_*.py): other tests add bare documents.
+        EMBEDDINGS_ENABLED=False,
     )
 
 

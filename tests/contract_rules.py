@@ -41,6 +41,9 @@ RULES_BEYOND_THE_SCHEMA: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("published_from", re.compile(r"^must not be after published_to$")),
     ("from", re.compile(r"^must not be after `to`$")),
+    ("q", re.compile(r"^mode=(hybrid|semantic) needs a query$")),
+    ("sort", re.compile(r"^mode=(hybrid|semantic) ranks by relevance only; omit sort$")),
+    ("semantic_ratio", re.compile(r"^applies to mode=hybrid only$")),
     ("merge", re.compile(r"^an entity cannot be merged into itself$")),
     ("second", re.compile(r"^an entity is not distinct from itself$")),
     # Labelled queries are told apart by their labels.
@@ -69,8 +72,20 @@ RULES_BEYOND_THE_SCHEMA: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+#: Answers that depend on the archive's state, not on the request: related articles of an
+#: article whose vector the embedding worker has not made yet.
+STATE_CONFLICTS = frozenset({"no-vector-yet"})
+
+
 def beyond_the_schema(response: Any) -> bool:
-    """Whether a 422 refuses only for rules the schema can't state."""
+    """Whether a 422 refuses only for rules the schema can't state (or a 409 answers only
+    the archive's state)."""
+    if response.status_code == 409:
+        try:
+            problem_type = str(json.loads(response.content)["type"])
+        except (ValueError, KeyError, TypeError):
+            return False
+        return problem_type.rsplit("/", 1)[-1] in STATE_CONFLICTS
     if response.status_code != 422:
         return False
     try:

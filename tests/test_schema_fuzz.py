@@ -67,6 +67,10 @@ def fuzz_app(search_settings: Settings) -> Iterator[FastAPI]:
             "ENTITY_EXTRACTION_ENABLED": False,
             # Writes reach the index through the in-process worker, as in production.
             "SYNC_WORKER_ENABLED": True,
+            # Hybrid and semantic searches run the real model; articles get no vector (the
+            # embedding worker would only slow the run), so /related answers 404 or 409.
+            "EMBEDDINGS_ENABLED": True,
+            "EMBED_WORKER_ENABLED": False,
         }
     )
     app = create_app(fuzz_settings)

@@ -126,6 +126,14 @@ def import_articles(
         float,
         typer.Option(min=0, help="With --index: how long a partial batch waits for more articles."),
     ] = DEFAULT_FILL_SECONDS,
+    embed: Annotated[
+        bool,
+        typer.Option(
+            "--embed/--no-embed",
+            help="With --index: also give the articles their vectors for semantic search, "
+            "once they are keyword-searchable (when EMBEDDINGS_ENABLED).",
+        ),
+    ] = True,
 ) -> None:
     """Import articles from files into the database (not over HTTP).
 
@@ -178,6 +186,8 @@ def import_articles(
             result = terminal.run(files, options, engine, err)
             if indexing is not None and not result.interrupted:
                 not_indexed = _finish_indexing(indexing, engine, settings.MEILI_INDEX, err)
+                if not_indexed is None and embed and indexing.embed_sync is not None:
+                    not_indexed = _finish_embedding(indexing, err)
     finally:
         engine.dispose()
     out = Console()
@@ -226,6 +236,7 @@ def _indexing(
             indexing = ImportIndexing(
                 backend.sync, batch_size=batch_size, fill_seconds=fill_seconds
             )
+            indexing.embed_sync = backend.embed_sync
             indexing.start()
             try:
                 yield indexing
@@ -235,6 +246,28 @@ def _indexing(
     except MeiliProcessError as error:
         err.print(f"[red]Could not start a local Meilisearch:[/] {error}")
         raise typer.Exit(EXIT_NOT_INDEXED) from error
+
+
+def _finish_embedding(indexing: ImportIndexing, err: Console) -> str | None:
+    """Embed the imported articles and send their vectors; None when all went well."""
+    from app.embeddings.cli import run_with_progress
+    from app.embeddings.provider import EmbeddingsUnavailable
+    from app.search.sync import MeilisearchUnavailable
+
+    assert indexing.embed_sync is not None
+    try:
+        run_with_progress(indexing.embed_sync, indexing.sync, err)
+    except EmbeddingsUnavailable as error:
+        return (
+            f"[yellow]Every article is searchable by keyword, but none got a vector:[/] {error}. "
+            "Run `newsarchive embed` once the model is available."
+        )
+    except MeilisearchUnavailable as error:
+        return (
+            f"[red]Meilisearch is unreachable[/] ({error}): the vectors are stored and queued; "
+            "`newsarchive worker` or a server sends them once it is back."
+        )
+    return None
 
 
 def _finish_indexing(

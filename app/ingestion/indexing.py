@@ -13,8 +13,12 @@ worker): each claims its own batches, and sending an article twice is harmless.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.search.sync import TASK_TIMEOUT_MS, IndexSync, SyncWorker, drain
+
+if TYPE_CHECKING:
+    from app.embeddings.worker import EmbedSync
 
 #: How long `finish` waits for the thread's batch in flight: Meilisearch's task timeout.
 _IN_FLIGHT_SECONDS = TASK_TIMEOUT_MS / 1000
@@ -32,6 +36,8 @@ class ImportIndexing:
         poll_seconds: float = 0.2,
     ) -> None:
         self.sync = sync
+        #: Set when the import also embeds: once everything is searchable by keyword.
+        self.embed_sync: EmbedSync | None = None
         sync.batch_size = batch_size
         self._worker = SyncWorker(sync, poll_seconds=poll_seconds, fill_seconds=fill_seconds)
 

@@ -99,6 +99,7 @@ def reindex(
                 client=backend.client,
                 index_uid=backend.index_uid,
                 entity_loader=backend.sync.entity_loader,
+                vector_loader=backend.sync.vector_loader,
                 batch_size=batch_size,
                 progress=lambda done, total: bar.update(job, completed=done, total=total),
             )
@@ -117,6 +118,7 @@ def stats() -> None:
 
     from app.articles.models import Article
     from app.db import utcnow
+    from app.embeddings import queue as embedding_queue
     from app.search import sync
 
     with _backend(worker=False) as (_settings, backend):
@@ -128,6 +130,8 @@ def stats() -> None:
                 select(sa.func.max(Article.published_at), sa.func.min(Article.published_at))
             ).one()
         lag = sync.lag(engine, backend.index_uid)
+        waiting = embedding_queue.lag(engine)
+        vectors = embedding_queue.vector_count(engine)
         try:
             indexed: int | str = (
                 backend.client.index(backend.index_uid).get_stats().number_of_documents
@@ -146,6 +150,16 @@ def stats() -> None:
             ("oldest pending (s)", f"{age:.1f}"),
             ("failed index work", lag.failed),
             ("last sync", lag.last_synced_at or "never"),
+            ("embeddings", "on" if backend.embeddings.enabled else "off"),
+            ("articles w/ vector", vectors),
+            ("pending embeddings", waiting.pending),
+            (
+                "oldest embed (s)",
+                f"{(utcnow() - waiting.oldest_pending_at).total_seconds():.1f}"
+                if waiting.oldest_pending_at
+                else "0.0",
+            ),
+            ("failed embeddings", waiting.failed),
         ):
             table.add_row(name, str(value))
         Console().print(table)

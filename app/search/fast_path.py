@@ -21,7 +21,7 @@ from app.errors import ApiError, api_error_response
 from app.search import service
 from app.search.backend import SearchBackend
 from app.search.router import search_response
-from app.search.schemas import SearchParams
+from app.search.schemas import SearchMode, SearchParams
 
 PATH = "/search"
 #: Query parameter name -> whether it repeats (list-valued), as SearchParams declares them.
@@ -71,6 +71,8 @@ class SearchFastPath:
             return None  # the route words the 422
         if params.entity or params.any_entity:
             return None  # names are resolved in the database, on the route's thread
+        if params.mode is not SearchMode.keyword:
+            return None  # the query's vector is computed on the route's thread
         return params
 
     async def _answer(

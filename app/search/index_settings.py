@@ -15,6 +15,12 @@ Choices worth knowing:
   itself and walks further with keyset cursors (app/search/filters.py).
 - ``maxValuesPerFacet`` is raised so facet lists (sources, tags, entities) are not cut
   at the default 100.
+- With embeddings on, one embedder, ``text``, takes the vectors this project computes
+  itself (``userProvided``, app/embeddings): Meilisearch never calls a model. Such an
+  index refuses a document that does not say ``_vectors.text`` (a vector, or null for
+  none yet), so every document sent says it; one with null is still found by keyword and
+  joins semantic results once its vector is sent. Turned off, the embedder is left as it
+  is (no vectors are lost) and documents go with null.
 """
 
 from __future__ import annotations
@@ -49,14 +55,17 @@ SORTABLE_ATTRIBUTES: Final = ("published_at", "id")
 RANKING_RULES: Final = ("words", "sort", "typo", "proximity", "attribute", "exactness")
 MAX_VALUES_PER_FACET: Final = 1_000
 MAX_TOTAL_HITS: Final = 100_000
+#: The embedder's name in the settings, in documents' `_vectors` and in hybrid searches.
+EMBEDDER: Final = "text"
+EMBEDDING_DIMENSIONS: Final = 384
 
 #: Attributes compared as sets: Meilisearch gives their order no meaning.
 _UNORDERED: Final = frozenset({"filterableAttributes", "sortableAttributes"})
 
 
-def index_settings() -> dict[str, Any]:
+def index_settings(*, embeddings: bool = False) -> dict[str, Any]:
     """The desired settings, as the body of ``PATCH /indexes/{uid}/settings``."""
-    return {
+    settings = {
         "displayedAttributes": ["*"],
         "searchableAttributes": list(SEARCHABLE_ATTRIBUTES),
         "filterableAttributes": list(FILTERABLE_ATTRIBUTES),
@@ -65,6 +74,11 @@ def index_settings() -> dict[str, Any]:
         "faceting": {"maxValuesPerFacet": MAX_VALUES_PER_FACET},
         "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
     }
+    if embeddings:
+        settings["embedders"] = {
+            EMBEDDER: {"source": "userProvided", "dimensions": EMBEDDING_DIMENSIONS}
+        }
+    return settings
 
 
 class IndexPrimaryKeyMismatch(RuntimeError):
@@ -87,6 +101,21 @@ def _matches(desired: Any, live: Any, *, unordered: bool = False) -> bool:
     if unordered and isinstance(desired, list) and isinstance(live, list):
         return sorted(map(str, desired)) == sorted(map(str, live))
     return bool(desired == live)
+
+
+def _plain(live: dict[str, Any]) -> dict[str, Any]:
+    """The settings as JSON has them: the client hands embedders back as model objects."""
+    embedders = live.get("embedders")
+    if isinstance(embedders, Mapping):
+        live = live | {
+            "embedders": {
+                name: value.model_dump(by_alias=True, exclude_none=True)
+                if hasattr(value, "model_dump")
+                else value
+                for name, value in embedders.items()
+            }
+        }
+    return live
 
 
 def settings_diff(desired: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,6 +152,7 @@ def ensure_index(
     primary_key: str = "id",
     *,
     timeout_s: float = 300.0,
+    embeddings: bool = False,
 ) -> bool:
     """Create the index if missing and bring its settings up to date.
 
@@ -143,7 +173,8 @@ def ensure_index(
     elif live_key != primary_key:
         raise IndexPrimaryKeyMismatch(uid, primary_key, live_key)
 
-    diff = settings_diff(index_settings(), index.get_settings())
+    diff = settings_diff(index_settings(embeddings=embeddings), _plain(index.get_settings()))
+    embedders = diff.pop("embedders", None)
     if diff:
         logger.info(
             "updating search index settings",
@@ -152,4 +183,26 @@ def ensure_index(
         task = index.update_settings(diff)
         wait_for_success(client, task.task_uid, timeout_s=timeout_s)
         changed = True
+    if embedders is not None:
+        changed = _add_embedder(client, uid, embedders, timeout_s=timeout_s) or changed
     return changed
+
+
+def _add_embedder(client: Client, uid: str, embedders: Any, *, timeout_s: float) -> bool:
+    """Declare the embedder, unless the index holds documents written before embeddings
+    (without `_vectors`), which Meilisearch then refuses: such an index keeps working for
+    keywords, and `newsarchive reindex` rebuilds it with the embedder."""
+    task = client.index(uid).update_settings({"embedders": embedders})
+    try:
+        wait_for_success(client, task.task_uid, timeout_s=timeout_s)
+    except MeiliTaskError as err:
+        if err.code != "vector_embedding_error":
+            raise
+        logger.warning(
+            "search index holds documents from before embeddings; run `newsarchive reindex` "
+            "once to enable semantic search",
+            extra={"index_uid": uid},
+        )
+        return False
+    logger.info("search index embedder declared", extra={"index_uid": uid})
+    return True

@@ -20,8 +20,8 @@ from app.articles.models import Article
 from app.db import utcnow
 from app.search.client import SearchClient, wait_for_success
 from app.search.documents import article_to_document
-from app.search.index_settings import ensure_index
-from app.search.sync import EntityLoader, no_entities
+from app.search.index_settings import EMBEDDER, ensure_index
+from app.search.sync import EntityLoader, VectorLoader, no_entities
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +56,14 @@ def reindex(
     batch_size: int = 1000,
     entity_loader: EntityLoader = no_entities,
     progress: Progress | None = None,
+    vector_loader: VectorLoader | None = None,
 ) -> ReindexResult:
     started_clock = time.monotonic()
     started_at = utcnow()
     rebuild_uid = f"{index_uid}_rebuild_{int(time.time())}"
-    ensure_index(client, index_uid)  # a swap needs both sides to exist
-    ensure_index(client, rebuild_uid)
+    embeddings = vector_loader is not None
+    ensure_index(client, index_uid, embeddings=embeddings)  # a swap needs both sides to exist
+    ensure_index(client, rebuild_uid, embeddings=embeddings)
     with Session(engine) as session:
         total = session.exec(select(sa.func.count()).select_from(Article)).one()
     sent = 0
@@ -80,6 +82,10 @@ def reindex(
             ids = [a.id for a in articles if a.id is not None]
             entities = entity_loader(session, ids)
             documents = [article_to_document(a, entities.get(a.id or 0, [])) for a in articles]
+            # Stored vectors go into the new index as they are: no model run.
+            vectors = vector_loader(session, articles) if vector_loader is not None else {}
+            for document in documents:
+                document["_vectors"] = {EMBEDDER: vectors.get(document["id"])}
         last_id = ids[-1]
         task = client.index(rebuild_uid).add_documents(documents, primary_key="id")
         pending_tasks.append(task.task_uid)

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from app.deps import EngineDep, JsonBody
 from app.entities import service as entity_service
 from app.errors import ServiceUnavailable, problem_responses
-from app.search import service
+from app.search import semantic, service
 from app.search.backend import SearchBackend
 from app.search.schemas import SearchBody, SearchParams, SearchResponse
 
@@ -54,12 +54,19 @@ async def _search(
 ) -> Response:
     def make_plan() -> service.SearchPlan:
         return service.plan(
-            index_uid=backend.index_uid, params=params, where=where, resolve_entities=resolver
+            index_uid=backend.index_uid,
+            params=params,
+            where=where,
+            resolve_entities=resolver,
+            default_semantic_ratio=backend.semantic_ratio_default,
         )
 
     # Entity names are looked up in the database: only then is a worker thread needed.
     needs_database = bool(params.entity or params.any_entity)
     search_plan = await run_in_threadpool(make_plan) if needs_database else make_plan()
+    if search_plan.semantic_ratio is not None:
+        vector = await semantic.query_vector_async(backend.embeddings, params.q or "")
+        search_plan.with_vector(vector)
     answer = await service.search_async(backend=backend, search_plan=search_plan)
     return search_response(answer)
 
@@ -73,13 +80,15 @@ def search_response(answer: dict[str, Any]) -> Response:
     "",
     response_model=SearchResponse,
     responses=RESPONSES,
-    summary="Search articles by keyword, date and entity",
+    summary="Search articles by keyword, meaning, date and entity",
 )
 async def search_get(
     params: Annotated[SearchParams, Query()], backend: BackendDep, resolver: ResolverDep
 ) -> Response:
     """Repeat list parameters (`entity=a&entity=b`); `fields` also takes commas. `entity`
-    values are slugs, names or aliases; unknown ones are named in `query.warnings`."""
+    values are slugs, names or aliases; unknown ones are named in `query.warnings`.
+    `mode=hybrid` or `mode=semantic` also rank by meaning (503 `embeddings-unavailable` when
+    the embedding model is off or failed; keyword search is never affected)."""
     return await _search(params, backend, resolver, "query")
 
 

@@ -24,6 +24,12 @@ class SearchSort(enum.StrEnum):
     oldest = "oldest"
 
 
+class SearchMode(enum.StrEnum):
+    keyword = "keyword"
+    hybrid = "hybrid"
+    semantic = "semantic"
+
+
 class Collapse(enum.StrEnum):
     cluster = "cluster"
 
@@ -226,6 +232,20 @@ class SearchParams(SearchQuery):
         },
     )
 
+    mode: SearchMode = Field(
+        default=SearchMode.keyword,
+        description="keyword (default) | hybrid: keywords and meaning blended by "
+        "`semantic_ratio` | semantic: by meaning only. hybrid and semantic need `q` and sort "
+        "by relevance (no `cursor`); they answer 503 when embeddings are off or the model "
+        "is unavailable.",
+    )
+    semantic_ratio: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="mode=hybrid only: weight of the meaning side, 0 (keywords only) to 1 "
+        "(meaning only); default SEMANTIC_RATIO_DEFAULT (0.5).",
+    )
     collapse: Collapse | None = Field(
         default=None,
         description="cluster: one hit per near-duplicate story (its best-ranked member), with "
@@ -284,6 +304,13 @@ class SearchBody(SearchParams):
     page: JsonInt = SearchParams.model_fields["page"]  # type: ignore[assignment]
     per_page: JsonInt = SearchParams.model_fields["per_page"]  # type: ignore[assignment]
     crop_length: JsonInt = SearchParams.model_fields["crop_length"]  # type: ignore[assignment]
+    semantic_ratio: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        strict=True,
+        description=SearchParams.model_fields["semantic_ratio"].description,
+    )
 
 
 class AppliedQuery(BaseModel):
@@ -340,6 +367,8 @@ class SearchHit(BaseModel):
 
 
 class SearchResponse(BaseModel):
+    """A page of hits. `mode`, `semantic_ratio` and `semantic_hits` say how it was found."""
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -366,6 +395,9 @@ class SearchResponse(BaseModel):
                     ],
                     "facets": {"source": {"Example Gazette": 1}},
                     "processing_time_ms": 1,
+                    "mode": "keyword",
+                    "semantic_ratio": None,
+                    "semantic_hits": None,
                 }
             ]
         }
@@ -389,3 +421,12 @@ class SearchResponse(BaseModel):
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]]
     processing_time_ms: int
+    mode: SearchMode = SearchMode.keyword
+    semantic_ratio: float | None = Field(
+        default=None, description="The meaning side's weight in force; null for keyword."
+    )
+    semantic_hits: int | None = Field(
+        default=None,
+        description="hybrid and semantic: how many hits of this page the meaning side found "
+        "(ranked above their keyword score); null for keyword.",
+    )

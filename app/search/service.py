@@ -24,7 +24,7 @@ from app.articles.models import MAX_ARTICLE_ID
 from app.errors import ApiError, InvalidParameter, ServiceUnavailable
 from app.search import filters
 from app.search.backend import SearchBackend
-from app.search.index_settings import MAX_TOTAL_HITS
+from app.search.index_settings import EMBEDDER, MAX_TOTAL_HITS
 from app.search.meili_http import MeiliUnreachable
 from app.search.raw_hits import key_renames, split_hits
 from app.search.schemas import (
@@ -33,6 +33,7 @@ from app.search.schemas import (
     Collapse,
     Counted,
     Facet,
+    SearchMode,
     SearchParams,
     SearchSort,
     end_of,
@@ -59,7 +60,16 @@ CROP_MARKER = "…"
 
 #: Meilisearch's answer to a filter, sort or facet on an attribute not (yet) declared.
 SETTINGS_NOT_APPLIED = frozenset(
-    {"invalid_search_filter", "invalid_search_sort", "invalid_search_facets"}
+    {
+        "invalid_search_filter",
+        "invalid_search_sort",
+        "invalid_search_facets",
+    }
+)
+
+#: Meilisearch's answer to a hybrid or similar search on an index without our embedder.
+EMBEDDER_MISSING = frozenset(
+    {"invalid_search_embedder", "invalid_embedder", "invalid_similar_embedder"}
 )
 
 #: Resolves user-given entity names or slugs to canonical slugs, with warnings.
@@ -132,6 +142,7 @@ def _check(params: SearchParams, where: str) -> tuple[SearchSort, list[str]]:
                 "collapse can't be combined with cursor (a story's best member may change "
                 "from page to page); page through stories with page and per_page",
             )
+    _check_mode(params, sort, where)
     unknown = [field for field in params.fields if field not in PUBLIC_FIELDS]
     if unknown:
         raise InvalidParameter(
@@ -140,6 +151,26 @@ def _check(params: SearchParams, where: str) -> tuple[SearchSort, list[str]]:
         )
     fields = list(dict.fromkeys(["id", *params.fields])) if params.fields else list(PUBLIC_FIELDS)
     return sort, fields
+
+
+def _check_mode(params: SearchParams, sort: SearchSort, where: str) -> None:
+    """What hybrid and semantic searches can't combine with: they rank by meaning, so they
+    need words to mean something and can't walk a date order."""
+    if params.semantic_ratio is not None and params.mode is not SearchMode.hybrid:
+        raise InvalidParameter([where, "semantic_ratio"], "applies to mode=hybrid only")
+    if params.mode is SearchMode.keyword:
+        return
+    if not (params.q or "").strip():
+        raise InvalidParameter([where, "q"], f"mode={params.mode.value} needs a query")
+    if params.cursor is not None:
+        raise InvalidParameter(
+            [where, "cursor"],
+            f"mode={params.mode.value} ranks by relevance; cursors walk newest/oldest only",
+        )
+    if sort is not SearchSort.relevance:
+        raise InvalidParameter(
+            [where, "sort"], f"mode={params.mode.value} ranks by relevance only; omit sort"
+        )
 
 
 def _to_hit(document: dict[str, Any], fields: list[str], params: SearchParams) -> dict[str, Any]:
@@ -163,6 +194,14 @@ class SearchPlan:
     applied: filters.SearchFilters
     warnings: list[str]
     queries: list[dict[str, Any]]
+    #: The meaning side's weight (hybrid: as asked or the default; semantic: 1).
+    semantic_ratio: float | None = None
+
+    def with_vector(self, vector: list[float]) -> None:
+        """Make the search hybrid: the query's vector and the weight of the meaning side."""
+        for query in self.queries:
+            query["vector"] = vector
+            query["hybrid"] = {"embedder": EMBEDDER, "semanticRatio": self.semantic_ratio}
 
     @property
     def hits_as_returned(self) -> bool:
@@ -177,8 +216,10 @@ def plan(
     params: SearchParams,
     where: str = "query",
     resolve_entities: EntityResolver = _slug_resolver,
+    default_semantic_ratio: float = 0.5,
 ) -> SearchPlan:
-    """Validate the parameters and build the Meilisearch queries (no I/O but entity lookups)."""
+    """Validate the parameters and build the Meilisearch queries (no I/O but entity lookups).
+    A hybrid or semantic plan still needs its query vector (`SearchPlan.with_vector`)."""
     sort, fields = _check(params, where)
     warnings: list[str] = []
     all_entities, entity_warnings = resolve_entities(params.entity)
@@ -254,7 +295,14 @@ def plan(
         for unused in ("attributesToHighlight", "attributesToCrop", "showMatchesPosition"):
             count_request.pop(unused, None)
         queries = [page_request, count_request]
-    return SearchPlan(params, sort, fields, applied, warnings, queries)
+    ratio = {
+        SearchMode.keyword: None,
+        SearchMode.hybrid: default_semantic_ratio
+        if params.semantic_ratio is None
+        else params.semantic_ratio,
+        SearchMode.semantic: 1.0,
+    }[params.mode]
+    return SearchPlan(params, sort, fields, applied, warnings, queries, ratio)
 
 
 def finish(search_plan: SearchPlan, results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -298,6 +346,11 @@ def finish(search_plan: SearchPlan, results: list[dict[str, Any]]) -> dict[str, 
         else [_to_hit(document, search_plan.fields, params) for document in documents],
         "facets": {by_attribute[a]: counts for a, counts in facet_result.items()},
         "processing_time_ms": took,
+        "mode": params.mode.value,
+        "semantic_ratio": search_plan.semantic_ratio,
+        "semantic_hits": results[0].get("semanticHitCount", 0)
+        if params.mode is not SearchMode.keyword
+        else None,
     }
 
 
@@ -354,7 +407,7 @@ def _run(backend: SearchBackend, queries: list[dict[str, Any]]) -> list[dict[str
         logger.warning("meilisearch unreachable", extra={"error_type": type(exc).__name__})
         raise ServiceUnavailable("Search is temporarily unavailable; try again shortly.") from exc
     except MeilisearchApiError as exc:
-        _raise_for_code(backend, exc.code or "", exc.status_code)
+        raise_for_code(backend, exc.code or "", exc.status_code)
         return [_empty_result() for _ in queries]
 
 
@@ -378,7 +431,7 @@ async def run_async(
             code = str(response.json().get("code", ""))
         except (ValueError, AttributeError):
             code = ""
-        _raise_for_code(backend, code, response.status)
+        raise_for_code(backend, code, response.status)
         return [_empty_result() for _ in queries]
     if hits_as_returned and len(queries) == 1:
         split = split_hits(response.body, _HIT_KEY_RENAMES)
@@ -392,11 +445,18 @@ async def run_async(
     return results
 
 
-def _raise_for_code(backend: SearchBackend, code: str, status: int | str | None) -> None:
+def raise_for_code(backend: SearchBackend, code: str, status: int | str | None) -> None:
     """Map a Meilisearch error to ours; returns only for a missing index (no results yet)."""
     if code == "index_not_found":
         logger.info("search before the index exists", extra={"index": backend.index_uid})
         return
+    if code in EMBEDDER_MISSING:
+        logger.warning("index has no embedder", extra={"error_code": code})
+        raise ServiceUnavailable(
+            "The search index has no vectors yet (embeddings were just turned on, or the "
+            "index predates them: `newsarchive reindex` rebuilds it); keyword search works.",
+            retry_after=60,
+        )
     if code in SETTINGS_NOT_APPLIED:
         # Our filters and sorts are always valid once the settings are in; until then the
         # index is still being prepared (first start, or a settings change re-indexing).

@@ -44,7 +44,7 @@ from app.entities.types import DocumentEntity
 from app.outbox import OutboxEntry, OutboxStatus, SyncState
 from app.search.client import MeiliTaskError, SearchClient
 from app.search.documents import article_to_document
-from app.search.index_settings import IndexPrimaryKeyMismatch, ensure_index
+from app.search.index_settings import EMBEDDER, IndexPrimaryKeyMismatch, ensure_index
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,9 @@ MAX_BATCH_BYTES = 50_000_000
 
 #: Looks up the entities of articles for their search documents (filled by the entities domain).
 EntityLoader = Callable[[Session, Sequence[int]], dict[int, list[DocumentEntity]]]
+#: The stored vector of each article that has one fitting its text, else None (filled by the
+#: embeddings domain); a document is sent with exactly that vector, or with none.
+VectorLoader = Callable[[Session, Sequence[Article]], dict[int, list[float] | None]]
 #: Told, inside the transaction that completes their entries, which articles were just indexed
 #: (not deleted): what follows indexing (saved-search alerts) is then queued durably with it.
 AfterIndex = Callable[[Session, Sequence[int]], None]
@@ -125,8 +128,10 @@ class IndexSync:
         lease: timedelta = LEASE,
         lease_renewal: timedelta = LEASE_RENEWAL,
         after_index: AfterIndex | None = None,
+        vector_loader: VectorLoader | None = None,
     ) -> None:
         self.engine = engine
+        self.vector_loader = vector_loader
         self.client = client
         self.index_uid = index_uid
         self.batch_size = batch_size
@@ -198,7 +203,7 @@ class IndexSync:
         if self._index_ready:
             return
         try:
-            ensure_index(self.client, self.index_uid)
+            ensure_index(self.client, self.index_uid, embeddings=self.vector_loader is not None)
         except (MeilisearchCommunicationError, MeilisearchTimeoutError) as exc:
             raise MeilisearchUnavailable(str(exc)) from exc
         except MeiliTaskError as exc:
@@ -301,11 +306,13 @@ class IndexSync:
             articles = session.exec(select(Article).where(col(Article.id).in_(page))).all()
             gone.update(set(page) - {article.id for article in articles})
             entities = self.entity_loader(session, [a.id for a in articles if a.id is not None])
+            vectors = self.vector_loader(session, articles) if self.vector_loader else {}
             lines = []
             full = False
             for article in articles:
                 assert article.id is not None
                 document = article_to_document(article, entities.get(article.id, []))
+                document["_vectors"] = {EMBEDDER: vectors.get(article.id)}
                 line = orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE)
                 if sent and size + len(line) > MAX_BATCH_BYTES:
                     full = True

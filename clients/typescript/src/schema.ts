@@ -443,14 +443,39 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Search articles by keyword, date and entity
+         * Search articles by keyword, meaning, date and entity
          * @description Repeat list parameters (`entity=a&entity=b`); `fields` also takes commas. `entity`
          *     values are slugs, names or aliases; unknown ones are named in `query.warnings`.
+         *     `mode=hybrid` or `mode=semantic` also rank by meaning (503 `embeddings-unavailable` when
+         *     the embedding model is off or failed; keyword search is never affected).
          */
         get: operations["search_get_search_get"];
         put?: never;
         /** Search with the parameters in a JSON body (for long queries) */
         post: operations["search_post_search_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/articles/{article_id}/related": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Articles nearest in meaning to one article (more like this)
+         * @description Closest first, by the similarity of the articles' vectors, under the usual filters;
+         *     duplicates are left out unless `include_duplicates`. 404 for an unknown article; 409
+         *     `no-vector-yet` while the article waits for its vector; 503 `embeddings-unavailable`
+         *     when embeddings are off.
+         */
+        get: operations["related_articles_articles__article_id__related_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1658,6 +1683,42 @@ export interface components {
             created_at: string;
         };
         /**
+         * EmbeddingLag
+         * @description How far vectors are behind the index: articles keyword-searchable but not yet by
+         *     meaning. Does not make the server unready (keyword search is unaffected).
+         */
+        EmbeddingLag: {
+            /**
+             * Enabled
+             * @description EMBEDDINGS_ENABLED.
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * Model Loaded
+             * @description This process has loaded the model (it loads on first use).
+             * @example true
+             */
+            model_loaded: boolean;
+            /**
+             * Pending
+             * @description Articles waiting for an embedding worker.
+             * @example 0
+             */
+            pending: number;
+            /**
+             * Failed
+             * @description Articles the model failed on after every retry.
+             * @example 0
+             */
+            failed: number;
+            /**
+             * Oldest Pending Age Seconds
+             * @example 1.2
+             */
+            oldest_pending_age_seconds: number | null;
+        };
+        /**
          * EntityDetail
          * @description An entity with what the archive knows about it.
          * @example {
@@ -2433,6 +2494,115 @@ export interface components {
             database: components["schemas"]["Dependency"];
             meilisearch: components["schemas"]["Dependency"];
             index: components["schemas"]["IndexLag"] | null;
+            embeddings?: components["schemas"]["EmbeddingLag"] | null;
+        };
+        /** RelatedHit */
+        RelatedHit: {
+            /** Id */
+            id: number;
+            /** Url */
+            url?: string | null;
+            /** External Id */
+            external_id?: string | null;
+            /** Title */
+            title?: string | null;
+            /** Summary */
+            summary?: string | null;
+            /** Body */
+            body?: string | null;
+            /** Authors */
+            authors?: string[] | null;
+            /** Source */
+            source?: string | null;
+            /** Section */
+            section?: string | null;
+            /** Language */
+            language?: string | null;
+            /** Tags */
+            tags?: string[] | null;
+            /** Published At */
+            published_at?: string | null;
+            /** @description Where published_at came from (see ArticlePublic). */
+            published_at_source?: components["schemas"]["DateSource"] | null;
+            /** Modified At */
+            modified_at?: string | null;
+            /** Entities */
+            entities?: components["schemas"]["EntityRef"][] | null;
+            /** Duplicate Of */
+            duplicate_of?: number | null;
+            /** Cluster Id */
+            cluster_id?: number | null;
+            /** Cluster Size */
+            cluster_size?: number | null;
+            /** Image Caption */
+            image_caption?: string | null;
+            /** Credit */
+            credit?: string | null;
+            /** Related Titles */
+            related_titles?: string[] | null;
+            /**
+             * Highlights
+             * @description title and summary with matches wrapped in tags; body is a snippet.
+             */
+            _highlights?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Matches Position
+             * @description Byte offsets of the matches per field.
+             */
+            _matches_position?: {
+                [key: string]: {
+                    [key: string]: number;
+                }[];
+            } | null;
+            /**
+             * Score
+             * @description Similarity to the article, 0 to 1 (higher is closer).
+             */
+            score: number;
+        };
+        /**
+         * RelatedResponse
+         * @example {
+         *       "article_id": 1,
+         *       "filters": {
+         *         "source": [
+         *           "Example Gazette"
+         *         ]
+         *       },
+         *       "hits": [
+         *         {
+         *           "id": 7,
+         *           "published_at": "2024-05-02T07:30:00+00:00",
+         *           "score": 0.87,
+         *           "source": "Example Gazette",
+         *           "title": "Harbour bridge to close for repairs"
+         *         }
+         *       ],
+         *       "processing_time_ms": 2,
+         *       "warnings": []
+         *     }
+         */
+        RelatedResponse: {
+            /** Article Id */
+            article_id: number;
+            /**
+             * Filters
+             * @description The filters in force, as resolved.
+             */
+            filters: {
+                [key: string]: unknown;
+            };
+            /** Warnings */
+            warnings: string[];
+            /**
+             * Hits
+             * @description Closest first; the article itself is left out.
+             */
+            hits: components["schemas"]["RelatedHit"][];
+            /** Processing Time Ms */
+            processing_time_ms: number;
         };
         /**
          * RetryResult
@@ -2881,6 +3051,16 @@ export interface components {
              * @default false
              */
             include_duplicates: boolean;
+            /**
+             * @description keyword (default) | hybrid: keywords and meaning blended by `semantic_ratio` | semantic: by meaning only. hybrid and semantic need `q` and sort by relevance (no `cursor`); they answer 503 when embeddings are off or the model is unavailable.
+             * @default keyword
+             */
+            mode: components["schemas"]["SearchMode"];
+            /**
+             * Semantic Ratio
+             * @description mode=hybrid only: weight of the meaning side, 0 (keywords only) to 1 (meaning only); default SEMANTIC_RATIO_DEFAULT (0.5).
+             */
+            semantic_ratio?: number | null;
             /** @description cluster: one hit per near-duplicate story (its best-ranked member), with `cluster_size`; `total` and `facets` then count stories. Not with `cursor`. */
             collapse?: components["schemas"]["Collapse"] | null;
             /** @description relevance (default when q is given) | newest | oldest. */
@@ -2997,7 +3177,13 @@ export interface components {
             } | null;
         };
         /**
+         * SearchMode
+         * @enum {string}
+         */
+        SearchMode: "keyword" | "hybrid" | "semantic";
+        /**
          * SearchResponse
+         * @description A page of hits. `mode`, `semantic_ratio` and `semantic_hits` say how it was found.
          * @example {
          *       "facets": {
          *         "source": {
@@ -3016,6 +3202,7 @@ export interface components {
          *           "title": "Harbour bridge reopens"
          *         }
          *       ],
+         *       "mode": "keyword",
          *       "page": 1,
          *       "per_page": 20,
          *       "processing_time_ms": 1,
@@ -3066,6 +3253,18 @@ export interface components {
             };
             /** Processing Time Ms */
             processing_time_ms: number;
+            /** @default keyword */
+            mode: components["schemas"]["SearchMode"];
+            /**
+             * Semantic Ratio
+             * @description The meaning side's weight in force; null for keyword.
+             */
+            semantic_ratio?: number | null;
+            /**
+             * Semantic Hits
+             * @description hybrid and semantic: how many hits of this page the meaning side found (ranked above their keyword score); null for keyword.
+             */
+            semantic_hits?: number | null;
         };
         /**
          * SearchSort
@@ -5359,6 +5558,10 @@ export interface operations {
                 tag?: string[];
                 /** @description Also return articles recorded as duplicates of another. */
                 include_duplicates?: boolean;
+                /** @description keyword (default) | hybrid: keywords and meaning blended by `semantic_ratio` | semantic: by meaning only. hybrid and semantic need `q` and sort by relevance (no `cursor`); they answer 503 when embeddings are off or the model is unavailable. */
+                mode?: components["schemas"]["SearchMode"];
+                /** @description mode=hybrid only: weight of the meaning side, 0 (keywords only) to 1 (meaning only); default SEMANTIC_RATIO_DEFAULT (0.5). */
+                semantic_ratio?: number | null;
                 /** @description cluster: one hit per near-duplicate story (its best-ranked member), with `cluster_size`; `total` and `facets` then count stories. Not with `cursor`. */
                 collapse?: components["schemas"]["Collapse"] | null;
                 /** @description relevance (default when q is given) | newest | oldest. */
@@ -5458,6 +5661,93 @@ export interface operations {
             };
             /** @description Unsupported Media Type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    related_articles_articles__article_id__related_get: {
+        parameters: {
+            query?: {
+                /** @description Published on or after (date or datetime). */
+                from?: string | null;
+                /** @description Published on or before; a bare date includes the whole day. */
+                to?: string | null;
+                source?: string[];
+                /** @description Every one must match (slug or name). */
+                entity?: string[];
+                /** @description Also return articles recorded as duplicates of another. */
+                include_duplicates?: boolean;
+                /** @description Least similarity (0 to 1; 0.5 is unrelated, 1 the same text). */
+                min_score?: number;
+                limit?: number;
+                /** @description Fields to return (default all): id, url, external_id, title, summary, body, authors, source, section, language, tags, published_at, published_at_source, modified_at, entities, duplicate_of, cluster_id, cluster_size, image_caption, credit, related_titles. */
+                fields?: string[];
+            };
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelatedResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

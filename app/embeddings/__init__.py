@@ -1,0 +1,1 @@
+"""Text embeddings on a local ONNX model, for semantic search and related articles."""

@@ -1,0 +1,88 @@
+"""The process's model, loaded on first use: a process that never embeds never loads it.
+
+A load that fails is remembered for RETRY_SECONDS, so a missing or tampered model costs one
+attempt a minute, not one per request; every caller meanwhile gets EmbeddingsUnavailable.
+"""
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from app.embeddings.assets import ModelFiles, operator_files, verified_bundled
+
+if TYPE_CHECKING:
+    # onnxruntime and tokenizers (about 30 MB) are imported with the model, on first use.
+    from app.embeddings.model import TextEmbedder
+
+logger = logging.getLogger(__name__)
+
+RETRY_SECONDS: Final = 60.0
+
+#: Models loaded in this process, by (EMBEDDING_MODEL_PATH, threads): one copy in memory
+#: however many apps or workers a process builds.
+_loaded: dict[tuple[Path | None, int], "TextEmbedder"] = {}
+_loaded_lock = threading.Lock()
+
+
+class EmbeddingsUnavailable(Exception):
+    """Embeddings are turned off, or the model could not be loaded."""
+
+
+class EmbeddingProvider:
+    def __init__(self, *, enabled: bool, model_path: Path | None = None, threads: int = 1) -> None:
+        self.enabled = enabled
+        self.model_path = model_path
+        self.threads = threads
+        self._lock = threading.Lock()
+        self._embedder: TextEmbedder | None = None
+        self._error: str | None = None
+        self._failed_at = 0.0
+
+    @property
+    def loaded(self) -> bool:
+        return self._embedder is not None
+
+    def get(self) -> "TextEmbedder":
+        """The model, loading it if needed; raises EmbeddingsUnavailable."""
+        if not self.enabled:
+            raise EmbeddingsUnavailable("embeddings are turned off (EMBEDDINGS_ENABLED=false)")
+        embedder = self._embedder
+        if embedder is not None:
+            return embedder
+        with self._lock:
+            if self._embedder is not None:
+                return self._embedder
+            if self._error and time.monotonic() - self._failed_at < RETRY_SECONDS:
+                raise EmbeddingsUnavailable(self._error)
+            try:
+                started = time.monotonic()
+                self._embedder = self._load()
+            except Exception as exc:
+                self._error = f"the embedding model could not be loaded: {exc}"
+                self._failed_at = time.monotonic()
+                logger.error("embedding model not loaded", extra={"error": str(exc)[:500]})
+                raise EmbeddingsUnavailable(self._error) from exc
+            logger.info(
+                "embedding model loaded",
+                extra={
+                    "model": self._embedder.model_id,
+                    "seconds": round(time.monotonic() - started, 2),
+                },
+            )
+            return self._embedder
+
+    def _load(self) -> "TextEmbedder":
+        from app.embeddings.model import TextEmbedder
+
+        key = (self.model_path, self.threads)
+        with _loaded_lock:
+            if key not in _loaded:
+                _loaded[key] = TextEmbedder(self._files(), threads=self.threads)
+            return _loaded[key]
+
+    def _files(self) -> ModelFiles:
+        if self.model_path is not None:
+            return operator_files(self.model_path)
+        return verified_bundled()

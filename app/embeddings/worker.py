@@ -1,0 +1,274 @@
+"""The embedding worker: claims queued articles, runs the model, stores the vectors and
+queues the articles for indexing again, so the index worker sends them with their vector.
+
+Several workers may run at once, on several machines: they claim disjoint batches (on
+PostgreSQL with `FOR UPDATE SKIP LOCKED`) under a lease, as index workers claim outbox
+entries. An article whose vector still fits its text is dropped without running the model.
+A batch the model cannot embed is retried with backoff and parked as failed after
+MAX_ATTEMPTS; a model that cannot be loaded leaves the queue untouched.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from app import outbox
+from app.articles.models import Article
+from app.db import utcnow
+from app.embeddings.models import ArticleEmbedding, EmbeddingQueueEntry
+from app.embeddings.provider import EmbeddingProvider, EmbeddingsUnavailable
+from app.embeddings.queue import FAILED, PENDING
+from app.embeddings.text import article_text, text_hash
+from app.embeddings.vectors import encode
+from app.search.sync import backoff_seconds, new_worker_id
+
+if TYPE_CHECKING:
+    from app.embeddings.model import Vectors
+
+logger = logging.getLogger(__name__)
+
+#: Long enough for a batch on a slow core (about 20 articles a second).
+LEASE: Final = timedelta(minutes=5)
+MAX_ATTEMPTS: Final = 5
+
+
+class EmbedSync:
+    """Moves embedding-queue entries into stored vectors."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        provider: EmbeddingProvider,
+        batch_size: int = 32,
+        lease: timedelta = LEASE,
+    ) -> None:
+        self.engine = engine
+        self.provider = provider
+        self.batch_size = batch_size
+        self.lease = lease
+        self.worker_id = new_worker_id()
+        self.vectors_made = 0
+
+    def run_once(self) -> int:
+        """Process one batch; return how many queue entries it completed (`vectors_made`
+        counts the vectors). Raises EmbeddingsUnavailable (entries released) when the model
+        can't be had."""
+        entries = self._claim()
+        if not entries:
+            return 0
+        try:
+            embedder = self.provider.get()
+        except EmbeddingsUnavailable:
+            self._release(entries)
+            raise
+        try:
+            todo = self._texts(entries, embedder.model_id)
+            vectors = embedder.embed([text for _, text in todo]) if todo else None
+            self.vectors_made += self._store(entries, todo, vectors, embedder.model_id)
+        except Exception as exc:
+            self._record_failure(entries, exc)
+            raise
+        return len(entries)
+
+    def _claim(self) -> list[EmbeddingQueueEntry]:
+        now = utcnow()
+        with Session(self.engine, expire_on_commit=False) as session:
+            query = (
+                select(EmbeddingQueueEntry)
+                .where(
+                    col(EmbeddingQueueEntry.status) == PENDING,
+                    col(EmbeddingQueueEntry.next_attempt_at) <= now,
+                )
+                .order_by(col(EmbeddingQueueEntry.id))
+                .limit(self.batch_size)
+            )
+            if self.engine.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = [entry.id for entry in session.exec(query).all()]
+            if not ids:
+                session.commit()
+                return []
+            # Only rows still free are taken: on SQLite (no row locks) another worker may
+            # have read the same rows, and writes are serialised, so one of the two wins each.
+            session.execute(
+                sa.update(EmbeddingQueueEntry)
+                .where(
+                    col(EmbeddingQueueEntry.id).in_(ids),
+                    col(EmbeddingQueueEntry.status) == PENDING,
+                    col(EmbeddingQueueEntry.next_attempt_at) <= now,
+                )
+                .values(next_attempt_at=now + self.lease, claimed_by=self.worker_id)
+            )
+            session.commit()
+            return list(
+                session.exec(
+                    select(EmbeddingQueueEntry).where(
+                        col(EmbeddingQueueEntry.id).in_(ids),
+                        col(EmbeddingQueueEntry.claimed_by) == self.worker_id,
+                    )
+                ).all()
+            )
+
+    def _texts(
+        self, entries: Sequence[EmbeddingQueueEntry], model_id: str
+    ) -> list[tuple[int, str]]:
+        """(article id, text) of the claimed articles whose vector is missing or stale."""
+        ids = sorted({e.article_id for e in entries})
+        with Session(self.engine) as session:
+            articles = session.exec(
+                select(Article.id, Article.title, Article.summary, Article.body).where(
+                    col(Article.id).in_(ids)
+                )
+            ).all()
+            stored = dict(
+                session.exec(
+                    select(ArticleEmbedding.article_id, ArticleEmbedding.text_hash).where(
+                        col(ArticleEmbedding.article_id).in_(ids),
+                        col(ArticleEmbedding.model) == model_id,
+                    )
+                ).all()
+            )
+        todo: list[tuple[int, str]] = []
+        for article_id, title, summary, body in articles:
+            assert article_id is not None
+            text = article_text(title, summary, body)
+            if stored.get(article_id) != text_hash(text):
+                todo.append((article_id, text))
+        return todo
+
+    def _store(
+        self,
+        entries: Sequence[EmbeddingQueueEntry],
+        todo: Sequence[tuple[int, str]],
+        vectors: "Vectors | None",
+        model_id: str,
+    ) -> int:
+        stored = 0
+        with Session(self.engine) as session:
+            ids = [article_id for article_id, _ in todo]
+            # Articles deleted meanwhile get no vector (their row would break the foreign key).
+            alive = set(session.exec(select(Article.id).where(col(Article.id).in_(ids))).all())
+            now = utcnow()
+            for (article_id, text), vector in zip(
+                todo, vectors if vectors is not None else [], strict=True
+            ):
+                if article_id not in alive:
+                    continue
+                row = session.get(ArticleEmbedding, article_id) or ArticleEmbedding(
+                    article_id=article_id, model=model_id, text_hash="", vector=b""
+                )
+                row.model, row.text_hash, row.vector = model_id, text_hash(text), encode(vector)
+                row.embedded_at = now
+                session.add(row)
+                outbox.enqueue_upsert(session=session, article_id=article_id)
+                stored += 1
+            session.execute(
+                sa.delete(EmbeddingQueueEntry).where(
+                    col(EmbeddingQueueEntry.id).in_([e.id for e in entries]),
+                    col(EmbeddingQueueEntry.claimed_by) == self.worker_id,
+                )
+            )
+            session.commit()
+        if stored:
+            logger.info("embedded", extra={"articles": stored, "entries": len(entries)})
+        return stored
+
+    def _release(self, entries: Sequence[EmbeddingQueueEntry]) -> None:
+        with Session(self.engine) as session:
+            session.execute(
+                sa.update(EmbeddingQueueEntry)
+                .where(
+                    col(EmbeddingQueueEntry.id).in_([e.id for e in entries]),
+                    col(EmbeddingQueueEntry.claimed_by) == self.worker_id,
+                )
+                .values(next_attempt_at=utcnow(), claimed_by=None)
+            )
+            session.commit()
+
+    def _record_failure(self, entries: Sequence[EmbeddingQueueEntry], exc: Exception) -> None:
+        with Session(self.engine) as session:
+            for claimed in entries:
+                entry = session.get(EmbeddingQueueEntry, claimed.id)
+                if entry is None or entry.claimed_by != self.worker_id:
+                    continue
+                entry.attempts += 1
+                entry.error = f"{type(exc).__name__}: {exc}"[:2000]
+                entry.claimed_by = None
+                if entry.attempts >= MAX_ATTEMPTS:
+                    entry.status = FAILED
+                entry.next_attempt_at = utcnow() + timedelta(
+                    seconds=backoff_seconds(entry.attempts)
+                )
+                session.add(entry)
+            session.commit()
+        logger.warning("embedding failed", extra={"error_type": type(exc).__name__})
+
+    def ready(self) -> int:
+        with Session(self.engine) as session:
+            return int(
+                session.execute(
+                    sa.select(sa.func.count()).where(
+                        col(EmbeddingQueueEntry.status) == PENDING,
+                        col(EmbeddingQueueEntry.next_attempt_at) <= utcnow(),
+                    )
+                ).scalar_one()
+            )
+
+
+def drain(
+    sync: EmbedSync,
+    *,
+    timeout: float | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Embed until nothing is ready (backfills, imports, tests); return how many vectors were
+    made. `on_batch` is told how many queue entries each batch completed."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    made_before = sync.vectors_made
+    while True:
+        done = sync.run_once()
+        if done == 0 and sync.ready() == 0:
+            return sync.vectors_made - made_before
+        if on_batch is not None and done:
+            on_batch(done)
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError("embedding queue not drained in time")
+
+
+class EmbedWorker:
+    """Runs EmbedSync in a background thread until stopped."""
+
+    def __init__(self, sync: EmbedSync, *, poll_seconds: float = 1.0) -> None:
+        self.sync = sync
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="embed", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                done = self.sync.run_once()
+            except EmbeddingsUnavailable:
+                self._stop.wait(60.0)
+                continue
+            except Exception:
+                logger.exception("embedding worker error")
+                self._stop.wait(1.0)
+                continue
+            if done == 0:
+                self._stop.wait(self.poll_seconds)
