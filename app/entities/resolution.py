@@ -190,7 +190,8 @@ def record_evidence(
 ) -> set[str]:
     """Count the forms and types of freshly linked articles; returns the short form keys that
     gained evidence of what they stand for. A short form the archive resolved ("Trump" alone,
-    which the model often calls an organisation) casts no type vote for its entity."""
+    which the model often calls an organisation), or found where the model labelled nothing,
+    casts no type vote for its entity."""
     resolved = resolved or {}
     forms: dict[tuple[int, str], dict[str, Any]] = {}
     votes: Counter[tuple[int, str]] = Counter()
@@ -201,7 +202,7 @@ def record_evidence(
             entity_id = entity_ids.get(entity.slug)
             if entity_id is None:
                 continue
-            if entity.slug not in resolved:
+            if entity.slug not in resolved and not entity.inferred:
                 votes[(entity_id, entity.type.value)] += 1
             joined = {normalise(form) for form in entity.joined_forms}
             for form in entity.forms:
