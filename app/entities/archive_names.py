@@ -114,14 +114,23 @@ def complete(session: Session, articles: Sequence[ArticleLinks]) -> list[Complet
         if any(e.source is EntitySource.EXTRACTED for e in entities)
     ]
     texts = _texts(session, read)
+    function_words = _function_words()
+    words = {word.lower() for text in texts.values() for word in _WORD.findall(text)}
+    surnames = _people(session, words - function_words)
+    if not surnames:
+        return [(article_id, date, list(entities)) for article_id, date, entities in articles]
     found: dict[int, list[_Occurrence]] = {
-        article_id: _occurrences(texts[article_id], entities)
+        article_id: _occurrences(texts[article_id], entities, set(surnames))
         for article_id, _date, entities in articles
         if article_id in texts
     }
-    people = _people(session, {o.key for occurrences in found.values() for o in occurrences})
-    if not people:
-        return [(article_id, date, list(entities)) for article_id, date, entities in articles]
+    # A full name counts where its surname is the archive's person of that name.
+    people = dict(surnames)
+    for occurrences in found.values():
+        for o in occurrences:
+            surname = surnames.get(o.key.rsplit("-", 1)[-1])
+            if "-" in o.key and surname is not None and surname.slug == o.key:
+                people[o.key] = surname
     result: list[Completed] = []
     for article_id, published_at, entities in articles:
         linked = {entity.slug for entity in entities}
@@ -184,19 +193,28 @@ def _taken(entities: Iterable[ArticleEntity]) -> set[str]:
     return taken
 
 
-def _occurrences(text: str, entities: Sequence[ArticleEntity]) -> list[_Occurrence]:
-    """The one-word names of `text` that stand alone and that no entity of the article uses,
-    and its two-word names, each with what it is joined to."""
-    lower = set(_LOWER_WORD.findall(text))
-    taken = _taken(entities)
+def _occurrences(
+    text: str, entities: Sequence[ArticleEntity], wanted: set[str]
+) -> list[_Occurrence]:
+    """The `wanted` one-word names of `text` that stand alone and that no entity of the
+    article uses, and the two-word names that end with one, each with what it is joined to.
+    (Only the words the archive resolves are looked at closely: most capitalised words are
+    not names of its people.)"""
+    lower: set[str] = set()
+    taken: set[str] | None = None
     function_words = _function_words()
     found: list[_Occurrence] = []
     for match in _WORD.finditer(text):
         word = match.group(1)
-        key = normalise(word)
+        key = word.lower()
         if key in function_words:
             continue
         start, end = match.start(1), match.end()
+        after = _AFTER.match(text, end)
+        if key not in wanted and (after is None or after.group(2).lower() not in wanted):
+            continue
+        if taken is None:
+            taken, lower = _taken(entities), set(_LOWER_WORD.findall(text))
         before = _BEFORE.search(text, max(0, start - 40), start)
         joined_before = None
         if before is not None and before.group(1)[:1].isupper():
@@ -204,12 +222,11 @@ def _occurrences(text: str, entities: Sequence[ArticleEntity]) -> list[_Occurren
                 joined_before = normalise(before.group(1))
             elif not _leaves_alone(before.group(1), function_words):
                 continue
-        after = _AFTER.match(text, end)
         if after is not None and after.group(1) == " " and match.end(1) == end:
             full = _full_name(text, word, after.end(2), after.group(2))
             if full is not None and joined_before is None:
                 found.append(_Occurrence(full, f"{word} {after.group(2)}", start, ()))
-        if key in taken:
+        if key in taken or key not in wanted:
             continue
         partners = [] if joined_before is None else [joined_before]
         if after is not None and after.group(2)[:1].isupper():
@@ -242,14 +259,12 @@ def _leaves_alone(neighbour: str, function_words: frozenset[str]) -> bool:
     return bare in _TITLE_WORDS or bare in function_words or neighbour.endswith(".") or shouting
 
 
-def _people(session: Session, keys: set[str]) -> dict[str, _Person]:
-    """Key -> the person it names: a one-word form the archive's evidence ties to one person
-    (in at least `MIN_EVIDENCE_UNLABELLED` articles), or that person's first name and that
-    form ("Ted Cruz" where "Cruz" is Ted Cruz; not "George Washington" the university)."""
-    forms = {key for key in keys if "-" not in key} | {key.split("-")[-1] for key in keys}
+def _people(session: Session, forms: set[str]) -> dict[str, _Person]:
+    """One-word form -> the person the archive's evidence ties it to, in at least
+    `MIN_EVIDENCE_UNLABELLED` articles."""
     resolved = {
-        key: r.entity_id
-        for key, r in resolve_forms(session, forms).items()
+        form: r.entity_id
+        for form, r in resolve_forms(session, forms).items()
         if r.evidence >= MIN_EVIDENCE_UNLABELLED
     }
     refused = blocked(session, resolved)
@@ -271,7 +286,5 @@ def _people(session: Session, keys: set[str]) -> dict[str, _Person]:
         slug, name = rows[entity_id]
         if marked and distinct(session, form, slug):
             continue
-        people[slug] = _Person(slug=slug, name=name)
-        if form in keys:
-            people[form] = people[slug]
-    return {key: person for key, person in people.items() if key in keys}
+        people[form] = _Person(slug=slug, name=name)
+    return people
