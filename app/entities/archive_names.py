@@ -36,7 +36,6 @@ from sqlmodel import Session
 
 from app.entities import curated
 from app.entities.canonical import strip_titles
-from app.entities.extract import model_text
 from app.entities.merging import DISTINCT, distinct
 from app.entities.resolution import blocked, resolve_forms
 from app.entities.store import ENTITIES, normalise, slices
@@ -159,7 +158,8 @@ def complete(session: Session, articles: Sequence[ArticleLinks]) -> list[Complet
 
 
 def _texts(session: Session, article_ids: Sequence[int]) -> dict[int, str]:
-    """Each article's text as the model read it (same offsets as the stored full text)."""
+    """Each article's full text (the offsets entity positions index). Not the model's recased
+    headline: recasing reads the whole text again, and it would cost more than this pass."""
     texts: dict[int, str] = {}
     for part in slices(sorted(set(article_ids))):
         for article_id, title, summary, body in session.execute(
@@ -167,7 +167,7 @@ def _texts(session: Session, article_ids: Sequence[int]) -> dict[int, str]:
                 _ARTICLES.c.id, _ARTICLES.c.title, _ARTICLES.c.summary, _ARTICLES.c.body
             ).where(_ARTICLES.c.id.in_(part))
         ).all():
-            texts[article_id] = model_text(ArticleText(title, summary or "", body))
+            texts[article_id] = ArticleText(title, summary or "", body).full_text
     return texts
 
 
