@@ -340,10 +340,13 @@ CONCEPTS: tuple[Concept, ...] = (
         ),
         short=(r"\bMueller\b",),
         lookalikes=(
+            # Kayla Mueller (a hostage of the Islamic State) and William Mueller (a murdered gun
+            # dealer) are named, then called "Mueller", in stories of their own.
             r"\b(?:Ann|Frank|Lisa|Hannah|Nicole|Matthias|Gerd|Michael|Chris|Kurt|Thomas"
-            r"|Stephanie|Melissa) Mueller\b",
+            r"|Stephanie|Melissa|Kayla|William) Mueller\b",
             r"\bMueller-[A-Z]\w+",
         ),
+        note="Kayla Mueller, William Mueller and other Muellers are lookalikes",
     ),
     Concept(
         "Paul Ryan",

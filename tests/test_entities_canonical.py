@@ -87,6 +87,9 @@ def test_cleaning_surface_forms() -> None:
     assert clean_surface("OPEC", ORG) == "OPEC"
     assert clean_surface("U.S.", PL) == "U.S."
     assert clean_surface("Chrysler Corp.", ORG) == "Chrysler"
+    assert clean_surface("Amazon.com Inc.", ORG) == "Amazon"
+    assert clean_surface("Amazon.com", ORG) == "Amazon"
+    assert clean_surface("amazon.com", EntityType.WORK) == "amazon.com"
     assert clean_surface("Mr. Jones", P) == "Jones"
     assert clean_surface("anti-American", G) == "American"
     assert clean_surface("International Coffee Organization (ICO)", ORG) == (

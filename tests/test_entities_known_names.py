@@ -130,3 +130,18 @@ def test_handles_and_hashtags_are_not_part_of_a_name() -> None:
         ("twitter", "organization", 1),
         ("black-lives-matter", "organization", 1),
     ]
+
+
+def test_well_known_things_that_are_not_bodies_get_their_own_type() -> None:
+    text = (
+        "The State of the Union came as COVID-19 spread; Latinos, Islam, NAFTA and "
+        "Air Force One were named."
+    )
+    assert found(text) == [
+        ("state-of-the-union", "event", 1),
+        ("covid-19", "event", 1),
+        ("latino", "group", 1),
+        ("islam", "group", 1),
+        ("nafta", "law", 1),
+        ("air-force-one", "product", 1),
+    ]

@@ -502,3 +502,36 @@ def test_a_run_on_name_does_not_make_a_variant_ambiguous(session: Session) -> No
     store(session, person("Joe Biden Biden"))  # page furniture run into a name
     store(session, person("Joseph R Biden"))
     assert linked(session, store(session, person("Joseph Biden"))) == ["joe-biden"]
+
+
+def test_a_name_starting_with_a_given_name_is_a_person_once_a_third_say_so(
+    session: Session,
+) -> None:
+    for name in ("Christine Lagarde", "Christine Romans", "Christine Fair"):
+        store(session, person(name))
+    ford = ArticleEntity(
+        slug="christine-blasey-ford",
+        name="Christine Blasey Ford",
+        type=ORG,
+        mentions=1,
+        first_position=0,
+        forms=("Christine Blasey Ford",),
+    )
+    store(session, ford)
+    store(session, ford)
+    entity = service.get_by_slug(session=session, slug="christine-blasey-ford")
+    assert entity.type == "organization"  # no article has called her a person yet
+    store(session, person("Christine Blasey Ford"))
+    session.refresh(entity)
+    assert entity.type == "person"
+
+
+def test_a_given_name_of_too_few_people_does_not_decide(session: Session) -> None:
+    store(session, person("Acme Lagarde"))
+    acme = ArticleEntity(
+        slug="acme-widgets", name="Acme Widgets", type=ORG, mentions=1, first_position=0
+    )
+    for _ in range(2):
+        store(session, acme)
+    store(session, person("Acme Widgets"))
+    assert service.get_by_slug(session=session, slug="acme-widgets").type == "organization"

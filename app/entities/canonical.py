@@ -55,6 +55,7 @@ _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _STANCE_PREFIX = re.compile(r"^[a-z]+-(?=[A-Z])")
 #: "ex-Soviet nations" names a former affiliation of the nations, not the Soviet Union itself.
 _FORMER_PREFIX = re.compile(r"(?:\b(?:ex|post|pre|non)-|\bformer\s+)$", re.IGNORECASE)
+_DOT_COM = re.compile(r"(?<=[A-Za-z]{2})\.com$", re.IGNORECASE)
 _EDGE_PUNCTUATION = " \t\n\"'`,;:()[]{}<>*-–—"
 _NEXT_WORD = re.compile(r"^(?:'s)?\s+([A-Za-z]+)")
 _OF_COUNTRY = re.compile(r"\bof (?:the )?([A-Z][\w.' ]+)$")
@@ -134,6 +135,8 @@ def clean_surface(surface: str, type: EntityType) -> str:
         while len(words) > 1 and words[-1].rstrip(".,").lower() in curated.LEGAL_SUFFIXES:
             words = words[:-1]
         words[-1] = words[-1].rstrip(",")
+        # "Amazon.com Inc.": a company named by its web address is the company.
+        words[-1] = _DOT_COM.sub("", words[-1])
     return " ".join(_uncap(word) for word in words)
 
 

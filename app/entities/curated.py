@@ -200,7 +200,7 @@ AP_STATES: dict[str, str] = {
     "S.D.": "South Dakota", "R.I.": "Rhode Island", "W.Va.": "West Virginia",
 }  # fmt: skip
 
-#: Laws news names by a short name or nickname.
+#: Laws and treaties news names by a short name or nickname.
 LAWS: dict[str, tuple[str, ...]] = {
     "Affordable Care Act": (
         "ACA",
@@ -208,6 +208,18 @@ LAWS: dict[str, tuple[str, ...]] = {
         "ObamaCare",
         "Patient Protection and Affordable Care Act",
     ),
+    "NAFTA": ("North American Free Trade Agreement",),
+}
+
+#: Well-known things that are neither bodies nor laws, which the model often calls
+#: organisations, with their type. There is no type for a disease: COVID-19 is kept as the
+#: event (the pandemic) news mostly means; a religion is a group, as OntoNotes has it.
+OTHER_THINGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "State of the Union": ("event", ("State of the Union address",)),
+    "COVID-19": ("event", ("Covid-19", "COVID", "Covid")),
+    "Air Force One": ("product", ()),
+    "Islam": ("group", ()),
+    "Latino": ("group", ("Latinos", "Latina", "Latinas")),
 }
 
 #: Country names that are as often a person, a US state or a word: never looked for in text

@@ -50,7 +50,8 @@ class Place:
 
 @dataclass(frozen=True, slots=True)
 class Organization:
-    """A body (or, from `curated.LAWS`, a law) known by name: its type is not the model's."""
+    """A body (or, from `curated.LAWS` and `curated.OTHER_THINGS`, a law or another thing) known
+    by name: its type is not the model's."""
 
     slug: str
     name: str
@@ -345,7 +346,15 @@ def _organizations() -> dict[str, Organization]:
             organization = Organization(slug=slugify(name), name=name, type=type_)
             for alias in (name, *aliases):
                 organizations[slugify(alias)] = organization
+    for name, (type_, aliases) in curated.OTHER_THINGS.items():
+        thing = Organization(slug=slugify(name), name=name, type=type_)
+        for alias in (name, *aliases):
+            organizations[slugify(alias)] = thing
     return organizations
+
+
+#: The model's label for each type of `curated.OTHER_THINGS`.
+_LABELS = {"event": "EVENT", "group": "NORP", "product": "PRODUCT"}
 
 
 def known_names() -> list[tuple[str, str]]:
@@ -355,6 +364,8 @@ def known_names() -> list[tuple[str, str]]:
     for table, label in ((curated.ORGANIZATIONS, "ORG"), (curated.LAWS, "LAW")):
         for name, aliases in table.items():
             names.extend((alias, label) for alias in (name, *aliases))
+    for name, (type_, aliases) in curated.OTHER_THINGS.items():
+        names.extend((alias, _LABELS[type_]) for alias in (name, *aliases))
     tables = _get_tables()
     countries = {
         place.name for place in tables.countries.values() if place.kind is PlaceKind.COUNTRY

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.db import utcnow
-from app.entities import resolution
+from app.entities import archive_names, resolution
 from app.entities.canonical import canonicalise, resolve
 from app.entities.extract import EntityExtractor, extract_entities, extract_entities_batch
 from app.entities.gazetteer import lookup_country, lookup_subplace
@@ -182,6 +182,7 @@ def link_articles(
         for article_id, published_at, entities in articles
     ]
     usable = resolution.split_compounds(session, usable)
+    usable = archive_names.complete(session, usable)
     every = [entity for _id, _published_at, entities in usable for entity in entities]
     refused = resolution.blocked(session, (e.slug for e in every if not e.known))
     if refused:

@@ -13,7 +13,8 @@ used and which of them the article itself tied to a fuller name (`entity_surface
 * When the evidence arrives after an entity was made of the short form alone, that entity is
   merged into the full one (recorded with its evidence, undoable), and its articles re-indexed.
 * An entity's type follows the majority of the articles naming it, unless knowledge (a known
-  country or body) or an operator fixed it.
+  country or body) or an operator fixed it; a name that starts with a given name of the
+  archive's people is a person once a third of its articles say so.
 * Blocked forms never become entities; pairs marked distinct are never merged automatically.
 """
 
@@ -190,7 +191,8 @@ def record_evidence(
 ) -> set[str]:
     """Count the forms and types of freshly linked articles; returns the short form keys that
     gained evidence of what they stand for. A short form the archive resolved ("Trump" alone,
-    which the model often calls an organisation) casts no type vote for its entity."""
+    which the model often calls an organisation), or found where the model labelled nothing,
+    casts no type vote for its entity."""
     resolved = resolved or {}
     forms: dict[tuple[int, str], dict[str, Any]] = {}
     votes: Counter[tuple[int, str]] = Counter()
@@ -201,7 +203,7 @@ def record_evidence(
             entity_id = entity_ids.get(entity.slug)
             if entity_id is None:
                 continue
-            if entity.slug not in resolved:
+            if entity.slug not in resolved and not entity.inferred:
                 votes[(entity_id, entity.type.value)] += 1
             joined = {normalise(form) for form in entity.joined_forms}
             for form in entity.forms:
@@ -338,10 +340,14 @@ def _retype(session: Session, entity_ids: set[int]) -> None:
     changed: list[int] = []
     for part in slices(sorted(entity_ids)):
         current = {
-            entity_id: (type_, source, name)
-            for entity_id, type_, source, name in session.execute(
+            entity_id: (type_, source, name, slug)
+            for entity_id, type_, source, name, slug in session.execute(
                 sa.select(
-                    ENTITIES.c.id, ENTITIES.c.type, ENTITIES.c.type_source, ENTITIES.c.name
+                    ENTITIES.c.id,
+                    ENTITIES.c.type,
+                    ENTITIES.c.type_source,
+                    ENTITIES.c.name,
+                    ENTITIES.c.slug,
                 ).where(ENTITIES.c.id.in_(part))
             ).all()
         }
@@ -353,9 +359,11 @@ def _retype(session: Session, entity_ids: set[int]) -> None:
         ).all():
             tallies.setdefault(entity_id, Counter())[type_] += count
         for entity_id, tally in tallies.items():
-            type_, source, name = current.get(entity_id, ("", TYPE_FROM_OPERATOR, ""))
+            type_, source, name, slug = current.get(entity_id, ("", TYPE_FROM_OPERATOR, "", ""))
             if source == TYPE_FROM_OPERATOR or _known(name):
                 continue
+            if _named_like_a_person(session, entity_id, slug, tally):
+                tally = Counter({"person": sum(tally.values())})
             (top, top_count), *rest = [*tally.most_common(2), ("", 0)]
             if top != type_ and top_count > tally.get(type_, 0) and top_count > rest[0][1]:
                 session.execute(
@@ -364,6 +372,38 @@ def _retype(session: Session, entity_ids: set[int]) -> None:
                 changed.append(entity_id)
     if changed:
         reindex(session, article_ids_of(session, changed))
+
+
+#: People of the archive whose names must start with a word before it counts as a given
+#: name ("Christine": Christine Lagarde, Christine Romans...).
+GIVEN_NAME_PEOPLE = 3
+
+
+def _named_like_a_person(session: Session, entity_id: int, slug: str, tally: Counter[str]) -> bool:
+    """Whether a name most articles type otherwise is a person's: at least a third of its
+    articles call it one, and it starts with a word that starts the names of
+    `GIVEN_NAME_PEOPLE` other people of the archive ("Christine Blasey Ford", which the model
+    often reads as the carmaker)."""
+    people, total = tally.get("person", 0), sum(tally.values())
+    if tally.most_common(1)[0][0] == "person" or people * 3 < total or is_short(slug):
+        return False
+    first = slug.split("-")[0]
+    others = session.execute(
+        sa.select(sa.func.count()).where(
+            _first_name_range(session, first),
+            ENTITIES.c.type == "person",
+            ENTITIES.c.id != entity_id,
+        )
+    ).scalar_one()
+    return bool(others >= GIVEN_NAME_PEOPLE)
+
+
+def _first_name_range(session: Session, first: str) -> sa.ColumnElement[bool]:
+    """Slugs "first-..." as the slug index serves them (see `_slug_range`)."""
+    slug = ENTITIES.c.slug
+    if session.get_bind().dialect.name == "postgresql":
+        return slug.like(f"{first}-%")
+    return sa.and_(slug >= first + "-", slug < first + ".")
 
 
 def consolidate_all(

@@ -106,6 +106,9 @@ class ArticleEntity:
     joined_forms: tuple[str, ...] = field(default=())
     #: Named from knowledge (a known country or body), not only from the text.
     known: bool = False
+    #: Found by a name the archive knows where the model labelled nothing (`archive_names`):
+    #: it casts no type vote.
+    inferred: bool = False
 
 
 @dataclass(frozen=True)
