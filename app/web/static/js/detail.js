@@ -62,12 +62,15 @@ async function showCopies(section, article) {
 async function showRelated(section, article) {
   try {
     const answer = await get(`/articles/${article.id}/related`);
-    const items = Array.isArray(answer) ? answer : answer.data || answer.related || answer.articles || [];
+    const items = answer.hits || [];
     if (!items.length) return;
     section.replaceChildren(el("h3", { id: "related-title" }, "Related articles"),
-      el("ul", {}, items.map((item) => el("li", {}, articleLink(item.article || item)))));
+      el("ul", {}, items.map((item) => el("li", {}, articleLink(item), ` — ${item.source || "unknown source"}, ${day(item.published_at)}`))));
     section.hidden = false;
-  } catch { /* 404: this server offers no related articles; the section stays hidden */ }
+  } catch {
+    /* 409: the article has no vector yet; 503: embeddings are off on this server. Related
+       articles are optional: the section stays hidden. */
+  }
 }
 
 /** The entity `slug`: names, months as a chart, co-occurring entities, its articles. */
