@@ -298,11 +298,13 @@ def test_a_blank_label_is_outside_the_schema_and_refused(search_client: TestClie
 
 
 @SCHEMA_ONLY
-def test_export_field_names_are_in_the_schema(search_client: TestClient) -> None:
+def test_export_and_related_field_names_are_in_the_schema(search_client: TestClient) -> None:
     fields = parameter(search_client, "/search/export", "get", "fields")["schema"]
     assert "published_at" in fields["items"]["pattern"]
     body = component(search_client, "ExportBody")["properties"]["fields"]
     assert body["items"]["pattern"] == fields["items"]["pattern"]
+    related = parameter(search_client, "/articles/{article_id}/related", "get", "fields")
+    assert related["schema"]["items"]["pattern"] == fields["items"]["pattern"]
 
 
 @SCHEMA_ONLY

@@ -4,14 +4,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.search.schemas import MAX_LIST_VALUES as MAX_VALUES
 from app.search.schemas import (
+    FIELD_NAMES_SCHEMA,
     PUBLIC_FIELDS,
     CommaList,
     DateOrDateTime,
     FilterValue,
     SearchHit,
 )
+from app.search.schemas import MAX_LIST_VALUES as MAX_VALUES
 
 MAX_RELATED = 100
 
@@ -44,6 +45,7 @@ class RelatedParams(BaseModel):
     fields: CommaList = Field(
         default_factory=list,
         max_length=MAX_VALUES,
+        json_schema_extra=FIELD_NAMES_SCHEMA,
         description=f"Fields to return (default all): {', '.join(PUBLIC_FIELDS)}.",
     )
 
