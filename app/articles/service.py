@@ -241,20 +241,20 @@ def upsert(
     values = data.model_dump(include=set(CONTENT_FIELDS))
     clients = _client_entities(data)
     for attempt in range(2):
-        existing = _find_existing(session, values["url"], values["external_id"])
-        if existing is not None:
-            relink = _needs_relink(session, existing, values, clients)
-            found = None
-            if relink:
-                # Found before any write, so no lock is held while the model reads.
-                found = (
-                    entities
-                    if entities is not None
-                    else _find_entities(existing, values, clients, extract)
-                )
-            old_published_at = existing.published_at
-            restory = _story_changes(existing, values)
-            try:
+        try:
+            existing = _find_existing(session, values["url"], values["external_id"])
+            if existing is not None:
+                relink = _needs_relink(session, existing, values, clients)
+                found = None
+                if relink:
+                    # Found before any write, so no lock is held while the model reads.
+                    found = (
+                        entities
+                        if entities is not None
+                        else _find_entities(existing, values, clients, extract)
+                    )
+                old_published_at = existing.published_at
+                restory = _story_changes(existing, values)
                 if not _apply(session, existing, values, entities_changed=relink):
                     return existing, Outcome.unchanged
                 _store_entities(session, existing, found, old_published_at)
@@ -262,41 +262,32 @@ def upsert(
                     _cluster(session, existing, new=False)
                 outbox.enqueue_upsert(session=session, article_id=_id(existing))
                 session.commit()
-            except IntegrityError:
-                # Another writer took the url or external_id this update brings since the
-                # lookup: look again, which names the conflict (or finds it gone).
-                session.rollback()
-                if attempt:
-                    raise
-                logger.info("integrity error on update (a concurrent write); retrying once")
-                continue
-            return existing, Outcome.updated
-        if entities is None:
-            entities = _find_entities(None, values, clients, extract)
-        now = utcnow()
-        article = Article(
-            **values,
-            content_hash=content_hash(data.title, data.summary, data.body),
-            created_at=now,
-            updated_at=now,
-        )
-        article.duplicate_of = _first_with_same_content(session, article)
-        session.add(article)
-        try:
+                return existing, Outcome.updated
+            if entities is None:
+                entities = _find_entities(None, values, clients, extract)
+            now = utcnow()
+            article = Article(
+                **values,
+                content_hash=content_hash(data.title, data.summary, data.body),
+                created_at=now,
+                updated_at=now,
+            )
+            article.duplicate_of = _first_with_same_content(session, article)
+            session.add(article)
             session.flush()
             _store_entities(session, article, entities, None)
             _cluster(session, article, new=True)
             outbox.enqueue_upsert(session=session, article_id=_id(article))
             session.commit()
+            return article, Outcome.created
         except IntegrityError:
+            # A concurrent write took the url or external_id, or created one of the entities,
+            # since the lookup: look again, which takes the update path or names the conflict.
+            # Entities found for a lost insert are kept for the second try.
             session.rollback()
             if attempt:
                 raise
-            logger.info(
-                "integrity error on insert (a concurrent insert of the same article or of its entities); retrying once"
-            )
-            continue
-        return article, Outcome.created
+            logger.info("integrity error on upsert (a concurrent write); retrying once")
     raise AssertionError("unreachable")
 
 
