@@ -71,21 +71,24 @@ def test_a_batch_cut_off_from_the_database_is_released_as_soon_as_it_is_back(
     assert index_lag(search_client)["pending"] == 0
 
 
-def test_a_dead_workers_batch_comes_back_when_its_short_lease_runs_out(
+def test_a_dead_workers_batch_comes_back_when_its_lease_runs_out(
     search_client: TestClient,
 ) -> None:
     search_client.post("/articles", json=make_article(1))
     search_client.post("/articles", json=make_article(2))
     live = index_sync(search_client)
-    dead = other_worker(live, lease=timedelta(seconds=0.5))
+    # Long enough that the checks below run inside it even on a busy machine.
+    lease_seconds = 2.0
+    dead = other_worker(live, lease=timedelta(seconds=lease_seconds))
     claimed = dead._claim()  # ... and the process is killed before it sends them
+    lease_ends = time.monotonic() + lease_seconds  # at the latest
     assert [entry.article_id for entry in claimed] == [1, 2]
     assert {e.claimed_by for e in outbox(search_client)} == {dead.worker_id}
     lag = index_lag(search_client)
     assert (lag["in_flight"], lag["lease_expired"]) == (2, 0)
     assert live.run_once() == 0  # leased to the other worker
 
-    time.sleep(0.6)
+    time.sleep(max(0.0, lease_ends - time.monotonic()) + 0.1)
     lag = index_lag(search_client)
     assert (lag["pending"], lag["in_flight"], lag["lease_expired"]) == (2, 0, 2)
     assert live.run_once() == 2
