@@ -133,6 +133,23 @@ def test_recent_query_vectors_are_reused(monkeypatch: pytest.MonkeyPatch) -> Non
     assert again == pytest.approx(first, abs=1e-6)
 
 
+def test_a_query_in_another_case_spacing_or_accents_reuses_the_vector(
+    monkeypatch: pytest.MonkeyPatch, embedder: TextEmbedder
+) -> None:
+    from app.search import semantic
+
+    monkeypatch.setattr(semantic, "_recent", type(semantic._recent)())
+    provider = EmbeddingProvider(enabled=True)
+    first = semantic.query_vector(provider, "café exports")
+    assert semantic.query_vector(provider, "  CAFE   Exports ") is first
+    assert len(semantic._recent) == 1
+    # Punctuation is a token of its own: another input, another vector.
+    assert semantic.query_vector(provider, "café exports.") is not first
+    assert len(semantic._recent) == 2
+    # The kept vector is the one `embed` gives for the text.
+    assert first == pytest.approx(embedder.embed(["café exports"])[0].tolist(), abs=1e-5)
+
+
 def test_an_index_from_before_embeddings_keeps_working_until_rebuilt(
     meili_client: Any, meili_index_uid: str, caplog: pytest.LogCaptureFixture
 ) -> None:
