@@ -182,3 +182,23 @@ def test_the_api_and_the_command_line_do_not_import_the_runtime() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_kept_query_vector_is_found_without_leaving_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch, embedder: TextEmbedder
+) -> None:
+    import asyncio
+
+    from app.search import semantic
+
+    provider = EmbeddingProvider(enabled=True)
+    first = asyncio.run(semantic.query_vector_async(provider, "wheat harvest forecast"))
+
+    def no_thread(*_args: Any) -> None:
+        raise AssertionError("a kept vector must not need a worker thread")
+
+    monkeypatch.setattr(semantic, "run_in_threadpool", no_thread)
+    again = asyncio.run(semantic.query_vector_async(provider, "Wheat  harvest FORECAST"))
+    assert again is first
+    with pytest.raises(AssertionError, match="worker thread"):
+        asyncio.run(semantic.query_vector_async(provider, "a query never seen before"))
