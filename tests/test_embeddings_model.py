@@ -202,3 +202,11 @@ def test_a_kept_query_vector_is_found_without_leaving_the_event_loop(
     assert again is first
     with pytest.raises(AssertionError, match="worker thread"):
         asyncio.run(semantic.query_vector_async(provider, "a query never seen before"))
+
+
+def test_a_short_query_runs_unpadded(embedder: TextEmbedder) -> None:
+    """The shipped tokenizer pads to 128 tokens; a query runs on its own tokens only: the
+    words, [CLS] and [SEP]."""
+    query = "grain exports fall"
+    assert len(embedder.tokens(query)) == len(query.split()) + 2
+    assert np.allclose(embedder.embed_tokens(embedder.tokens(query)), embedder.embed([query]))
