@@ -2,23 +2,34 @@
 
 - embedding throughput of the bundled model on one core (documents/s, title + opening
   paragraphs cut at 256 tokens) and the process's peak memory;
-- hybrid search p50 (query embedding included) against keyword search p50 on the same
-  queries and the same index (target: <= 1.5x), and semantic p50;
+- the latency breakdown of a hybrid search, each part's p50 over the same queries, every
+  variant once per query in a shuffled order: the query's tokens, its vector (the model
+  run), Meilisearch's keyword, keyword-with-ranking-scores, hybrid and semantic searches in
+  the exact shape the API sends them (app/search/service.py: page 1 of 20, the default
+  filter, every public field), and hybrid with the query embedding included against keyword
+  (target: <= 1.5x);
+- a query's model run under other onnxruntime session options (graph optimisation level,
+  spinning, two threads), interleaved, and the queries' token counts (never padded);
+- with --binary-quantized, the same hybrid and semantic searches on a binaryQuantized copy
+  of the index, and its quality below;
+- end to end through `newsarchive serve` (unless --no-api): GET /search keyword, hybrid on a
+  query the server has not seen (the vector computed in the request), the same hybrid again
+  (the vector kept), semantic;
 - related articles (`/similar`) p50;
 - related-articles quality: the share of an article's 10 nearest neighbours that share one
   of its TOPICS tags (target >= 0.6), against 10 random articles;
 - known-item search: 20 paraphrased queries, each written for one article, recall@10 for
   keyword, hybrid (0.5) and semantic (target: hybrid >= keyword).
 
-Latencies are measured at Meilisearch's HTTP API through the API server's own transport
-(app/search/meili_http.py), the query vector computed in this process as the server
-computes it; the API's own overhead is what bench/search.py measures.
+Meilisearch is reached through the API server's own transport (app/search/meili_http.py).
 
     .venv/bin/python -m bench.semantic [--limit 1500] [--queries 200] [--sample 300]
-        [--vectors /tmp/reuters-vectors.npy]
+        [--vectors /tmp/reuters-vectors.npy] [--binary-quantized] [--no-api]
 
 With --vectors, the articles' vectors are kept in that file (outside the repository) and a
 rerun embeds only a sample of 200 for the throughput figure.
+
+The import with embeddings against extraction and embedding alone is bench/semantic_import.py.
 
 Corpus text stays outside the repository: the queries below are our own words.
 """
@@ -26,10 +37,12 @@ Corpus text stays outside the repository: the queries below are our own words.
 import argparse
 import asyncio
 import json
+import os
 import random
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,13 +56,18 @@ from app.embeddings.provider import EmbeddingProvider
 from app.embeddings.text import article_text
 from app.ingestion.reuters import ReutersRecord, iter_reuters
 from app.paths import SHARED_DATA
+from app.search import service
 from app.search.client import build_client, wait_for_success
-from app.search.index_settings import EMBEDDER, ensure_index
+from app.search.index_settings import EMBEDDER, ensure_index, index_settings
 from app.search.meili_http import AsyncMeiliHttp
 from app.search.meili_process import MeiliProcess
+from app.search.schemas import SearchMode, SearchParams
 
 REUTERS = SHARED_DATA / "reuters21578"
 INDEX = "semantic_bench"
+QUANTIZED_INDEX = "semantic_bench_quantized"
+#: A server starts in seconds, but in over 30 on a busy shared machine.
+STARTUP_SECONDS = 300
 
 #: Known items: a paraphrase of one article (by NEWID), sharing few of its words.
 KNOWN_ITEMS: list[tuple[int, str]] = [
@@ -115,34 +133,59 @@ class Meili:
     def search(self, body: dict[str, Any]) -> list[int]:
         return [hit["id"] for hit in self.post(f"/indexes/{INDEX}/search", body)["hits"]]
 
-    def similar(self, article_id: int, limit: int = 10) -> list[int]:
+    def similar(self, article_id: int, limit: int = 10, index: str = INDEX) -> list[int]:
         body = {
             "id": article_id,
             "embedder": EMBEDDER,
             "limit": limit,
             "attributesToRetrieve": ["id"],
         }
-        return [hit["id"] for hit in self.post(f"/indexes/{INDEX}/similar", body)["hits"]]
+        return [hit["id"] for hit in self.post(f"/indexes/{index}/similar", body)["hits"]]
 
 
-def keyword_body(q: str) -> dict[str, Any]:
-    return {"q": q, "limit": 20, "attributesToRetrieve": ["id", "title"]}
+def api_body(index: str, q: str, mode: str = "keyword", vector: list[float] | None = None) -> Any:
+    """The body the API sends Meilisearch for `/search?q=...&mode=...` (page 1, 20 hits, the
+    default filter and every public field), built by the API's own planner."""
+    search_plan = service.plan(index_uid=index, params=SearchParams(q=q, mode=SearchMode(mode)))
+    if vector is not None:
+        search_plan.with_vector(vector)
+    body = dict(search_plan.queries[0])
+    body.pop("indexUid")
+    return body
 
 
-def hybrid_body(q: str, vector: list[float], ratio: float) -> dict[str, Any]:
-    return keyword_body(q) | {
-        "vector": vector,
-        "hybrid": {"embedder": EMBEDDER, "semanticRatio": ratio},
-    }
+def ids_of(api: Meili, index: str, body: dict[str, Any]) -> list[int]:
+    return [hit["id"] for hit in api.post(f"/indexes/{index}/search", body)["hits"]]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--limit", type=int, default=1500, help="Reuters articles to index.")
-    parser.add_argument("--queries", type=int, default=200, help="Latency queries per mode.")
-    parser.add_argument("--sample", type=int, default=300, help="Articles for neighbour quality.")
-    parser.add_argument("--vectors", type=Path, help="Keep the articles' vectors in this file.")
-    args = parser.parse_args()
+def build_index(
+    client: Any, uid: str, corpus: list[ReutersRecord], vectors: Any, *, quantized: bool
+) -> None:
+    ensure_index(client, uid, embeddings=True)
+    if quantized:
+        embedders = index_settings(embeddings=True)["embedders"]
+        embedders[EMBEDDER]["binaryQuantized"] = True
+        task = client.index(uid).update_embedders(embedders)
+        wait_for_success(client, task.task_uid, timeout_s=600)
+    documents = [
+        {
+            "id": r.newid,
+            "title": r.title,
+            "body": r.body,
+            "summary": None,
+            "tags": list(r.topics),
+            "source": "reuters",
+            "duplicate_of": None,
+            "_vectors": {EMBEDDER: vector.tolist()},
+        }
+        for r, vector in zip(corpus, vectors, strict=True)
+    ]
+    for start in range(0, len(documents), 500):
+        task = client.index(uid).add_documents(documents[start : start + 500], "id")
+        wait_for_success(client, task.task_uid, timeout_s=600)
+
+
+def search_main(args: argparse.Namespace) -> None:
     if not REUTERS.is_dir():
         sys.exit(f"Reuters-21578 not found at {REUTERS}; see ../shared/data/README.md")
 
@@ -176,23 +219,18 @@ def main() -> None:
     meili.start()
     try:
         client = build_client(meili.url, meili.master_key, timeout=30)
-        ensure_index(client, INDEX, embeddings=True)
-        documents = [
-            {
-                "id": r.newid,
-                "title": r.title,
-                "body": r.body,
-                "tags": list(r.topics),
-                "_vectors": {EMBEDDER: vector.tolist()},
-            }
-            for r, vector in zip(corpus, vectors, strict=True)
-        ]
-        for start in range(0, len(documents), 500):
-            task = client.index(INDEX).add_documents(documents[start : start + 500], "id")
-            wait_for_success(client, task.task_uid, timeout_s=600)
+        build_index(client, INDEX, corpus, vectors, quantized=False)
+        if args.binary_quantized:
+            build_index(client, QUANTIZED_INDEX, corpus, vectors, quantized=True)
         api = Meili(meili.url, meili.master_key)
         try:
             figures = measure(api, embedder, corpus, topics, args)
+            server = ApiServer(meili.url, meili.master_key, data_dir) if args.api else None
+            if server is not None:
+                try:
+                    figures["through_the_api"] = through_the_api(server, corpus, args)
+                finally:
+                    server.stop()
         finally:
             api.close()
     finally:
@@ -210,6 +248,12 @@ def main() -> None:
     print(json.dumps(figures, indent=2))
 
 
+def latency_queries(corpus: list[ReutersRecord], count: int, seed: int) -> list[str]:
+    """Four-word openings of random titles (lower case, as typed), and the known items."""
+    rng = random.Random(seed)
+    return [" ".join(r.title.lower().split()[:4]) for r in rng.sample(corpus, count)]
+
+
 def measure(
     api: Meili,
     embedder: TextEmbedder,
@@ -217,35 +261,152 @@ def measure(
     topics: dict[int, set[str]],
     args: argparse.Namespace,
 ) -> dict[str, Any]:
+    """Every variant once per query, in a shuffled order per query, so each sees the same
+    machine conditions (this machine is shared: only same-run ratios are worth comparing)."""
     rng = random.Random(7)
-    queries = [" ".join(r.title.lower().split()[:4]) for r in rng.sample(corpus, args.queries)]
-    queries += [q for _, q in KNOWN_ITEMS]
-    for q in queries[:10]:  # warm up both paths
-        api.search(keyword_body(q))
-        api.search(hybrid_body(q, embedder.embed([q])[0].tolist(), 0.5))
-
-    keyword_times, hybrid_times, semantic_times, embed_times = [], [], [], []
-    for q in queries:
-        started = time.perf_counter()
-        api.search(keyword_body(q))
-        keyword_times.append(time.perf_counter() - started)
-
-        started = time.perf_counter()
+    queries = latency_queries(corpus, args.queries, 7) + [q for _, q in KNOWN_ITEMS]
+    for q in latency_queries(corpus, 10, 8):  # warm up every path on other queries
         vector = embedder.embed([q])[0].tolist()
-        embed_times.append(time.perf_counter() - started)
-        api.search(hybrid_body(q, vector, 0.5))
-        hybrid_times.append(time.perf_counter() - started)
+        for mode in ("keyword", "hybrid", "semantic"):
+            api.search(api_body(INDEX, q, mode, None if mode == "keyword" else vector))
 
-        started = time.perf_counter()
-        api.search(hybrid_body(q, embedder.embed([q])[0].tolist(), 1.0))
-        semantic_times.append(time.perf_counter() - started)
+    def timed_search(index: str, body_of: Any) -> Any:
+        def run(q: str, vector: list[float]) -> None:
+            api.search(body_of(index, q, vector))
 
+        return run
+
+    def embed_then(index: str, mode: str) -> Any:
+        """What the API does on a query it has not seen: embed, then search."""
+
+        def run(q: str, _vector: list[float]) -> None:
+            fresh = embedder.embed_tokens(embedder.tokens(q))[0].tolist()
+            api.search(api_body(index, q, mode, fresh))
+
+        return run
+
+    variants: dict[str, Any] = {
+        "meili_keyword": timed_search(INDEX, lambda i, q, v: api_body(i, q)),
+        "meili_keyword_with_ranking_score": timed_search(
+            INDEX, lambda i, q, v: api_body(i, q) | {"showRankingScore": True}
+        ),
+        "meili_hybrid": timed_search(INDEX, lambda i, q, v: api_body(i, q, "hybrid", v)),
+        "meili_semantic": timed_search(INDEX, lambda i, q, v: api_body(i, q, "semantic", v)),
+        "meili_hybrid_limit_ids_only": timed_search(
+            INDEX,
+            lambda i, q, v: {
+                "q": q,
+                "limit": 20,
+                "attributesToRetrieve": ["id"],
+                "vector": v,
+                "hybrid": {"embedder": EMBEDDER, "semanticRatio": 0.5},
+            },
+        ),
+        "query_embedding": lambda q, v: embedder.embed_tokens(embedder.tokens(q)),
+        "query_tokens_only": lambda q, v: embedder.tokens(q),
+        "hybrid_with_query_embedding": embed_then(INDEX, "hybrid"),
+        "semantic_with_query_embedding": embed_then(INDEX, "semantic"),
+    }
+    if args.binary_quantized:
+        variants |= {
+            "meili_hybrid_binary_quantized": timed_search(
+                QUANTIZED_INDEX, lambda i, q, v: api_body(i, q, "hybrid", v)
+            ),
+            "meili_semantic_binary_quantized": timed_search(
+                QUANTIZED_INDEX, lambda i, q, v: api_body(i, q, "semantic", v)
+            ),
+        }
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    vectors = {q: embedder.embed([q])[0].tolist() for q in queries}
+    for q in queries:
+        order = list(variants.items())
+        rng.shuffle(order)
+        for name, run in order:
+            started = time.perf_counter()
+            run(q, vectors[q])
+            times[name].append(time.perf_counter() - started)
+    p50s = {name: p50(values) for name, values in times.items()}
+    keyword = p50s["meili_keyword"]
+    model_runs = session_options(embedder, queries)
+
+    quality = {"exact": neighbour_quality(api, INDEX, embedder, corpus, topics, args)}
+    if args.binary_quantized:
+        quality["binary_quantized"] = neighbour_quality(
+            api, QUANTIZED_INDEX, embedder, corpus, topics, args
+        )
+    return {
+        "queries": len(queries),
+        "p50_ms": {name: round(value, 2) for name, value in p50s.items()},
+        "over_meili_keyword_p50": {name: round(value / keyword, 2) for name, value in p50s.items()},
+        "hybrid_over_keyword_p50": round(p50s["hybrid_with_query_embedding"] / keyword, 2),
+        "query_model_run_p50_ms_by_session_options": model_runs,
+        "query_tokens_p50": statistics.median(len(embedder.tokens(q)) for q in queries),
+        "related_p50_ms": quality["exact"].pop("related_p50_ms"),
+        "quality": quality,
+    }
+
+
+def session_options(embedder: TextEmbedder, queries: list[str]) -> dict[str, float]:
+    """A query's model run (p50 ms) under other onnxruntime session options than the
+    model's own (one intra-op thread, full graph optimisation), interleaved per query."""
+    import onnxruntime as ort
+
+    from app.embeddings.assets import verified_bundled
+
+    level = ort.GraphOptimizationLevel
+
+    def session(threads: int, optimisation: Any, spinning: bool = True) -> Any:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = optimisation
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        if not spinning:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        model = str(verified_bundled().model)
+        return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+    sessions = {
+        "as_shipped": None,
+        "basic_optimisation": session(1, level.ORT_ENABLE_BASIC),
+        "no_optimisation": session(1, level.ORT_DISABLE_ALL),
+        "no_spinning": session(1, level.ORT_ENABLE_ALL, spinning=False),
+        "two_threads": session(2, level.ORT_ENABLE_ALL),
+    }
+    times: dict[str, list[float]] = {name: [] for name in sessions}
+    order = list(sessions.items())
+    rng = random.Random(5)
+    for q in queries:
+        ids = np.array([embedder.tokens(q)], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        feed["token_type_ids"] = np.zeros_like(ids)
+        rng.shuffle(order)
+        for name, other in order:
+            started = time.perf_counter()
+            if other is None:
+                embedder.embed_tokens(embedder.tokens(q))
+            else:
+                other.run(["last_hidden_state"], feed)
+            times[name].append(time.perf_counter() - started)
+    return {name: round(p50(values), 2) for name, values in times.items()}
+
+
+def neighbour_quality(
+    api: Meili,
+    index: str,
+    embedder: TextEmbedder,
+    corpus: list[ReutersRecord],
+    topics: dict[int, set[str]],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """Topic-neighbour share of `/similar`, against random articles, and known-item recall."""
+    rng = random.Random(11)
     sample = rng.sample(corpus, min(args.sample, len(corpus)))
     related_times, shares, random_shares = [], [], []
     ids = [r.newid for r in corpus]
     for record in sample:
         started = time.perf_counter()
-        neighbours = api.similar(record.newid)
+        neighbours = api.similar(record.newid, index=index)
         related_times.append(time.perf_counter() - started)
         if neighbours:
             shares.append(
@@ -257,25 +418,126 @@ def measure(
     recall = {"keyword": 0, "hybrid": 0, "semantic": 0}
     for target, q in KNOWN_ITEMS:
         vector = embedder.embed([q])[0].tolist()
-        recall["keyword"] += target in api.search(keyword_body(q))[:10]
-        recall["hybrid"] += target in api.search(hybrid_body(q, vector, 0.5))[:10]
-        recall["semantic"] += target in api.search(hybrid_body(q, vector, 1.0))[:10]
-
-    keyword_p50 = p50(keyword_times)
-    hybrid_p50 = p50(hybrid_times)
+        for mode in recall:
+            body = api_body(index, q, mode, None if mode == "keyword" else vector)
+            recall[mode] += target in ids_of(api, index, body)[:10]
     return {
-        "queries": len(queries),
-        "keyword_p50_ms": round(keyword_p50, 2),
-        "hybrid_p50_ms_with_query_embedding": round(hybrid_p50, 2),
-        "hybrid_over_keyword_p50": round(hybrid_p50 / keyword_p50, 2),
-        "semantic_p50_ms_with_query_embedding": round(p50(semantic_times), 2),
-        "query_embedding_p50_ms": round(p50(embed_times), 2),
         "related_p50_ms": round(p50(related_times), 2),
         "related_topic_neighbour_share": round(statistics.mean(shares), 3),
         "random_topic_neighbour_share": round(statistics.mean(random_shares), 3),
         "known_items": len(KNOWN_ITEMS),
         "recall_at_10": {mode: round(hits / len(KNOWN_ITEMS), 2) for mode, hits in recall.items()},
     }
+
+
+class ApiServer:
+    """`newsarchive serve` on loopback over the benchmark's index, embeddings on."""
+
+    def __init__(self, meili_url: str, master_key: str, data_dir: Path) -> None:
+        import httpx
+
+        from app.paths import PROJECT_ROOT
+        from bench.search import free_port
+
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{data_dir / 'archive.db'}",
+            "DATA_DIR": str(data_dir),
+            "MEILI_URL": meili_url,
+            "MEILI_MASTER_KEY": master_key,
+            "MEILI_INDEX": INDEX,
+            "RATE_LIMIT_READS_PER_MINUTE": "0",
+            "LOG_LEVEL": "WARNING",
+            "EMBEDDINGS_ENABLED": "true",
+            "EMBEDDING_THREADS": "1",
+        }
+        command = [str(PROJECT_ROOT / ".venv/bin/newsarchive"), "serve", "--port", str(port)]
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        self.stop()
+        raise SystemExit(f"the API did not answer /health within {STARTUP_SECONDS} s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def through_the_api(
+    server: ApiServer, corpus: list[ReutersRecord], args: argparse.Namespace
+) -> dict[str, Any]:
+    """/search end to end: keyword (GET, which anonymous readers get through the lean path,
+    and POST, through the route as every search by meaning goes), hybrid on a query the
+    server has not seen (its vector computed in the request), the same again (vector kept),
+    and semantic."""
+    import httpx
+
+    queries = latency_queries(corpus, args.queries, 13)
+    times: dict[str, list[float]] = {
+        "keyword": [],
+        "keyword_post_through_the_route": [],
+        "hybrid_first_time": [],
+        "hybrid_again": [],
+        "semantic_vector_kept": [],
+    }
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+
+        def get(q: str, mode: str) -> float:
+            started = time.perf_counter()
+            response = http.get("/search", params={"q": q, "mode": mode, "per_page": 20})
+            elapsed = time.perf_counter() - started
+            response.raise_for_status()
+            return elapsed
+
+        for q in latency_queries(corpus, 10, 14):  # loads the model in the server
+            get(q, "keyword")
+            get(q, "hybrid")
+
+        def post(q: str) -> float:
+            started = time.perf_counter()
+            response = http.post("/search", json={"q": q, "per_page": 20})
+            elapsed = time.perf_counter() - started
+            response.raise_for_status()
+            return elapsed
+
+        for q in queries:
+            times["keyword"].append(get(q, "keyword"))
+            times["keyword_post_through_the_route"].append(post(q))
+            times["hybrid_first_time"].append(get(q, "hybrid"))
+            times["hybrid_again"].append(get(q, "hybrid"))
+            times["semantic_vector_kept"].append(get(q, "semantic"))
+    p50s = {name: p50(values) for name, values in times.items()}
+    return {
+        "queries": len(queries),
+        "p50_ms": {name: round(value, 2) for name, value in p50s.items()},
+        "over_keyword_p50": {
+            name: round(value / p50s["keyword"], 2) for name, value in p50s.items()
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--limit", type=int, default=1500, help="Reuters articles to index.")
+    parser.add_argument("--queries", type=int, default=200, help="Latency queries per variant.")
+    parser.add_argument("--sample", type=int, default=300, help="Articles for neighbour quality.")
+    parser.add_argument("--vectors", type=Path, help="Keep the articles' vectors in this file.")
+    parser.add_argument(
+        "--binary-quantized",
+        action="store_true",
+        help="Also build a binaryQuantized copy of the index and compare speed and quality.",
+    )
+    parser.add_argument(
+        "--no-api", dest="api", action="store_false", help="Skip the end-to-end API figures."
+    )
+    search_main(parser.parse_args())
 
 
 if __name__ == "__main__":

@@ -133,6 +133,23 @@ def test_recent_query_vectors_are_reused(monkeypatch: pytest.MonkeyPatch) -> Non
     assert again == pytest.approx(first, abs=1e-6)
 
 
+def test_a_query_in_another_case_spacing_or_accents_reuses_the_vector(
+    monkeypatch: pytest.MonkeyPatch, embedder: TextEmbedder
+) -> None:
+    from app.search import semantic
+
+    monkeypatch.setattr(semantic, "_recent", type(semantic._recent)())
+    provider = EmbeddingProvider(enabled=True)
+    first = semantic.query_vector(provider, "café exports")
+    assert semantic.query_vector(provider, "  CAFE   Exports ") is first
+    assert len(semantic._recent) == 1
+    # Punctuation is a token of its own: another input, another vector.
+    assert semantic.query_vector(provider, "café exports.") is not first
+    assert len(semantic._recent) == 2
+    # The kept vector is the one `embed` gives for the text.
+    assert first == pytest.approx(embedder.embed(["café exports"])[0].tolist(), abs=1e-5)
+
+
 def test_an_index_from_before_embeddings_keeps_working_until_rebuilt(
     meili_client: Any, meili_index_uid: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -165,3 +182,31 @@ def test_the_api_and_the_command_line_do_not_import_the_runtime() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_kept_query_vector_is_found_without_leaving_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch, embedder: TextEmbedder
+) -> None:
+    import asyncio
+
+    from app.search import semantic
+
+    provider = EmbeddingProvider(enabled=True)
+    first = asyncio.run(semantic.query_vector_async(provider, "wheat harvest forecast"))
+
+    def no_thread(*_args: Any) -> None:
+        raise AssertionError("a kept vector must not need a worker thread")
+
+    monkeypatch.setattr(semantic, "run_in_threadpool", no_thread)
+    again = asyncio.run(semantic.query_vector_async(provider, "Wheat  harvest FORECAST"))
+    assert again is first
+    with pytest.raises(AssertionError, match="worker thread"):
+        asyncio.run(semantic.query_vector_async(provider, "a query never seen before"))
+
+
+def test_a_short_query_runs_unpadded(embedder: TextEmbedder) -> None:
+    """The shipped tokenizer pads to 128 tokens; a query runs on its own tokens only: the
+    words, [CLS] and [SEP]."""
+    query = "grain exports fall"
+    assert len(embedder.tokens(query)) == len(query.split()) + 2
+    assert np.allclose(embedder.embed_tokens(embedder.tokens(query)), embedder.embed([query]))

@@ -345,3 +345,53 @@ def test_an_index_from_before_embeddings_answers_503_until_reindexed(
         embed_all(client)
         answer = client.get("/search", params={"q": "soccer match", "mode": "semantic"}).json()
         assert hit_ids(answer)[0] == ids[2]
+
+
+UNEMBEDDED = {
+    "title": "Harbour ferries strike over pay",
+    "body": "Ferry crews walked out after talks on wages broke down.",
+    "source": "Wire",
+    "url": "https://ex.org/not-embedded-yet",
+}
+
+
+def test_semantic_total_counts_every_article_under_the_filters(
+    embedded: tuple[TestClient, list[int]],
+) -> None:
+    """A vector search has no "no match": every article the filters let through is ranked by
+    closeness, those still waiting for a vector last. So `total` is that count, whatever `q`."""
+    client, ids = embedded
+    waiting = client.post("/articles", json=UNEMBEDDED).json()["id"]
+    sync_index(client)  # keyword-searchable; no vector yet
+    everything = [*ARTICLES, UNEMBEDDED]
+    wire = [article for article in everything if article["source"] == "Wire"]
+    for q in ("soccer match", "central bank lifts interest rates"):
+        keyword = client.get("/search", params={"q": q}).json()
+        semantic = client.get("/search", params={"q": q, "mode": "semantic"}).json()
+        assert keyword["total"] < len(everything)
+        assert semantic["total"] == len(everything)
+        assert sorted(hit_ids(semantic)) == sorted([*ids, waiting])
+        assert hit_ids(semantic)[-1] == waiting
+        assert semantic["semantic_hits"] == len(everything)
+        filtered = client.get(
+            "/search", params={"q": q, "mode": "semantic", "source": "Wire"}
+        ).json()
+        assert filtered["total"] == len(wire)
+        assert hit_ids(filtered)[-1] == waiting
+
+
+def test_hybrid_total_depends_on_whether_the_vector_side_ran(
+    embedded: tuple[TestClient, list[int]],
+) -> None:
+    """Meilisearch skips the vector side when a full page of keyword hits all score at least
+    0.45 / (1 - semantic_ratio): `total` is then the keyword count and `semantic_hits` 0.
+    When the vector side runs, `total` counts every article under the filters, as semantic."""
+    client, ids = embedded
+    q = ARTICLES[0]["title"]
+    keyword = client.get("/search", params={"q": q, "per_page": 1}).json()
+    skipped = client.get("/search", params={"q": q, "mode": "hybrid", "per_page": 1}).json()
+    assert (skipped["total"], skipped["semantic_hits"]) == (keyword["total"], 0)
+    assert hit_ids(skipped) == hit_ids(keyword) == [ids[0]]
+    ran = client.get("/search", params={"q": q, "mode": "hybrid", "per_page": 2}).json()
+    assert ran["total"] == len(ARTICLES)
+    assert ran["semantic_hits"] >= 1

@@ -56,10 +56,24 @@ class TextEmbedder:
             out[chosen] = self._run([texts[i] for i in chosen])
         return out
 
+    def tokens(self, text: str) -> tuple[int, ...]:
+        """The model's input for one text. The tokenizer lowercases, strips accents and splits
+        on white space, so texts that differ only there give the same tokens, hence the same
+        vector: this is the exact key under which a query's vector can be kept."""
+        return tuple(self._tokenizer.encode(text).ids)
+
+    def embed_tokens(self, tokens: Sequence[int]) -> Vectors:
+        """The unit vector of one text already turned into `tokens`."""
+        ids = np.array([tokens], dtype=np.int64)
+        return self._pooled(ids, np.ones_like(ids))
+
     def _run(self, texts: list[str]) -> Vectors:
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        return self._pooled(ids, mask)
+
+    def _pooled(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> Vectors:
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
