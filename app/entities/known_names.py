@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Sequence
 
+from app.entities import curated
 from app.entities.gazetteer import known_names
 from app.entities.types import RawMention
 
@@ -26,6 +27,8 @@ def _get_finder() -> tuple[re.Pattern[str], dict[str, str]]:
         with _lock:
             if _finder is None:
                 labels = dict(known_names())
+                # Matched so that the known name inside them is not: "Big Apple".
+                labels.update((name, "") for name in curated.LOOKALIKE_NAMES)
                 # Longest first, so "Islamic State" wins over a shorter name inside it.
                 names = sorted(labels, key=lambda name: (-len(name), name))
                 # Hyphens may join names ("U.S.-Mexico border", "Google-owned"), not letters.
@@ -43,6 +46,8 @@ def with_known_names(mentions: Sequence[RawMention], text: str) -> list[RawMenti
     added: list[RawMention] = []
     for match in pattern.finditer(text):
         start, end = match.span()
+        if not labels[match.group(0)]:
+            continue  # a lookalike: neither a known name nor a reason to drop the model's span
         touching = [m for m in kept if m.start < end and start < m.end]
         if any(m.start < start or m.end > end for m in touching):
             continue  # a longer span of the model's ("Google Privacy Policy") stands
@@ -57,4 +62,8 @@ def with_known_names(mentions: Sequence[RawMention], text: str) -> list[RawMenti
 def names_in(text: str) -> list[tuple[str, str, int]]:
     """Every known name in `text`: (name, label, offset)."""
     pattern, labels = _get_finder()
-    return [(m.group(0), labels[m.group(0)], m.start()) for m in pattern.finditer(text)]
+    return [
+        (m.group(0), labels[m.group(0)], m.start())
+        for m in pattern.finditer(text)
+        if labels[m.group(0)]
+    ]
