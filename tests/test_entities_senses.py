@@ -7,11 +7,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from fastapi.testclient import TestClient
+
 from app.entities import senses
 from app.entities.canonical import canonicalise, resolve
 from app.entities.extract import extract_entities
 from app.entities.gazetteer import lookup_country
 from app.entities.types import ArticleEntity, ArticleText, EntityType, RawMention
+from tests.conftest import sync_index
+from tests.test_search_api import search
 
 
 def labelled(text: str, *spans: tuple[str, str]) -> list[RawMention]:
@@ -67,6 +71,13 @@ def test_crossing_says_ocean_and_writing_says_magazine() -> None:
     assert sense("he told The Atlantic in 2007", "Atlantic") is False
     assert sense("as the Atlantic's Julia Ioffe puts it", "Atlantic") is False
     assert sense("as the Atlantic ’ s Julia Ioffe puts it", "Atlantic") is False
+
+
+def test_the_before_a_search_value_says_place_where_it_does_in_text() -> None:
+    assert senses.place_named("the Amazon") == "Amazon rainforest"
+    assert senses.place_named(" The amazon ") == "Amazon rainforest"
+    assert senses.place_named("Amazon") is None
+    assert senses.place_named("the Atlantic") is None
 
 
 def test_undecided_mentions_follow_the_article() -> None:
@@ -195,3 +206,46 @@ def test_a_product_span_names_its_maker_too() -> None:
         ("apple-watch", "product", 1),
         ("apple-daily", "organization", 1),
     ]
+
+
+# --- through the API --------------------------------------------------------------------------
+
+ARTICLES: list[tuple[str, str]] = [
+    ("Amazon to hire 100,000 workers", "Amazon said on Tuesday it would hire 100,000 workers."),
+    (
+        "Fires rage in the rainforest",
+        "Fires raging in Brazil's Amazon rainforest hit a record on Tuesday, mostly in the Amazon "
+        "basin, officials said. Deforestation in the Amazon had been falling.",
+    ),
+    ("A new podcast", "Listen to the whole interview on Apple Podcasts."),
+    ("Storms on the ocean", "Storms across the Atlantic grew stronger on Monday."),
+    ("An essay", "Megan Garber writes in The Atlantic that the speed of change is new."),
+    (
+        "The family foundation",
+        "The Clintons are under scrutiny again. Hillary Clinton said the foundation did nothing "
+        "wrong.",
+    ),
+]
+
+
+def test_search_tells_the_things_apart(search_client: TestClient) -> None:
+    for n, (title, body) in enumerate(ARTICLES, start=1):
+        response = search_client.post(
+            "/articles", json={"title": title, "body": body, "url": f"https://ex.org/{n}"}
+        )
+        assert response.status_code == 201, response.text
+    sync_index(search_client)
+
+    def ids(entity: str) -> list[int]:
+        return sorted(hit["id"] for hit in search(search_client, entity=entity)["hits"])
+
+    assert ids("Amazon") == [1]
+    assert ids("Amazon rainforest") == ids("Amazon basin") == ids("the Amazon") == [2]
+    assert ids("Apple") == [3]
+    assert ids("Atlantic Ocean") == [4]
+    assert ids("The Atlantic") == [5]
+    assert ids("Hillary Clinton") == [6]
+    clintons = search_client.get("/entities/clintons").json()
+    assert (clintons["name"], clintons["type"]) == ("Clintons", "group")
+    assert search_client.get("/entities/the-atlantic").json()["type"] == "organization"
+    assert search_client.get("/entities/amazon-rainforest").json()["type"] == "place"

@@ -110,6 +110,21 @@ def places(
     return found
 
 
+def place_named(value: str) -> str | None:
+    """The place a search value names by "the" before a shared name ("the Amazon": the
+    rainforest), as the same words in an article would."""
+    match = _THE_NAME.fullmatch(value.strip())
+    if match is None:
+        return None
+    for name, (place, the_means_place) in curated.SHARED_PLACE_NAMES.items():
+        if the_means_place and name.lower() == match.group(1).lower():
+            return place
+    return None
+
+
+_THE_NAME = re.compile(r"the\s+(\w+)", re.IGNORECASE)
+
+
 def locate(text: str, name: str, start: int) -> int | None:
     """Where `name` is written in the mention that starts at `start` (after a "the" the span
     may hold)."""
