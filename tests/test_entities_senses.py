@@ -65,6 +65,8 @@ def test_crossing_says_ocean_and_writing_says_magazine() -> None:
     assert sense("trade across the Atlantic fell", "Atlantic") is True
     assert sense("leaders on both sides of the Atlantic agreed", "Atlantic") is True
     assert sense("storms along the Atlantic coast", "Atlantic") is True
+    assert sense("Ships sailed in the Atlantic on Monday.", "Atlantic") is True
+    assert sense("The storm. Work at the Atlantic is hard.", "Atlantic") is None
     # A publication's title takes "the": the article says nothing here.
     assert sense("as noted in the Atlantic.", "Atlantic") is None
     assert sense("Megan Garber writes in the Atlantic that it is new", "Atlantic") is False

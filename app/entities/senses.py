@@ -8,9 +8,9 @@ around it: no model, no database.
   Amazon", "the Brazilian Amazon"), or, where the other thing is a company, with "the" in front
   of the bare name ("deforestation in the Amazon."): a company takes no article ("Amazon
   said"), while "the Amazon founder" is "the" of the noun that follows. A publication's own
-  title takes "the", so for the Atlantic only words of crossing say ocean ("across the
-  Atlantic", "both sides of the Atlantic"), and words of writing say magazine ("writes in the
-  Atlantic", "The Atlantic's Julia Ioffe"). A mention with no evidence follows the article's
+  title takes "the", so for the Atlantic only words of crossing ("across the Atlantic", "both
+  sides of the Atlantic") or of the sea nearby ("ships in the Atlantic") say ocean, and words
+  of writing say magazine ("writes in the Atlantic", "The Atlantic's Julia Ioffe"). A mention with no evidence follows the article's
   other mentions of the name; with none, it is the company or publication, which news names
   far more often.
 * A surname in the plural with "the" before it and nothing after that it could qualify ("the
@@ -49,6 +49,12 @@ _WORD_BEFORE = re.compile(r"([A-Z][A-Za-z]+)(?:\s*'s?)?\s+(?:the\s+)?$")
 _CROSSING = re.compile(
     r"\b(?:across|cross|crossed|crossing|sides? of|spans?|spanning|over) the\s+$", re.IGNORECASE
 )
+#: Words of the sea near the name: "ships in the Atlantic", "a storm over the Atlantic".
+_MARITIME = re.compile(
+    r"\b(?:ships?|shipping|vessels?|tankers?|fleet|sail(?:s|ed|ing|ors?)?|navy|naval|storms?|"
+    r"hurricanes?|fish(?:ing|ermen)?|offshore|oil rigs?|submarines?|seas?|oceans?|waters)\b",
+    re.IGNORECASE,
+)
 #: "writes in the Atlantic", "told the Atlantic", "according to The Atlantic".
 _WRITING = re.compile(
     r"\b(?:writes?|wrote|written|writing|told|tells|reported|published|according to|editor|"
@@ -75,7 +81,8 @@ def place_sense(
         return True
     _place, the_means_place = curated.SHARED_PLACE_NAMES[name]
     if not the_means_place:
-        if _CROSSING.search(before):
+        nearby = re.split(r"[.;!?]", before)[-1][-40:] + " " + re.split(r"[.;!?]", after)[0][:40]
+        if _CROSSING.search(before) or _MARITIME.search(nearby):
             return True
         if (before.endswith("The ") and not _sentence_start(before[:-4])) or _WRITING.search(
             before
