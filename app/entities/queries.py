@@ -485,7 +485,7 @@ def detail(*, session: Session, entity: Entity) -> EntityDetail:
         ],
         months=_per_month(day_rows),
         type_source=entity.type_source,
-        evidence=[
+        type_evidence=[
             TypeEvidence(type=EntityType(type_), articles=n)
             for type_, n in session.execute(
                 sa.select(TYPE_VOTES.c.type, TYPE_VOTES.c.articles)

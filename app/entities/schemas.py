@@ -219,7 +219,7 @@ ENTITY_EXAMPLE: dict[str, Any] = {
     "co_occurring": [{"slug": "armenia", "name": "Armenia", "type": "place", "count": 12}],
     "months": [{"month": "2020-09", "count": 4}, {"month": "2021-05", "count": 8}],
     "type_source": "evidence",
-    "evidence": [{"type": "person", "articles": 12}],
+    "type_evidence": [{"type": "person", "articles": 12}],
     "forms": [
         {"form": "Nikol Pashinyan", "articles": 10, "in_context": 0},
         {"form": "Pashinyan", "articles": 12, "in_context": 9},
@@ -281,7 +281,7 @@ class EntityDetail(BaseModel):
         description="What decides the type: `evidence` (the articles' majority, or knowledge of"
         " countries and bodies) or `operator` (set by hand; evidence never overrules it)."
     )
-    evidence: list[TypeEvidence] = Field(description="Articles per type, most first.")
+    type_evidence: list[TypeEvidence] = Field(description="Articles per type, most first.")
     forms: list[SurfaceForm] = Field(description="How articles name it, most used first.")
     merges: list[MergePublic] = Field(description="Merges that formed it, newest first.")
 
