@@ -198,6 +198,7 @@ def found(text: str) -> list[tuple[str, str, int]]:
 def test_apple_unlabelled_is_found_but_not_its_lookalikes() -> None:
     assert found("Listen on Apple Podcasts or Spotify.") == [("apple", "organization", 1)]
     assert found("In the Big Apple, Apple Daily and Apple Valley sold out.") == []
+    assert found("How the Big\xadApple came to be.") == []
 
 
 def test_a_product_span_names_its_maker_too() -> None:
