@@ -530,7 +530,10 @@ CONCEPTS: tuple[Concept, ...] = (
         short=(r"\bAmazon\b",),
         lookalikes=(
             r"\bAmazon(?:ian)? (?:rain ?forests?|[Rr]iver|[Bb]asin|jungle|region|fires?)\b",
-            r"\bthe Amazon\b(?=[.,;:)]| (?:in|of|and|is|was|has|are|were)\b)",
+            # "the Amazon" ending its phrase ("from the Amazon to Siberian forests", "in the
+            # Amazon had been falling"): a company takes no "the".
+            r"\bthe Amazon\b(?=[.,;:)]| (?:in|of|and|is|was|has|had|have|are|were|to|from|for|"
+            r"with|at|on|by|as|or)\b)",
         ),
         note="the Amazon rainforest is a lookalike",
     ),
