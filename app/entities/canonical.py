@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from app.entities import curated
+from app.entities import curated, senses
 from app.entities.gazetteer import (
     Organization,
     PlaceKind,
@@ -70,6 +70,7 @@ class _Mention:
     type: EntityType
     start: int
     place_cue: bool
+    family: bool = False
 
 
 @dataclass(slots=True)
@@ -83,6 +84,7 @@ class _Group:
     first: int = -1
     count: int = 0
     place_cue: bool = False
+    family: bool = False
     # Filled in by resolution.
     slug: str = ""
     name: str = ""
@@ -99,6 +101,7 @@ class _Group:
             self.first = mention.start
         self.count += 1
         self.place_cue = self.place_cue or mention.place_cue
+        self.family = self.family or mention.family
 
     @property
     def tokens(self) -> list[str]:
@@ -315,6 +318,9 @@ def _known_inside(raw: RawMention, text: str) -> list[RawMention]:
 def _prepare(text: str, mentions: Sequence[RawMention]) -> list[_Mention]:
     prepared: list[_Mention] = []
     previous: RawMention | None = None
+    surnames = {
+        m.text.split()[-1] for m in mentions if m.label == "PERSON" and len(m.text.split()) > 1
+    }
     for raw in mentions:
         type = LABEL_TO_TYPE.get(raw.label)
         if type is None:
@@ -345,9 +351,36 @@ def _prepare(text: str, mentions: Sequence[RawMention]) -> list[_Mention]:
         follower = _NEXT_WORD.match(text[raw.end : raw.end + 40].translate(_QUOTES))
         cue = follower is not None and follower.group(1).lower() in curated.PLACE_CUES
         if surface:
-            prepared.append(_Mention(surface=surface, type=type, start=raw.start, place_cue=cue))
+            at = senses.locate(text, surface, raw.start) if type is EntityType.PERSON else None
+            family = at is not None and senses.is_family(text, at, at + len(surface), surnames)
+            prepared.append(
+                _Mention(
+                    surface=surface,
+                    # "the Clintons": a family, a group of people
+                    type=EntityType.GROUP if family else type,
+                    start=raw.start,
+                    place_cue=cue,
+                    family=family,
+                )
+            )
         previous = raw
-    return prepared
+    return _settle_shared_names(text, prepared)
+
+
+def _settle_shared_names(text: str, prepared: list[_Mention]) -> list[_Mention]:
+    """A place's name shared with a company or a publication ("Amazon", "Atlantic") becomes the
+    place's own name ("Amazon rainforest") where `senses` says it means the place."""
+    places = senses.places(text, [(m.surface, m.start) for m in prepared], is_country=_is_country)
+    return [
+        _Mention(curated.SHARED_PLACE_NAMES[m.surface][0], EntityType.PLACE, m.start, False)
+        if index in places
+        else m
+        for index, m in enumerate(prepared)
+    ]
+
+
+def _is_country(word: str) -> bool:
+    return lookup_country(word, demonyms=True) is not None
 
 
 def _countries_inside(raw: RawMention, surface: str, type: EntityType) -> list[_Mention]:
@@ -407,7 +440,13 @@ def _resolve_group(group: _Group) -> None:
         voted = EntityType.PLACE
     group.slug, group.name, group.type = group.key, surface, voted
     key = group.key
-    if voted is EntityType.GROUP and len(key) > 4 and key.endswith("s") and not key.endswith("ss"):
+    if (
+        voted is EntityType.GROUP
+        and not group.family
+        and len(key) > 4
+        and key.endswith("s")
+        and not key.endswith("ss")
+    ):
         group.slug = key[:-1]  # "Muslims" and "Muslim", "Hispanics" and "Hispanic": one group
     if voted is EntityType.PLACE:
         place = lookup_subplace(surface)

@@ -64,7 +64,7 @@ def consolidate() -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from app.entities.resolution import consolidate_all
+    from app.entities.consolidation import consolidate_all
 
     console = Console(stderr=True)
     with _session() as session:

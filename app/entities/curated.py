@@ -179,6 +179,8 @@ ORGANIZATIONS: dict[str, tuple[str, ...]] = {
     "NPR": ("National Public Radio",),
     "Fox News": ("Fox News Channel",),
     "MSNBC": (),
+    # The magazine; the ocean it shares a name with is the Atlantic Ocean (`senses`).
+    "The Atlantic": ("Atlantic",),
 }
 
 #: AP-style abbreviations of US states ("Buffalo, N.Y.", "Fla."), as they read once their
@@ -220,7 +222,34 @@ OTHER_THINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "Air Force One": ("product", ()),
     "Islam": ("group", ()),
     "Latino": ("group", ("Latinos", "Latina", "Latinas")),
+    # Bare "Amazon" is the company unless its neighbours say rainforest (`senses`).
+    "Amazon rainforest": (
+        "place",
+        (
+            "Amazon rain forest",
+            "Amazon basin",
+            "Amazon River",
+            "Amazon region",
+            "Amazonia",
+            "Amazon jungle",
+        ),
+    ),
 }
+
+#: Places that share their name with a company or a publication: name -> (the place's own
+#: name, whether "the" before the bare name says place). A company takes no article ("Amazon
+#: said"), so "the Amazon" is the rainforest; a publication's title takes one ("The Atlantic"),
+#: so "the" says nothing there. `senses` reads the rest of the evidence.
+SHARED_PLACE_NAMES: dict[str, tuple[str, bool]] = {
+    "Amazon": ("Amazon rainforest", True),
+    "Atlantic": ("Atlantic Ocean", False),
+}
+
+#: Words after a name that make it a geographic feature: "Amazon basin", "Atlantic coast".
+GEOGRAPHIC_WORDS: frozenset[str] = frozenset(
+    {"rainforest", "rainforests", "rain", "forest", "forests", "jungle", "basin", "river",
+     "region", "delta", "ocean", "coast", "coastline", "coasts", "seaboard", "waters", "sea"}
+)  # fmt: skip
 
 #: Country names that are as often a person, a US state or a word: never looked for in text
 #: unless the model labelled them.
@@ -232,8 +261,12 @@ AMBIGUOUS_COUNTRY_NAMES: frozenset[str] = frozenset(
 #: Known names too often something else to look for in text the model did not label:
 #: "WHO" in shouted copy, "USA" in "USA Today".
 NOT_LOOKED_FOR: frozenset[str] = frozenset(
-    {"WHO", "USA", "Fed", "Apple", "BLM", "Homeland Security"}
+    {"WHO", "USA", "Fed", "BLM", "Homeland Security", "Atlantic", "The Atlantic"}
 )
+
+#: Longer names around a known name that are something else: a known name is not looked for
+#: inside them (in text, or in a span the model labelled). "Big Apple" is New York.
+LOOKALIKE_NAMES: frozenset[str] = frozenset({"Big Apple", "Apple Daily", "Apple Valley"})
 
 #: Known names that inside a longer name are often something else: "Irish Republican Army",
 #: "Liberal Democrats", "Indian National Congress", "Supreme Court of India".

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from app.auth.deps import AdminKey
 from app.auth.models import ApiKey
 from app.deps import JsonBody, SessionDep
-from app.entities import curation, queries, resolution
+from app.entities import consolidation, curation, queries
 from app.entities.models import EntityAuditEntry, EntityBlockedForm, EntityDistinctPair
 from app.entities.schemas import (
     AuditEntryPublic,
@@ -90,7 +90,7 @@ def consolidate(session: SessionDep, key: AdminKey) -> ConsolidationReport:
     """Short-form entities the archive's evidence now resolves are merged (each merge recorded
     and undoable) and every type follows its evidence. Articles are re-indexed as needed.
     `newsarchive entities consolidate` does the same with a progress bar."""
-    report = resolution.consolidate_all(session, actor=actor(key))
+    report = consolidation.consolidate_all(session, actor=actor(key))
     return ConsolidationReport(**report)
 
 

@@ -354,7 +354,7 @@ def _organizations() -> dict[str, Organization]:
 
 
 #: The model's label for each type of `curated.OTHER_THINGS`.
-_LABELS = {"event": "EVENT", "group": "NORP", "product": "PRODUCT"}
+_LABELS = {"event": "EVENT", "group": "NORP", "product": "PRODUCT", "place": "LOC"}
 
 
 def known_names() -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Sequence
 
+from app.entities import curated
 from app.entities.gazetteer import known_names
 from app.entities.types import RawMention
 
@@ -28,9 +29,17 @@ def _get_finder() -> tuple[re.Pattern[str], dict[str, str]]:
                 labels = dict(known_names())
                 # Longest first, so "Islamic State" wins over a shorter name inside it.
                 names = sorted(labels, key=lambda name: (-len(name), name))
+                # Matched first so that the known name inside them is not ("Big Apple"); their
+                # words may be parted by a soft hyphen as well as a space ("Big\xadApple").
+                lookalikes = "|".join(
+                    r"[\s\xad]+".join(map(re.escape, name.split()))
+                    for name in sorted(curated.LOOKALIKE_NAMES, key=len, reverse=True)
+                )
                 # Hyphens may join names ("U.S.-Mexico border", "Google-owned"), not letters.
                 pattern = re.compile(
-                    r"(?<![\w.'’])(?:" + "|".join(map(re.escape, names)) + r")(?![\w'’])"
+                    rf"(?<![\w.'’])(?:(?P<lookalike>{lookalikes})|"
+                    + "|".join(map(re.escape, names))
+                    + r")(?![\w'’])"
                 )
                 _finder = (pattern, labels)
     return _finder
@@ -43,6 +52,8 @@ def with_known_names(mentions: Sequence[RawMention], text: str) -> list[RawMenti
     added: list[RawMention] = []
     for match in pattern.finditer(text):
         start, end = match.span()
+        if match.group("lookalike"):
+            continue  # a lookalike: neither a known name nor a reason to drop the model's span
         touching = [m for m in kept if m.start < end and start < m.end]
         if any(m.start < start or m.end > end for m in touching):
             continue  # a longer span of the model's ("Google Privacy Policy") stands
@@ -57,4 +68,8 @@ def with_known_names(mentions: Sequence[RawMention], text: str) -> list[RawMenti
 def names_in(text: str) -> list[tuple[str, str, int]]:
     """Every known name in `text`: (name, label, offset)."""
     pattern, labels = _get_finder()
-    return [(m.group(0), labels[m.group(0)], m.start()) for m in pattern.finditer(text)]
+    return [
+        (m.group(0), labels[m.group(0)], m.start())
+        for m in pattern.finditer(text)
+        if not m.group("lookalike")
+    ]

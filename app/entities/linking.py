@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.db import utcnow
-from app.entities import archive_names, resolution
+from app.entities import archive_names, compounds, consolidation, evidence, resolution
 from app.entities.canonical import canonicalise, resolve
 from app.entities.extract import EntityExtractor, extract_entities, extract_entities_batch
 from app.entities.gazetteer import lookup_country, lookup_subplace
@@ -181,7 +181,7 @@ def link_articles(
         (article_id, published_at, [e for e in entities if 0 < len(e.slug) <= SLUG_MAX_CHARS])
         for article_id, published_at, entities in articles
     ]
-    usable = resolution.split_compounds(session, usable)
+    usable = compounds.split_compounds(session, usable)
     usable = archive_names.complete(session, usable)
     every = [entity for _id, _published_at, entities in usable for entity in entities]
     refused = resolution.blocked(session, (e.slug for e in every if not e.known))
@@ -199,15 +199,15 @@ def link_articles(
         rows.extend(_link_rows(article_id, published_at, entities, entity_ids))
     session.execute(sa.insert(links), rows)
     # An article counts once as evidence: not again when an edit relinks it.
-    learned = resolution.record_evidence(
+    learned = evidence.record_evidence(
         session, [a for a in usable if a[0] not in relinked], entity_ids, resolved=resolved
     )
     if learned:
-        resolution.consolidate(session, learned)
+        consolidation.consolidate(session, learned)
     created = {e.slug for e in every if e.slug in entity_ids and e.type is EntityType.PERSON}
     fresh = {slug for slug in created if slug in new_entities}
     if fresh:
-        resolution.consolidate_variants(session, fresh)
+        consolidation.consolidate_variants(session, fresh)
 
 
 def _link_rows(

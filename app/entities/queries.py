@@ -20,7 +20,7 @@ from app import time_buckets
 from app.articles.cursor import Cursor, SortOrder
 from app.articles.models import Article
 from app.db import integer_max, utcnow
-from app.entities import resolution
+from app.entities import person_names, resolution, senses
 from app.entities.canonical import clean_surface, department_key, resolve, strip_titles
 from app.entities.gazetteer import slugify
 from app.entities.models import (
@@ -181,7 +181,7 @@ def lookup(*, session: Session, value: str) -> Entity | None:
     for key in keys:
         if key in owners:
             return session.get(Entity, owners[key])
-    variants = resolution.resolve_person_variants(session, keys)
+    variants = person_names.resolve_person_variants(session, keys)
     for key in keys:
         if key in variants:
             return session.get(Entity, variants[key][0])
@@ -199,6 +199,7 @@ def _lookup_keys(text: str) -> list[str]:
     organisation = clean_surface(text, EntityType.ORGANIZATION)
     keys: list[str] = []
     for key in (
+        normalise(senses.place_named(text) or ""),
         text,
         normalise(text),
         normalise(clean_surface(text, EntityType.PLACE)),
