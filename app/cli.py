@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -38,6 +39,15 @@ app.command()(search_cli.stats)
 app.command()(embed)
 app.command("export")(export_articles)
 logger = logging.getLogger("app.cli")
+
+
+#: How long a worker of `serve --workers N` may take to start (see `serve`).
+STARTUP_SECONDS = 120
+
+
+class Server(StrEnum):
+    uvicorn = "uvicorn"
+    granian = "granian"
 
 
 def _settings() -> Settings:
@@ -76,16 +86,25 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    server: Annotated[
+        Server, typer.Option(help="HTTP server: uvicorn (httptools, uvloop) or granian.")
+    ] = Server.uvicorn,
 ) -> None:
     """Apply migrations and run the API (starting a local Meilisearch when MEILI_URL is unset)."""
-    import uvicorn
-
     from app import migrate as migrations
-    from app.server_protocol import ProblemHttpToolsProtocol
 
     settings = _settings()
     migrations.upgrade(settings.DATABASE_URL)
     with local_meilisearch(settings):
+        if server is Server.granian:
+            from app.server_granian import run_granian
+
+            run_granian(host=host, port=port, workers=workers)
+            return
+        import uvicorn
+
+        from app.server_protocol import ProblemHttpToolsProtocol
+
         uvicorn.run(
             "app.main:create_app",
             factory=True,
@@ -93,8 +112,14 @@ def serve(
             port=port,
             workers=workers,
             log_config=None,
+            # The app writes its own access log line (app/middleware.py).
+            access_log=False,
             proxy_headers=True,
             http=ProblemHttpToolsProtocol,
+            # A worker must have imported the app and started within this many seconds or
+            # it is killed and spawned again: uvicorn's 5 s is too short on a busy machine,
+            # where start-up then never finishes.
+            timeout_worker_healthcheck=STARTUP_SECONDS,
         )
 
 
