@@ -1,10 +1,11 @@
 """Search latency and throughput through the API against the same query sent to Meilisearch.
 
-Loads Reuters-21578 (../shared/data) into a fresh SQLite archive and a fresh local
+Loads a corpus from ../shared/data (Reuters-21578, short answers; or with `--corpus allsides`
+modern AllSides articles, ~150 KB per 20 hits) into a fresh SQLite archive and a local
 Meilisearch, runs `newsarchive serve` on loopback, then in one run measures:
 
 - /search p50/p95 against a direct Meilisearch query with the same parameters and result
-  size (targets: API p50 <= 1.3x direct);
+  size, through httpx (targets: API p50 <= 1.3x direct);
 - throughput at concurrency 16 for both (target: API >= 0.5x direct);
 - write -> searchable latency through the API (target: p50 <= 300 ms).
 
@@ -12,11 +13,16 @@ With --wrk, the same comparison through a C client (`wrk`, Debian package `wrk`)
 no client cost on either side: p50 at concurrency 1 and requests/s at concurrency 16, each on
 kept-alive connections and on a fresh connection per request (`Connection: close`, as curl
 scripts call), the same queries and answer size sent to the API and straight to Meilisearch
-(targets: p50 <= 1.15x direct, c16 >= 0.9x direct, kept alive).
+(targets: p50 <= 1.15x direct, c16 >= 0.9x direct, kept alive). `--wrk-runs N` repeats the
+comparison and prints each figure's median; `--wrk-only` skips the rest.
 
-    .venv/bin/python -m bench.search [--limit N] [--queries N] [--wrk] [--wrk-seconds 10]
+    .venv/bin/python -m bench.search [--corpus reuters|allsides] [--limit N] [--queries N]
+        [--wrk] [--wrk-only] [--wrk-seconds 10] [--wrk-runs 3] [--workdir DIR]
+        [--serve-arg=--server --serve-arg=granian]
 
-Loopback only; every loop is bounded in count and time.
+`--workdir DIR` keeps the loaded archive (SQLite and Meilisearch data) there and uses it again
+on the next run with the same corpus and limit. Loopback only; every loop is bounded in count
+and time.
 """
 
 import argparse
