@@ -6,7 +6,6 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -45,11 +44,6 @@ logger = logging.getLogger("app.cli")
 STARTUP_SECONDS = 120
 
 
-class Server(StrEnum):
-    uvicorn = "uvicorn"
-    granian = "granian"
-
-
 def _settings() -> Settings:
     from app.config import get_settings
     from app.logs import configure_logging
@@ -86,9 +80,6 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    server: Annotated[
-        Server, typer.Option(help="HTTP server: uvicorn (httptools, uvloop) or granian.")
-    ] = Server.uvicorn,
 ) -> None:
     """Apply migrations and run the API (starting a local Meilisearch when MEILI_URL is unset)."""
     from app import migrate as migrations
@@ -96,11 +87,6 @@ def serve(
     settings = _settings()
     migrations.upgrade(settings.DATABASE_URL)
     with local_meilisearch(settings):
-        if server is Server.granian:
-            from app.server_granian import run_granian
-
-            run_granian(host=host, port=port, workers=workers)
-            return
         import uvicorn
 
         from app.server_protocol import ProblemHttpToolsProtocol
