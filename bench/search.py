@@ -18,7 +18,7 @@ comparison and prints each figure's median; `--wrk-only` skips the rest.
 
     .venv/bin/python -m bench.search [--corpus reuters|allsides] [--limit N] [--queries N]
         [--wrk] [--wrk-only] [--wrk-seconds 10] [--wrk-runs 3] [--workdir DIR]
-        [--serve-arg=--server --serve-arg=granian]
+        [--serve-arg=ARG ...]   # extra `newsarchive serve` arguments
 
 `--workdir DIR` keeps the loaded archive (SQLite and Meilisearch data) there and uses it again
 on the next run with the same corpus and limit. Loopback only; every loop is bounded in count
