@@ -40,6 +40,10 @@ app.command("export")(export_articles)
 logger = logging.getLogger("app.cli")
 
 
+#: How long a worker of `serve --workers N` may take to start (see `serve`).
+STARTUP_SECONDS = 120
+
+
 def _settings() -> Settings:
     from app.config import get_settings
     from app.logs import configure_logging
@@ -78,14 +82,15 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Apply migrations and run the API (starting a local Meilisearch when MEILI_URL is unset)."""
-    import uvicorn
-
     from app import migrate as migrations
-    from app.server_protocol import ProblemHttpToolsProtocol
 
     settings = _settings()
     migrations.upgrade(settings.DATABASE_URL)
     with local_meilisearch(settings):
+        import uvicorn
+
+        from app.server_protocol import ProblemHttpToolsProtocol
+
         uvicorn.run(
             "app.main:create_app",
             factory=True,
@@ -93,8 +98,14 @@ def serve(
             port=port,
             workers=workers,
             log_config=None,
+            # The app writes its own access log line (app/middleware.py).
+            access_log=False,
             proxy_headers=True,
             http=ProblemHttpToolsProtocol,
+            # A worker must have imported the app and started within this many seconds or
+            # it is killed and spawned again: uvicorn's 5 s is too short on a busy machine,
+            # where start-up then never finishes.
+            timeout_worker_healthcheck=STARTUP_SECONDS,
         )
 
 

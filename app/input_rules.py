@@ -15,9 +15,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.errors import InvalidParameter, api_error_response
+from app.errors import InvalidParameter
 
 MAX_VALUES_PER_PARAMETER = 100
 NUL_MESSAGE = "must not contain a NUL character (U+0000)"
@@ -72,7 +71,9 @@ async def refuse_nul_in_path(request: Request) -> None:
             raise InvalidParameter(["path", name], NUL_MESSAGE)
 
 
-def _query_error(query_string: bytes) -> InvalidParameter | None:
+def query_error(query_string: bytes) -> InvalidParameter | None:
+    """The rules above for a raw query string (applied by the request gateway, before any
+    route or the search fast path reads it)."""
     # Both checks need the string decoded; most requests can be waved through without it.
     has_nul = b"%00" in query_string or b"\x00" in query_string
     if not has_nul and query_string.count(b"&") < MAX_VALUES_PER_PARAMETER:
@@ -89,21 +90,3 @@ def _query_error(query_string: bytes) -> InvalidParameter | None:
                 f"takes at most {MAX_VALUES_PER_PARAMETER} values; {count} were given",
             )
     return None
-
-
-class InputRules:
-    """ASGI middleware applying the rules above to the query string, before any route (or
-    the search fast path) reads it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        error = _query_error(scope["query_string"])
-        if error is not None:
-            await api_error_response(error)(scope, receive, send)
-            return
-        await self.app(scope, receive, send)

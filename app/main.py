@@ -22,13 +22,12 @@ from app.entities.router import router as entities_router
 from app.errors import concrete_paths_first, install_error_handlers
 from app.health import router as health_router
 from app.ingestion.router import router as ingestion_router
-from app.input_rules import InputRules, refuse_nul_in_path
+from app.input_rules import refuse_nul_in_path
 from app.logs import configure_logging
-from app.metrics import RequestMetrics
 from app.metrics import router as metrics_router
-from app.middleware import BodySizeLimit, RequestContext
+from app.middleware import BodySizeLimit, Gateway
 from app.openapi_links import add_links
-from app.ratelimit import RateLimit, RateLimiter
+from app.ratelimit import RateLimiter, RateLimitRules
 from app.search import sync
 from app.search.backend import build_backend
 from app.search.fast_path import SearchFastPath
@@ -115,23 +114,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.search = None
     install_error_handlers(app)
-    # Last added runs first: CORS, request id, metrics, rate limit, body limit, input rules,
-    # the search fast path, routes.
-    app.add_middleware(SearchFastPath)
-    app.add_middleware(InputRules)
-    app.add_middleware(
-        BodySizeLimit,
-        max_bytes=settings.MAX_REQUEST_BYTES,
-        streamed=frozenset({("/articles/bulk", "application/x-ndjson")}),
-    )
     app.state.rate_limiter = RateLimiter(
         reads_per_minute=settings.RATE_LIMIT_READS_PER_MINUTE,
         writes_per_minute=settings.RATE_LIMIT_WRITES_PER_MINUTE,
         max_clients=settings.RATE_LIMIT_MAX_CLIENTS,
     )
-    app.add_middleware(RateLimit, limiter=app.state.rate_limiter)
-    app.add_middleware(RequestMetrics)
-    app.add_middleware(RequestContext)
+    # Last added runs first: CORS, the gateway (request id, metrics, rate limit, body limit,
+    # input rules), the search fast path, routes.
+    app.add_middleware(SearchFastPath)
+    app.add_middleware(
+        Gateway,
+        rate_limit=RateLimitRules(app.state.rate_limiter),
+        body_limit=BodySizeLimit(
+            settings.MAX_REQUEST_BYTES,
+            streamed=frozenset({("/articles/bulk", "application/x-ndjson")}),
+        ),
+    )
     add_cors(app, settings.CORS_ALLOW_ORIGINS)
     app.include_router(health_router)
     app.include_router(metrics_router)

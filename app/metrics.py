@@ -18,8 +18,8 @@ the worker that served it.
 
 import logging
 import os
-import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from fastapi import APIRouter, Response
 from prometheus_client import (
@@ -33,7 +33,6 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +40,8 @@ OutboxLag = Callable[[], tuple[int, int] | None]
 
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED_ROUTE = "<unmatched>"
+#: Bound on the cache of labelled children below (unknown methods share "other").
+MAX_REMEMBERED_SERIES = 1000
 
 HTTP_REQUEST_SECONDS = Histogram(
     "newsarchive_http_request_duration_seconds",
@@ -128,32 +129,27 @@ def metrics() -> Response:
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
-class RequestMetrics:
-    """ASGI middleware timing every HTTP request and counting those in flight."""
+#: (method, route, status class) -> its histogram child: `labels()` takes a lock and
+#: builds a key on every call, and the set of combinations is small and fixed by the routes.
+_request_children: dict[tuple[str, str, int], Any] = {}
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500
+def request_started() -> None:
+    HTTP_IN_FLIGHT.inc()
 
-        async def send_with_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
 
-        HTTP_IN_FLIGHT.inc()
-        started = time.perf_counter()
-        try:
-            await self.app(scope, receive, send_with_status)
-        finally:
-            HTTP_IN_FLIGHT.dec()
-            method = scope["method"] if scope["method"] in _KNOWN_METHODS else "other"
-            route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
-            HTTP_REQUEST_SECONDS.labels(
-                method=method, route=route, status=f"{status // 100}xx"
-            ).observe(time.perf_counter() - started)
+def request_finished(method: str, route: str | None, status: int, seconds: float) -> None:
+    """Count one answered HTTP request (called by the request gateway, app/middleware.py)."""
+    HTTP_IN_FLIGHT.dec()
+    status_class = status // 100
+    key = (method, route or UNMATCHED_ROUTE, status_class)
+    child = _request_children.get(key)
+    if child is None:
+        child = HTTP_REQUEST_SECONDS.labels(
+            method=method if method in _KNOWN_METHODS else "other",
+            route=key[1],
+            status=f"{status_class}xx",
+        )
+        if len(_request_children) < MAX_REMEMBERED_SERIES:
+            _request_children[key] = child
+    child.observe(seconds)

@@ -1,57 +1,39 @@
-"""ASGI middleware: request ids with an access log line, and a streaming body-size limit."""
+"""The request gateway: one ASGI layer doing what every request needs before a route.
+
+In order: a request id (a client's sane X-Request-ID, else a new one) echoed on the answer
+and written to the access log; metrics (app/metrics.py); the rate limit (app/ratelimit.py);
+the body-size limit; the input rules on the query string (app/input_rules.py). One layer
+instead of five: each layer costs a coroutine, a wrapped `send` and a walk over the
+headers on every request, which on a keyword search was a visible share of the API's own
+time (bench/search.py). The rules themselves live in their modules; this one only applies
+them, reading the headers once.
+"""
 
 import logging
+import os
 import re
 import time
-import uuid
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import problem_response
+from app import metrics
+from app.auth.deps import STATE_KEY_ID
+from app.errors import api_error_response, problem_response
+from app.input_rules import query_error
+from app.ratelimit import RateLimitRules, presented_key_id, refused
 
 logger = logging.getLogger("app.access")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+#: The request headers the gateway reads; the rest are not looked at.
+_WANTED = frozenset(
+    {b"x-request-id", b"content-type", b"content-length", b"authorization", b"x-api-key"}
+)
 
 
-class RequestContext:
-    """Give every request an id (a client's X-Request-ID when it is sane), echo it, log the result."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            route = scope.get("route")
-            logger.info(
-                "request",
-                extra={
-                    "request_id": request_id,
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "route": getattr(route, "path", None),
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+def new_request_id() -> str:
+    """32 random hex digits (as a UUID4's hex, without building a UUID)."""
+    return os.urandom(16).hex()
 
 
 class BodySizeLimit:
@@ -59,36 +41,27 @@ class BodySizeLimit:
 
     A declared Content-Length over the limit is refused before anything is read; a chunked
     body fails as soon as it passes the limit, so a huge upload never sits in memory.
+    `streamed` names (path, media type) pairs whose handler reads the body as a stream and
+    limits it record by record instead (NDJSON bulk import): any total size is fine there.
     """
 
-    def __init__(
-        self, app: ASGIApp, max_bytes: int, streamed: frozenset[tuple[str, str]] = frozenset()
-    ) -> None:
-        self.app = app
+    def __init__(self, max_bytes: int, streamed: frozenset[tuple[str, str]]) -> None:
         self.max_bytes = max_bytes
-        #: (path, media type) pairs whose handler reads the body as a stream and limits it
-        #: record by record instead (NDJSON bulk import): any total size is fine there.
         self.streamed = streamed
 
-    def _too_large(self) -> StarletteHTTPException:
+    def too_large(self) -> StarletteHTTPException:
         detail = f"Request body is larger than the limit of {self.max_bytes} bytes."
         return StarletteHTTPException(status_code=413, detail=detail)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        media_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().decode("latin-1")
-        if (scope["path"], media_type.lower()) in self.streamed:
-            await self.app(scope, receive, send)
-            return
-        declared = headers.get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            error = self._too_large()
-            response = problem_response(error.status_code, error.detail)
-            await response(scope, receive, send)
-            return
+    def applies(self, path: str, content_type: bytes) -> bool:
+        media_type = content_type.split(b";", 1)[0].strip().decode("latin-1").lower()
+        return (path, media_type) not in self.streamed
+
+    def declared_too_large(self, content_length: bytes) -> bool:
+        return content_length.isdigit() and int(content_length) > self.max_bytes
+
+    def limited(self, receive: Receive) -> Receive:
+        """`receive`, raising 413 (rendered by the app's handler) once the body passes the limit."""
         received = 0
 
         async def limited_receive() -> Message:
@@ -97,8 +70,105 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    # FastAPI re-raises HTTP exceptions from body reading; our handler renders it.
-                    raise self._too_large()
+                    raise self.too_large()
             return message
 
-        await self.app(scope, limited_receive, send)
+        return limited_receive
+
+
+class Gateway:
+    """The one ASGI layer between the server (or CORS) and the app: see the module docstring."""
+
+    def __init__(self, app: ASGIApp, rate_limit: RateLimitRules, body_limit: BodySizeLimit) -> None:
+        self.app = app
+        self.rate_limit = rate_limit
+        self.body_limit = body_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {name: value for name, value in scope["headers"] if name in _WANTED}
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _SAFE_REQUEST_ID.match(given) else new_request_id()
+        scope.setdefault("state", {})["request_id"] = request_id
+        # Every answer carries the request id; an allowed, limited one its budget too.
+        extra = [(b"x-request-id", request_id.encode())]
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).extend(extra)
+            await send(message)
+
+        method, path = scope["method"], scope["path"]
+        started = time.perf_counter()
+        metrics.request_started()
+        try:
+            await self._limited(scope, receive, send_with_headers, headers, extra)
+        finally:
+            route = getattr(scope.get("route"), "path", None)
+            seconds = time.perf_counter() - started
+            metrics.request_finished(method, route, status, seconds)
+            logger.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": method,
+                    "path": path,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                },
+            )
+
+    async def _limited(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[bytes, bytes],
+        extra: list[tuple[bytes, bytes]],
+    ) -> None:
+        """Rate limit, then body size and input rules, then the app."""
+        kind = self.rate_limit.kind_of(scope["method"], scope["path"])
+        if kind is None:
+            await self._checked(scope, receive, send, headers)
+            return
+        key_id = presented_key_id(
+            headers.get(b"authorization", b""), headers.get(b"x-api-key", b"")
+        )
+        decision = self.rate_limit.limiter.hit(
+            kind, self.rate_limit.client(key_id, scope.get("client"))
+        )
+        if not decision.allowed:
+            await refused(kind, decision)(scope, receive, send)
+            return
+        extra.extend(decision.raw_headers())
+        status = 500
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self._checked(scope, receive, send_noting_status, headers)
+        self.rate_limit.settle(scope.get("state", {}).get(STATE_KEY_ID), key_id, status)
+
+    async def _checked(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]
+    ) -> None:
+        if self.body_limit.applies(scope["path"], headers.get(b"content-type", b"")):
+            if self.body_limit.declared_too_large(headers.get(b"content-length", b"")):
+                too_large = self.body_limit.too_large()
+                await problem_response(413, too_large.detail)(scope, receive, send)
+                return
+            receive = self.body_limit.limited(receive)
+        error = query_error(scope["query_string"])
+        if error is not None:
+            await api_error_response(error)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

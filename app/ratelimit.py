@@ -1,4 +1,4 @@
-"""Per-client request budgets: an in-process token bucket, applied as ASGI middleware.
+"""Per-client request budgets: an in-process token bucket, applied to every request.
 
 Each client has one bucket for reads (GET, HEAD, OPTIONS, and POST /search) and one for
 writes, holding up to the per-minute limit and refilling continuously at limit/60 tokens a
@@ -6,7 +6,7 @@ second; a request takes one token. A client is its API key once that key has bee
 its IP address otherwise; so made-up keys cannot buy fresh budgets, and a new key's very
 first request is counted against its IP.
 
-Why middleware and not a dependency: it sees every request, including 404s, bad JSON and
+Why the request gateway and not a dependency: it sees every request, including 404s, bad JSON and
 401s, and it refuses an over-budget client before its body is read or a database session
 is opened. The auth dependency tells it (through the request scope's state) which key
 checked out.
@@ -29,9 +29,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import JSONResponse
 
-from app.auth.deps import STATE_KEY_ID
 from app.auth.service import key_id_of
 from app.errors import problem_response
 
@@ -53,6 +52,10 @@ class Decision:
     remaining: int
     reset_seconds: int
     retry_after_seconds: int
+
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers below, encoded for an ASGI `http.response.start` message."""
+        return [(name.lower().encode(), value.encode()) for name, value in self.headers().items()]
 
     def headers(self) -> dict[str, str]:
         headers = {
@@ -82,7 +85,7 @@ class RateLimiter:
         self.clock = clock
         self._buckets: OrderedDict[tuple[str, str], _Bucket] = OrderedDict()
         self._known_keys: OrderedDict[str, None] = OrderedDict()
-        # The middleware runs on the event loop, but the lock keeps direct callers honest.
+        # The gateway runs on the event loop, but the lock keeps direct callers honest.
         self._lock = threading.Lock()
 
     def limit_for(self, kind: str) -> int:
@@ -140,72 +143,60 @@ class RateLimiter:
         return key_id in self._known_keys
 
 
-def _presented_key_id(headers: dict[bytes, bytes]) -> str | None:
-    authorization = headers.get(b"authorization", b"").decode("latin-1").strip()
-    if authorization:
-        scheme, _, value = authorization.partition(" ")
+def presented_key_id(authorization: bytes, api_key: bytes) -> str | None:
+    """The id of the key a request presents (Authorization: Bearer, else X-API-Key)."""
+    given = authorization.decode("latin-1").strip()
+    if given:
+        scheme, _, value = given.partition(" ")
         return key_id_of(value.strip()) if scheme.lower() == "bearer" else None
-    return key_id_of(headers.get(b"x-api-key", b"").decode("latin-1").strip())
+    return key_id_of(api_key.decode("latin-1").strip())
 
 
-class RateLimit:
-    """ASGI middleware applying a `RateLimiter` to every HTTP request outside `exempt_paths`."""
+class RateLimitRules:
+    """Which requests `limiter` counts, and how (read or write, by key or address).
+
+    Applied by the request gateway (app/middleware.py) to every HTTP request outside
+    `exempt_paths`; this class only decides, it sends nothing.
+    """
 
     def __init__(
         self,
-        app: ASGIApp,
         limiter: RateLimiter,
         exempt_paths: frozenset[str] = frozenset({"/metrics", "/health", "/ready"}),
         read_posts: frozenset[str] = frozenset({"/search"}),
     ) -> None:
-        self.app = app
         self.limiter = limiter
         self.exempt_paths = exempt_paths
         # POST routes that only read (a search with its parameters in the body).
         self.read_posts = read_posts
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.exempt_paths:
-            await self.app(scope, receive, send)
-            return
-        reads = scope["method"] in READ_METHODS or (
-            scope["method"] == "POST" and scope["path"] in self.read_posts
-        )
+    def kind_of(self, method: str, path: str) -> str | None:
+        """ "read" or "write", or None when the request is not limited at all."""
+        if path in self.exempt_paths:
+            return None
+        reads = method in READ_METHODS or (method == "POST" and path in self.read_posts)
         kind = "read" if reads else "write"
-        if self.limiter.limit_for(kind) == 0:
-            await self.app(scope, receive, send)
-            return
-        key_id = _presented_key_id(dict(scope["headers"]))
+        return kind if self.limiter.limit_for(kind) else None
+
+    def client(self, key_id: str | None, peer: tuple[str, int] | None) -> str:
         if key_id is not None and self.limiter.knows_key(key_id):
-            client = f"key:{key_id}"
-        else:
-            peer = scope.get("client")
-            client = f"ip:{peer[0] if peer else 'unknown'}"
-        decision = self.limiter.hit(kind, client)
-        headers = decision.headers()
-        if not decision.allowed:
-            response = problem_response(
-                429,
-                f"Too many {kind}s: the limit is {decision.limit} a minute; "
-                f"retry in {decision.retry_after_seconds} s.",
-                slug="rate-limited",
-                headers=headers,
-            )
-            await response(scope, receive, send)
-            return
-        status = 500
-        encoded = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+            return f"key:{key_id}"
+        return f"ip:{peer[0] if peer else 'unknown'}"
 
-        async def send_with_headers(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", []).extend(encoded)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-        verified = scope.get("state", {}).get(STATE_KEY_ID)
+    def settle(self, verified: str | None, presented: str | None, status: int) -> None:
+        """After the answer: remember a key that checked out, forget one that did not."""
         if verified is not None:
             self.limiter.remember_key(verified)
-        elif key_id is not None and status == 401:
-            self.limiter.forget_key(key_id)
+        elif presented is not None and status == 401:
+            self.limiter.forget_key(presented)
+
+
+def refused(kind: str, decision: Decision) -> JSONResponse:
+    """The 429 problem+json for a request over its budget."""
+    return problem_response(
+        429,
+        f"Too many {kind}s: the limit is {decision.limit} a minute; "
+        f"retry in {decision.retry_after_seconds} s.",
+        slug="rate-limited",
+        headers=decision.headers(),
+    )

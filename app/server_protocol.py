@@ -1,5 +1,5 @@
 """uvicorn's HTTP protocol, with the requests it refuses before the app sees them answered as
-problem+json like every other error.
+problem+json like every other error, and each answer's head written with its body.
 
 uvicorn's httptools parser answers a request it can't read with a text/plain 400 of its own.
 `newsarchive serve` runs this subclass instead, which words those answers: 405 with `Allow`
@@ -7,8 +7,10 @@ for a method the parser does not know (as the app answers methods a path does no
 414 for a URL over httptools' 65,535-byte limit, and 400 for the rest.
 """
 
+import asyncio
 import sys
 from http import HTTPStatus
+from typing import Any
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -29,7 +31,57 @@ def refusal(error: BaseException | None) -> tuple[int, str, dict[str, str]]:
     return 400, "The request is not valid HTTP/1.1.", {}
 
 
+class HeadWithBody:
+    """A response's transport that holds the status line and headers until the first body
+    bytes, then writes both at once.
+
+    uvicorn writes the head as soon as the app starts its answer and the body as a second
+    write: two system calls, and on loopback the first one also wakes the client for a
+    packet it can do nothing with. A search answer (one head, one body) then costs one
+    write instead of two. Interim `100 Continue` answers go at once; anything held is
+    written with the next write or on close (every answer but HEAD's writes a body, if only
+    an empty one).
+    """
+
+    __slots__ = ("held", "started", "transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self.held = b""
+        self.started = False
+
+    def write(self, data: bytes) -> None:
+        if self.started:
+            if self.held:
+                data, self.held = self.held + data, b""
+            self.transport.write(data)
+        elif data.startswith(b"HTTP/1.1 100 "):
+            self.transport.write(data)
+        else:
+            self.started, self.held = True, data
+
+    def flush(self) -> None:
+        if self.held:
+            held, self.held = self.held, b""
+            self.transport.write(held)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
 class ProblemHttpToolsProtocol(HttpToolsProtocol):
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        cycle = self.cycle
+        # A HEAD answer has no body write to carry its head: it is written as before.
+        fresh = cycle is not None and cycle.transport is self.transport
+        if fresh and cycle.scope["method"] != "HEAD":
+            cycle.transport = HeadWithBody(self.transport)  # type: ignore[assignment]
+
     def send_400_response(self, msg: str) -> None:
         # uvicorn calls this from its `except HttpParserError:` block, so the parser's error
         # is the one being handled.

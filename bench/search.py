@@ -1,10 +1,11 @@
 """Search latency and throughput through the API against the same query sent to Meilisearch.
 
-Loads Reuters-21578 (../shared/data) into a fresh SQLite archive and a fresh local
+Loads a corpus from ../shared/data (Reuters-21578, short answers; or with `--corpus allsides`
+modern AllSides articles, ~150 KB per 20 hits) into a fresh SQLite archive and a local
 Meilisearch, runs `newsarchive serve` on loopback, then in one run measures:
 
 - /search p50/p95 against a direct Meilisearch query with the same parameters and result
-  size (targets: API p50 <= 1.3x direct);
+  size, through httpx (targets: API p50 <= 1.3x direct);
 - throughput at concurrency 16 for both (target: API >= 0.5x direct);
 - write -> searchable latency through the API (target: p50 <= 300 ms).
 
@@ -12,11 +13,16 @@ With --wrk, the same comparison through a C client (`wrk`, Debian package `wrk`)
 no client cost on either side: p50 at concurrency 1 and requests/s at concurrency 16, each on
 kept-alive connections and on a fresh connection per request (`Connection: close`, as curl
 scripts call), the same queries and answer size sent to the API and straight to Meilisearch
-(targets: p50 <= 1.15x direct, c16 >= 0.9x direct, kept alive).
+(targets: p50 <= 1.15x direct, c16 >= 0.9x direct, kept alive). `--wrk-runs N` repeats the
+comparison and prints each figure's median; `--wrk-only` skips the rest.
 
-    .venv/bin/python -m bench.search [--limit N] [--queries N] [--wrk] [--wrk-seconds 10]
+    .venv/bin/python -m bench.search [--corpus reuters|allsides] [--limit N] [--queries N]
+        [--wrk] [--wrk-only] [--wrk-seconds 10] [--wrk-runs 3] [--workdir DIR]
+        [--serve-arg=ARG ...]   # extra `newsarchive serve` arguments
 
-Loopback only; every loop is bounded in count and time.
+`--workdir DIR` keeps the loaded archive (SQLite and Meilisearch data) there and uses it again
+on the next run with the same corpus and limit. Loopback only; every loop is bounded in count
+and time.
 """
 
 import argparse
@@ -32,7 +38,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -43,6 +50,8 @@ import httpx
 from app.paths import PROJECT_ROOT, SHARED_DATA
 
 REUTERS = SHARED_DATA / "reuters21578"
+ALLSIDES = SHARED_DATA / "allsides" / "jsons"
+CORPORA = {"reuters": REUTERS, "allsides": ALLSIDES}
 CONCURRENCY = 16
 
 
@@ -58,8 +67,22 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def load_archive(database_url: str, limit: int | None) -> tuple[int, list[str]]:
-    """Store Reuters articles through the archive's own service; return count and a vocabulary."""
+def corpus_articles(corpus: str) -> Iterator[tuple[dict[str, Any], str]]:
+    """(article payload, title) of every article of `corpus`, in a fixed order."""
+    if corpus == "allsides":
+        from app.ingestion.allsides import iter_allsides
+
+        for article in iter_allsides(ALLSIDES):
+            yield article.to_article_payload(), article.title
+        return
+    from app.ingestion.reuters import iter_reuters, to_parsed_article
+
+    for record in iter_reuters(REUTERS):
+        yield to_parsed_article(record).to_article_payload(), record.title
+
+
+def load_archive(database_url: str, limit: int | None, corpus: str) -> tuple[int, list[str]]:
+    """Store a corpus through the archive's own service; return count and a vocabulary."""
     from sqlmodel import Session
 
     from app import migrate
@@ -67,20 +90,18 @@ def load_archive(database_url: str, limit: int | None) -> tuple[int, list[str]]:
     from app.articles.schemas import ArticleCreate
     from app.config import Settings
     from app.db import make_engine
-    from app.ingestion.reuters import iter_reuters, to_parsed_article
 
     migrate.upgrade(database_url)
     engine = make_engine(Settings(_env_file=None, DATABASE_URL=database_url))
     words: list[str] = []
     count = 0
     with Session(engine, expire_on_commit=False) as session:
-        for record in iter_reuters(REUTERS):
-            payload = to_parsed_article(record).to_article_payload()
+        for payload, title in corpus_articles(corpus):
             payload.pop("entities", None)
             service.upsert(session=session, data=ArticleCreate.model_validate(payload))
-            words += [w.lower() for w in record.title.split() if w.isalpha() and len(w) > 4][:2]
+            words += [w.lower() for w in title.split() if w.isalpha() and len(w) > 4][:2]
             count += 1
-            if count % 2000 == 0:
+            if count % 500 == 0:
                 print(f"  stored {count} articles", file=sys.stderr)
             if limit and count >= limit:
                 break
@@ -88,7 +109,9 @@ def load_archive(database_url: str, limit: int | None) -> tuple[int, list[str]]:
     return count, sorted(set(words))
 
 
-def start_api(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_api(
+    env: dict[str, str], port: int, workers: int, extra: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     command = [
         str(PROJECT_ROOT / ".venv/bin/newsarchive"),
         "serve",
@@ -96,11 +119,12 @@ def start_api(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[
         str(port),
         "--workers",
         str(workers),
+        *extra,
     ]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a busy machine loads the app slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
@@ -111,13 +135,22 @@ def start_api(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[
     raise SystemExit("API did not start")
 
 
-def wait_indexed(api: str, expected: int, timeout: float = 900) -> float:
+def wait_indexed(api: str, meili: str, key: str, expected: int, timeout: float = 900) -> float:
+    """Wait until the outbox is empty and Meilisearch has no task left to run (a search
+    measured beside indexing measures the indexing)."""
     started = time.monotonic()
+    headers = {"Authorization": f"Bearer {key}"}
     while time.monotonic() - started < timeout:
         lag = httpx.get(f"{api}/ready", timeout=10).json()["index"]
-        if lag["pending"] == 0:
+        tasks = httpx.get(
+            f"{meili}/tasks",
+            params={"statuses": "enqueued,processing", "limit": 1},
+            headers=headers,
+            timeout=10,
+        ).json()["total"]
+        if lag["pending"] == 0 and tasks == 0:
             return time.monotonic() - started
-        print(f"  indexing: {lag['pending']} pending", file=sys.stderr)
+        print(f"  indexing: {lag['pending']} pending, {tasks} Meilisearch tasks", file=sys.stderr)
         time.sleep(2)
     raise SystemExit(f"index did not catch up with {expected} articles")
 
@@ -348,7 +381,7 @@ def create_write_key(env: dict[str, str]) -> str:
             "keys",
             "create",
             "--name",
-            "bench",
+            f"bench-{uuid.uuid4().hex[:8]}",  # unique: a kept archive is used again
             "--scope",
             "write",
         ],
@@ -360,15 +393,58 @@ def create_write_key(env: dict[str, str]) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def run(
-    limit: int | None, query_count: int, api_workers: int, wrk_seconds: int | None = None
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Options:
+    corpus: str
+    limit: int | None
+    query_count: int
+    api_workers: int
+    wrk_seconds: int | None
+    wrk_runs: int
+    wrk_only: bool
+    workdir: Path | None
+    serve_args: tuple[str, ...]
+
+
+def prepared_archive(options: Options) -> tuple[Path, int, list[str]]:
+    """A directory holding the loaded archive: `--workdir` again when it was loaded before
+    (same corpus and limit), else a new one."""
+    workdir = options.workdir or Path(tempfile.mkdtemp(prefix="bench-search-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    stamp = workdir / "loaded.json"
+    wanted = {"corpus": options.corpus, "limit": options.limit}
+    if stamp.exists():
+        loaded = json.loads(stamp.read_text())
+        held = {k: loaded[k] for k in wanted}
+        if held != wanted:
+            raise SystemExit(f"{workdir} holds another archive: {held}")
+        print(f"reusing the {options.corpus} archive in {workdir}", file=sys.stderr)
+        return workdir, loaded["articles"], loaded["vocabulary"]
+    print(f"loading {options.corpus} into {workdir}", file=sys.stderr)
+    database_url = f"sqlite:///{workdir / 'archive.db'}"
+    count, vocabulary = load_archive(database_url, options.limit, options.corpus)
+    stamp.write_text(json.dumps({**wanted, "articles": count, "vocabulary": vocabulary}))
+    return workdir, count, vocabulary
+
+
+def answer_kilobytes(api: str, queries: list[str]) -> float:
+    """Median size of the API's answers to `queries` (20 hits each)."""
+    with httpx.Client(base_url=api, timeout=30) as client:
+        sizes = [len(client.get("/search", params=api_params(q)).content) for q in queries[:50]]
+    return round(statistics.median(sizes) / 1024, 1)
+
+
+def median_figures(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the runs (a ratio is the median of the runs' ratios, each
+    taken between an API and a direct figure measured one after the other)."""
+    return {key: round(statistics.median(run[key] for run in runs), 3) for key in runs[0]}
+
+
+def run(options: Options) -> dict[str, Any]:
     from app.search.meili_process import MeiliProcess
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    workdir, loaded, vocabulary = prepared_archive(options)
     database_url = f"sqlite:///{workdir / 'archive.db'}"
-    print(f"loading Reuters-21578 into {workdir}", file=sys.stderr)
-    loaded, vocabulary = load_archive(database_url, limit)
     with MeiliProcess(workdir / "meili") as meili:
         uid = "articles"
         port = free_port()
@@ -386,42 +462,77 @@ def run(
             "ENTITY_EXTRACTION_ENABLED": "true",
         }
         write_key = create_write_key(env)
-        server = start_api(env, port, api_workers)
+        server = start_api(env, port, options.api_workers, options.serve_args)
         api = f"http://127.0.0.1:{port}"
+        results: dict[str, Any] = {
+            "corpus": options.corpus,
+            "articles": loaded,
+            "api_workers": options.api_workers,
+            "serve_args": " ".join(options.serve_args),
+        }
         try:
-            index_seconds = wait_indexed(api, loaded)
+            results["index_wait_seconds"] = round(
+                wait_indexed(api, meili.url, meili.master_key, loaded), 1
+            )
             rng = random.Random(1987)
-            queries = [rng.choice(vocabulary) for _ in range(query_count)]
-            lat = latency(queries, api, meili.url, meili.master_key, uid)
-            headers = {"Authorization": f"Bearer {meili.master_key}", "Accept-Encoding": "identity"}
-            per_thread = max(10, query_count // CONCURRENCY)
-            api_rps = throughput(
-                lambda c, q: c.get("/search", params=api_params(q)),
-                lambda: httpx.Client(base_url=api, timeout=30),
-                queries,
-                per_thread,
-            )
-            direct_rps = throughput(
-                lambda c, q: c.post(f"/indexes/{uid}/search", json=direct_body(q)),
-                lambda: httpx.Client(base_url=meili.url, headers=headers, timeout=30),
-                queries,
-                per_thread,
-            )
-            wrk_figures = (
-                wrk_comparison(queries, api, meili.url, meili.master_key, uid, wrk_seconds, workdir)
-                if wrk_seconds
-                else {}
-            )
-            freshness = write_to_searchable(api, write_key, 30)
-            task_seconds = meili_task_seconds(meili.url, meili.master_key, 30)
+            queries = [rng.choice(vocabulary) for _ in range(options.query_count)]
+            results["queries"] = options.query_count
+            results["answer_kb_p50"] = answer_kilobytes(api, queries)
+            if not options.wrk_only:
+                results |= python_client_figures(queries, api, meili.url, meili.master_key, uid)
+            if options.wrk_seconds:
+                runs = []
+                for n in range(options.wrk_runs):
+                    print(f" wrk run {n + 1} of {options.wrk_runs}", file=sys.stderr)
+                    runs.append(
+                        wrk_comparison(
+                            queries,
+                            api,
+                            meili.url,
+                            meili.master_key,
+                            uid,
+                            options.wrk_seconds,
+                            workdir,
+                        )
+                    )
+                results["wrk_runs"] = options.wrk_runs
+                results |= median_figures(runs)
+            if not options.wrk_only:
+                freshness = write_to_searchable(api, write_key, 30)
+                task_seconds = meili_task_seconds(meili.url, meili.master_key, 30)
+                results |= {
+                    "write_to_searchable_p50_ms": round(statistics.median(freshness), 1),
+                    "write_to_searchable_p95_ms": round(percentile(freshness, 0.95), 1),
+                    "write_to_searchable_max_ms": round(max(freshness), 1),
+                    "meili_task_p50_ms": round(statistics.median(task_seconds) * 1000, 1),
+                    "meili_task_max_ms": round(max(task_seconds) * 1000, 1),
+                }
         finally:
             server.terminate()
             server.wait(timeout=30)
+    return results
+
+
+def python_client_figures(
+    queries: list[str], api: str, meili: str, key: str, uid: str
+) -> dict[str, float]:
+    """p50/p95 and c16 throughput through httpx, API against direct."""
+    lat = latency(queries, api, meili, key, uid)
+    headers = {"Authorization": f"Bearer {key}", "Accept-Encoding": "identity"}
+    per_thread = max(10, len(queries) // CONCURRENCY)
+    api_rps = throughput(
+        lambda c, q: c.get("/search", params=api_params(q)),
+        lambda: httpx.Client(base_url=api, timeout=30),
+        queries,
+        per_thread,
+    )
+    direct_rps = throughput(
+        lambda c, q: c.post(f"/indexes/{uid}/search", json=direct_body(q)),
+        lambda: httpx.Client(base_url=meili, headers=headers, timeout=30),
+        queries,
+        per_thread,
+    )
     return {
-        "articles": loaded,
-        "api_workers": api_workers,
-        "initial_index_seconds": round(index_seconds, 1),
-        "queries": query_count,
         "api_p50_ms": round(statistics.median(lat["api"]), 2),
         "api_p95_ms": round(percentile(lat["api"], 0.95), 2),
         "direct_p50_ms": round(statistics.median(lat["direct"]), 2),
@@ -432,12 +543,6 @@ def run(
         "api_rps_c16": round(api_rps, 1),
         "direct_rps_c16": round(direct_rps, 1),
         "throughput_ratio_api_to_direct": round(api_rps / direct_rps, 2),
-        "write_to_searchable_p50_ms": round(statistics.median(freshness), 1),
-        "write_to_searchable_p95_ms": round(percentile(freshness, 0.95), 1),
-        "write_to_searchable_max_ms": round(max(freshness), 1),
-        "meili_task_p50_ms": round(statistics.median(task_seconds) * 1000, 1),
-        "meili_task_max_ms": round(max(task_seconds) * 1000, 1),
-        **wrk_figures,
     }
 
 
@@ -446,23 +551,57 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--limit", type=int, default=None, help="load only the first N Reuters articles"
+        "--corpus",
+        choices=sorted(CORPORA),
+        default="reuters",
+        help="reuters: short answers; allsides: long modern articles (~150 KB per 20 hits)",
     )
+    parser.add_argument("--limit", type=int, default=None, help="load only the first N articles")
     parser.add_argument("--queries", type=int, default=400, help="queries per latency series")
     parser.add_argument("--api-workers", type=int, default=2, help="newsarchive serve --workers")
     parser.add_argument("--wrk", action="store_true", help="also compare through wrk (C client)")
     parser.add_argument("--wrk-seconds", type=int, default=10, help="length of each wrk run")
+    parser.add_argument(
+        "--wrk-runs", type=int, default=3, help="wrk comparisons in a row (medians reported)"
+    )
+    parser.add_argument(
+        "--wrk-only",
+        action="store_true",
+        help="skip the Python-client and write-to-searchable figures (implies --wrk)",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="keep the loaded archive here and reuse it on the next run (same corpus, limit)",
+    )
+    parser.add_argument(
+        "--serve-arg",
+        action="append",
+        default=[],
+        help="extra argument for `newsarchive serve` (repeatable)",
+    )
     args = parser.parse_args()
-    if args.wrk and shutil.which("wrk") is None:
+    wrk = args.wrk or args.wrk_only
+    if wrk and shutil.which("wrk") is None:
         raise SystemExit("wrk not found: install Debian's `wrk` package (apt-get install wrk)")
-    if not REUTERS.is_dir():
+    if not CORPORA[args.corpus].is_dir():
         raise SystemExit(
-            f"Reuters-21578 not found at {REUTERS}; this benchmark needs ../shared/data"
+            f"{args.corpus} not found at {CORPORA[args.corpus]}; this benchmark needs ../shared/data"
         )
     os.environ.setdefault("ENTITY_EXTRACTION_ENABLED", "false")
-    results = run(
-        args.limit, args.queries, args.api_workers, args.wrk_seconds if args.wrk else None
+    options = Options(
+        corpus=args.corpus,
+        limit=args.limit,
+        query_count=args.queries,
+        api_workers=args.api_workers,
+        wrk_seconds=args.wrk_seconds if wrk else None,
+        wrk_runs=args.wrk_runs,
+        wrk_only=args.wrk_only,
+        workdir=args.workdir,
+        serve_args=tuple(args.serve_arg),
     )
+    results = run(options)
     width = max(len(k) for k in results)
     for key, value in results.items():
         print(f"{key:<{width}}  {value}")

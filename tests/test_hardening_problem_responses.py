@@ -148,3 +148,53 @@ def test_serve_answers_unreadable_requests_with_problem_json(
         )
         assert status_line == "HTTP/1.1 200 OK"
         assert body["data"] == []
+
+
+def read_answer(connection: socket.socket) -> tuple[list[bytes], bytes]:
+    """Every recv() of one Content-Length answer, and the whole answer."""
+    reads: list[bytes] = []
+    received = b""
+    while True:
+        reads.append(connection.recv(1 << 20))
+        received += reads[-1]
+        head, sep, body = received.partition(b"\r\n\r\n")
+        if sep:
+            length = next(
+                int(line.split(b":")[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+            if len(body) >= length:
+                return reads, received
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_serve_writes_each_answer_head_with_its_body(
+    database_url: str, meili_server: MeiliServer, meili_index_uid: str, tmp_path: Path
+) -> None:
+    env = cli_env(tmp_path, database_url, **meili_env(meili_server, meili_index_uid))
+    with serve(env, tmp_path) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            for _ in range(5):  # kept alive: one answer after another on one connection
+                connection.sendall(b"GET /articles HTTP/1.1\r\nHost: x\r\n\r\n")
+                reads, answer = read_answer(connection)
+                # Head and body left in one write, so the first read has them both.
+                assert len(reads) == 1
+                assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+                assert json.loads(answer.partition(b"\r\n\r\n")[2])["data"] == []
+            # A HEAD answer has no body to carry its head: it still goes out.
+            connection.sendall(b"HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            head = connection.recv(65536)
+            assert head.startswith(b"HTTP/1.1 ")
+            assert head.endswith(b"\r\n\r\n")
+            # An interim 100 Continue is not held back behind the answer it precedes.
+            body = b'{"q": "anything"}'
+            connection.sendall(
+                b"POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Expect: 100-continue\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+            )
+            assert connection.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+            connection.sendall(body)
+            _, answer = read_answer(connection)
+            assert answer.startswith(b"HTTP/1.1 200 OK\r\n")

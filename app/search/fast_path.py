@@ -8,7 +8,8 @@ public, with the same plan, the same Meilisearch round trip and the same JSON as
 app/search/router.py. Everything else goes on to that route, which stays the contract: it
 documents the endpoint, checks keys, resolves entity names and words every validation error.
 
-It sits inside the request-id, metrics, rate-limit and CORS middleware, so those apply alike.
+It sits inside CORS and the request gateway (app/middleware.py: request id, metrics, rate
+limit, body limit, input rules), so those apply alike.
 """
 
 from typing import Any

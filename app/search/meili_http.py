@@ -8,10 +8,17 @@ connection. Responses are parsed by httptools (the C parser uvicorn uses), so
 Content-Length and chunked bodies are both handled.
 
 Like the sync client it asks for uncompressed answers: Meilisearch's gzipped, chunked
-answers stall ~40 ms on a warm connection (Nagle against delayed ACKs).
+answers stall ~40 ms on a warm connection (Nagle against delayed ACKs). Long uncompressed
+answers (20 modern articles, ~150 KB) stall the same way: Meilisearch writes them in parts,
+holds the last part until the previous one is acknowledged, and a warm connection delays
+that ACK. So whenever an answer has arrived only in part, the connection acknowledges at
+once (TCP_QUICKACK, which Linux clears again by itself); an answer that comes whole costs
+nothing more (bench/search.py --corpus allsides).
 """
 
 import asyncio
+import contextlib
+import socket
 import ssl
 from dataclasses import dataclass
 from typing import Any, cast
@@ -22,6 +29,10 @@ import orjson
 
 #: Idle connections kept per process; more concurrent searches than this open extra ones.
 MAX_IDLE_CONNECTIONS = 32
+
+
+#: Linux's TCP_QUICKACK (None elsewhere: there the stall may stay).
+QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
 
 
 class MeiliUnreachable(Exception):
@@ -50,12 +61,14 @@ class _Connection(asyncio.Protocol):
         self._answer: asyncio.Future[MeiliAnswer] | None = None
         self._body: list[bytes] = []
         self._started = False
+        self._socket: socket.socket | None = None
         self.reusable = False
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement asyncio.Transport without subclassing it.
         self.transport = cast(asyncio.Transport, transport)
+        self._socket = transport.get_extra_info("socket")
 
     def data_received(self, data: bytes) -> None:
         self._started = True
@@ -64,6 +77,16 @@ class _Connection(asyncio.Protocol):
         except httptools.HttpParserError as exc:
             self._fail(MeiliUnreachable(f"unparseable answer: {exc}"))
             self.close()
+            return
+        if self._answer is not None and not self._answer.done():
+            self._acknowledge_now()
+
+    def _acknowledge_now(self) -> None:
+        """Send the ACK for what has arrived now rather than after the delayed-ACK timer,
+        which the rest of a long answer would wait for (see the module docstring)."""
+        if QUICKACK is not None and self._socket is not None:
+            with contextlib.suppress(OSError):  # closing already
+                self._socket.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
