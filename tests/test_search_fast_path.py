@@ -154,6 +154,16 @@ def test_the_fast_path_answers_plain_searches_itself(seeded: TestClient) -> None
     assert b"must not be after" in body
 
 
+@pytest.mark.parametrize("mode", ["hybrid", "semantic"])
+def test_searches_by_meaning_take_the_fast_path_too(seeded: TestClient, mode: str) -> None:  # noqa: F811
+    # Embeddings are off in this archive: the fast path itself gives the route's 503.
+    handed_over, status, body = call_fast_path(seeded, f"q=bridge&mode={mode}")
+    assert (handed_over, status) == (False, 503)
+    routed = seeded.get("/search", params={"q": "bridge", "mode": mode})
+    assert routed.status_code == 503
+    assert orjson.loads(body) == routed.json()
+
+
 @pytest.mark.parametrize(
     ("query", "headers"),
     [

@@ -128,7 +128,7 @@ def test_semantic_mode_finds_by_meaning(
     assert hybrid["semantic_ratio"] == 0.5
     assert 1 <= hybrid["semantic_hits"] <= 2
     assert client.get("/ready").json()["embeddings"]["pending"] == 0
-    # Anonymous GETs of keyword searches take the lean path; by meaning they take the route.
+    # Anonymous GETs take the lean path (app/search/fast_path.py), by meaning too: same answer.
     key = client.headers.pop("Authorization")
     try:
         lean = client.get("/search", params={"q": "soccer match", "mode": "semantic"}).json()

@@ -4,8 +4,8 @@ Keyword searches are the hot path, and on a small index FastAPI's per-request ma
 (route matching, dependency solving, query-model parsing, exception middleware) costs about
 half as much as Meilisearch's own work (bench/search.py). This ASGI layer answers the common
 case, a GET /search without an API key and without entity names on a server whose reads are
-public, with the same plan, the same Meilisearch round trip and the same JSON as the route in
-app/search/router.py. Everything else goes on to that route, which stays the contract: it
+public, with the same plan, the same query vector (for hybrid and semantic modes), the same
+Meilisearch round trip and the same JSON as the route in app/search/router.py. Everything else goes on to that route, which stays the contract: it
 documents the endpoint, checks keys, resolves entity names and words every validation error.
 
 It sits inside CORS and the request gateway (app/middleware.py: request id, metrics, rate
@@ -21,8 +21,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.errors import ApiError, api_error_response
 from app.search import service
 from app.search.backend import SearchBackend
-from app.search.router import search_response
-from app.search.schemas import SearchMode, SearchParams
+from app.search.router import run_plan, search_response
+from app.search.schemas import SearchParams
 
 PATH = "/search"
 #: Query parameter name -> whether it repeats (list-valued), as SearchParams declares them.
@@ -72,8 +72,6 @@ class SearchFastPath:
             return None  # the route words the 422
         if params.entity or params.any_entity:
             return None  # names are resolved in the database, on the route's thread
-        if params.mode is not SearchMode.keyword:
-            return None  # the query's vector is computed on the route's thread
         return params
 
     async def _answer(
@@ -82,8 +80,12 @@ class SearchFastPath:
         scope["route"] = _Route()
         backend: SearchBackend = scope["app"].state.search
         try:
-            search_plan = service.plan(index_uid=backend.index_uid, params=params)
-            answer = await service.search_async(backend=backend, search_plan=search_plan)
+            search_plan = service.plan(
+                index_uid=backend.index_uid,
+                params=params,
+                default_semantic_ratio=backend.semantic_ratio_default,
+            )
+            answer = await run_plan(backend, search_plan, params.q)
         except ApiError as exc:
             await api_error_response(exc)(scope, receive, send)
             return

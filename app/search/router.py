@@ -64,11 +64,18 @@ async def _search(
     # Entity names are looked up in the database: only then is a worker thread needed.
     needs_database = bool(params.entity or params.any_entity)
     search_plan = await run_in_threadpool(make_plan) if needs_database else make_plan()
-    if search_plan.semantic_ratio is not None:
-        vector = await semantic.query_vector_async(backend.embeddings, params.q or "")
-        search_plan.with_vector(vector)
-    answer = await service.search_async(backend=backend, search_plan=search_plan)
+    answer = await run_plan(backend, search_plan, params.q)
     return search_response(answer)
+
+
+async def run_plan(
+    backend: SearchBackend, search_plan: service.SearchPlan, q: str | None
+) -> dict[str, Any]:
+    """A planned search's answer; one that ranks by meaning gets the query's vector first."""
+    if search_plan.semantic_ratio is not None:
+        vector = await semantic.query_vector_async(backend.embeddings, q or "")
+        search_plan.with_vector(vector)
+    return await service.search_async(backend=backend, search_plan=search_plan)
 
 
 def search_response(answer: dict[str, Any]) -> Response:
