@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import migrate
@@ -84,6 +85,20 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         # On only where tested (tests/test_semantic_*.py): other tests add bare documents.
         EMBEDDINGS_ENABLED=False,
     )
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    """An engine on the test database, for tests that call services directly."""
+    engine = make_engine(settings)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
 
 
 def auth_headers(key: str) -> dict[str, str]:

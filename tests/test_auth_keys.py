@@ -14,21 +14,8 @@ from app.auth import service
 from app.auth.models import ApiKey, Scope
 from app.cli import app as cli_app
 from app.config import Settings, get_settings
-from app.db import make_engine, utcnow
+from app.db import utcnow
 from app.errors import Conflict, NotFound, Unauthorized
-
-
-@pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
-    engine = make_engine(settings)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 @pytest.fixture

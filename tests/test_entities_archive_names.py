@@ -1,18 +1,12 @@
 """People the archive knows are found by their surname where the model labelled nothing, on
 both databases, unless the article's own text says the word is someone or something else."""
 
-from collections.abc import Iterator
-
-import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.articles import service as articles_service
 from app.articles.models import Article
 from app.articles.schemas import ArticleCreate
-from app.config import Settings
-from app.db import make_engine
 from app.entities import resolution
 from app.entities.archive_names import MIN_EVIDENCE_UNLABELLED
 from app.entities.models import (
@@ -25,19 +19,6 @@ from app.entities.models import (
 from app.entities.types import ArticleEntity, EntitySource, EntityType
 
 PERSON, PLACE, ORG = EntityType.PERSON, EntityType.PLACE, EntityType.ORGANIZATION
-
-
-@pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
-    engine = make_engine(settings)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 def entity(

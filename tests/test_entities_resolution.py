@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.articles import service as articles_service
@@ -26,19 +25,6 @@ from app.outbox import OutboxEntry
 from tests.conftest import auth_headers
 
 PERSON, ORG = EntityType.PERSON, EntityType.ORGANIZATION
-
-
-@pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
-    engine = make_engine(settings)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 def person(name: str, *forms: str, joined: tuple[str, ...] = ()) -> ArticleEntity:

@@ -2,10 +2,8 @@
 concurrent writers, merges, document entities and lookups."""
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -13,8 +11,6 @@ from sqlmodel import Session, col, select
 from app.articles import service as articles_service
 from app.articles.models import Article
 from app.articles.schemas import ArticleCreate, ArticleUpdate
-from app.config import Settings
-from app.db import make_engine
 from app.entities import service
 from app.entities.models import ArticleEntityLink, Entity, EntityAlias, EntityRedirect
 from app.entities.schemas import EntityIn
@@ -22,19 +18,6 @@ from app.entities.types import ArticleEntity, ArticleText, DocumentEntity, Entit
 from app.outbox import OutboxEntry
 
 PLACE, PERSON, ORG = EntityType.PLACE, EntityType.PERSON, EntityType.ORGANIZATION
-
-
-@pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
-    engine = make_engine(settings)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 def found(
