@@ -70,3 +70,31 @@ SALTMARSH = {
     "pay": 22,
     "record": 27,
 }
+
+#: A port's tonnage report: the morning's and the afternoon's are two reports of one template.
+TONNAGE = (
+    "The harbour board said dockers {verb} {a} tonnes of grain in the {session} session, "
+    "against its estimate of {b} tonnes for the whole day. The cranes moved {c} tonnes at the "
+    "north quay and {d} tonnes at the south quay {when} the evening tide{tail}, and the board "
+    "said the grain would go by rail to the mills inland."
+)
+MORNING = {
+    "verb": "unloaded",
+    "a": "1,250",
+    "b": "4,800",
+    "c": "700",
+    "d": "550",
+    "session": "morning",
+    "when": "before",
+    "tail": "",
+}
+AFTERNOON = {
+    "verb": "had brought ashore a further",
+    "a": "2,100",
+    "b": "5,200",
+    "c": "1,300",
+    "d": "800",
+    "session": "afternoon",
+    "when": "after",
+    "tail": ", later than it had hoped",
+}

@@ -3,14 +3,27 @@ two bulletins of one template (other names, other figures) are not."""
 
 from app.stories.minhash import Fingerprint, jaccard
 from app.stories.verify import (
+    FIGURES_SLOT_SHARE,
     MIN_SLOTS,
     NEAR_IDENTICAL,
+    SLOT_SHARE,
     body_tokens,
     differing_slots,
     same_story,
+    shared_figures,
     templated,
 )
-from tests.stories_texts import BOILERPLATE, DIVIDEND, FERRY, QUAY, SALTMARSH, reworded
+from tests.stories_texts import (
+    AFTERNOON,
+    BOILERPLATE,
+    DIVIDEND,
+    FERRY,
+    MORNING,
+    QUAY,
+    SALTMARSH,
+    TONNAGE,
+    reworded,
+)
 
 THRESHOLD = 0.3
 
@@ -59,6 +72,33 @@ def test_two_bulletins_of_one_template_are_two_stories() -> None:
     assert THRESHOLD <= similarity < NEAR_IDENTICAL
     assert templated(body_tokens(quay), body_tokens(saltmarsh))
     assert not _same(quay, saltmarsh)
+
+
+def test_two_reports_with_figures_of_their_own_are_two_stories() -> None:
+    morning, afternoon = TONNAGE.format(**MORNING), TONNAGE.format(**AFTERNOON)
+    first, second = body_tokens(morning), body_tokens(afternoon)
+    # Names and figures are a good part of what differs, not most of it: the figures decide.
+    assert differing_slots(first, second) == (23, 8)
+    assert FIGURES_SLOT_SHARE * 23 <= 8 < SLOT_SHARE * 23
+    assert shared_figures(first, second) == (8, 0)
+    assert THRESHOLD <= _similarity(morning, afternoon) < NEAR_IDENTICAL
+    assert not _same(morning, afternoon)
+
+
+def test_a_repost_that_rewords_but_keeps_its_figures_is_one_story() -> None:
+    morning = TONNAGE.format(**MORNING)
+    repost = (
+        morning.replace("dockers", "Dockers at the port")
+        .replace("the board said", "the Harbour Board expects")
+        .replace("would go", "to go")
+        .replace("1,250 tonnes", "1,250 tonnes (1.25 thousand)")
+    )
+    first, second = body_tokens(morning), body_tokens(repost)
+    total, slots = differing_slots(first, second)
+    assert (total, slots) == (14, 4)
+    assert FIGURES_SLOT_SHARE * total <= slots < SLOT_SHARE * total
+    assert shared_figures(first, second) == (5, 4)
+    assert _same(morning, repost)
 
 
 def test_edited_copies_are_one_story() -> None:

@@ -10,7 +10,10 @@ template differ almost only in names and figures.
 
 So a pair above the similarity threshold is still refused when the words found in one body
 and not in the other (counted with repeats) are mostly names and figures: tokens holding a
-digit or a capital letter. Headlines are left out (a new headline is how copies differ, and
+digit or a capital letter (`SLOT_SHARE`); or when they are a good part of it
+(`FIGURES_SLOT_SHARE`) and the two bodies share few of their figures (`SHARED_FIGURES`): a
+repost reformats its figures ("Sales" becomes "Revs") but keeps most of them, another day's
+bulletin or another issuer's has figures of its own. Headlines are left out (a new headline is how copies differ, and
 some wires write theirs in capitals). Nearly identical texts (`NEAR_IDENTICAL`) are one story
 whatever differs: a name spelt again or a figure corrected in an otherwise unchanged article.
 A short bulletin repeated with one figure changed is refused: from the text alone that is a
@@ -30,6 +33,12 @@ _TOKEN = re.compile(r"\w+(?:[.,/'-]\w+)*")
 NEAR_IDENTICAL: Final = 0.85
 #: Share of the differing tokens that are names or figures from which a pair is refused.
 SLOT_SHARE: Final = 0.4
+#: Share of names or figures among the differing tokens from which the figures are compared.
+FIGURES_SLOT_SHARE: Final = 0.25
+#: Least share of the two bodies' distinct figures found in both for them to be one report.
+SHARED_FIGURES: Final = 1 / 3
+#: Fewest distinct figures (in either body) for the figures to be compared.
+MIN_FIGURES: Final = 4
 #: Fewest differing names or figures (tokens of both bodies counted) for a pair to be refused.
 MIN_SLOTS: Final = 2
 
@@ -53,10 +62,22 @@ def differing_slots(first: Counter[str], second: Counter[str]) -> tuple[int, int
     return total, slots
 
 
+def shared_figures(first: Counter[str], second: Counter[str]) -> tuple[int, int]:
+    """(distinct figures in either body, those in both): tokens holding a digit."""
+    ours = {token for token in first if any(char.isdigit() for char in token)}
+    theirs = {token for token in second if any(char.isdigit() for char in token)}
+    return len(ours | theirs), len(ours & theirs)
+
+
 def templated(first: Counter[str], second: Counter[str]) -> bool:
     """True when the two bodies differ mostly in names and figures: one template, two reports."""
     total, slots = differing_slots(first, second)
-    return slots >= MIN_SLOTS and slots >= SLOT_SHARE * total
+    if slots < MIN_SLOTS or slots < FIGURES_SLOT_SHARE * total:
+        return False
+    if slots >= SLOT_SHARE * total:
+        return True
+    figures, shared = shared_figures(first, second)
+    return figures >= MIN_FIGURES and shared < SHARED_FIGURES * figures
 
 
 def same_story(
