@@ -5,10 +5,14 @@ in chunks of 64 new articles per transaction, as `newsarchive import` stores the
 SQLite database under a temp directory, and the clusters are scored pairwise against a ground
 truth: precision = true pairs found / pairs found, recall = true pairs found / true pairs.
 
-- BBC (2,225 articles): true pairs are articles with the same body (whitespace aside).
-- Reuters-21578: true pairs are records with the same body. The corpus also holds
-  corrections, repeated and updated bulletins that no label marks: pairs found beyond the
-  exact ones are counted, and a sample is printed for reading by hand (--sample).
+- BBC (2,225 articles, keyed by external id `bbc:section/number`): true pairs are articles
+  with the same body (whitespace aside).
+- Reuters-21578 (keyed `r` + NEWID): true pairs are records with the same body.
+- Both corpora also hold re-posts, corrections, repeated and updated bulletins that no label
+  marks, so both are scored a second time against a corrected gold: the labels plus the pairs
+  read by hand as one story (bench/stories_gold.py, bench/stories_gold.tsv). Found pairs in
+  neither the labels nor the reviews count as errors and are written to --unreviewed for
+  reading; a sample of the pairs beyond the labels is printed (--sample).
 - AllSides, synthetic: every article once, plus --copies edited copies of randomly chosen
   articles. Every copy has 5-20 % of its words replaced by other words of the corpus, and
   each of these edits with probability 1/2: a new headline (its words shuffled, one added),
@@ -32,7 +36,7 @@ less exposed to other load, the median share of the runs with clustering spent i
 `clustering.assign` (1 - share is the ratio those runs imply).
 
 Run:  .venv/bin/python -m bench.stories quality [--copies 800] [--sample 20] [--seed 1]
-          [--similarity 0.3] [--only bbc|reuters|allsides]
+          [--similarity 0.3] [--only bbc|reuters|allsides] [--unreviewed FILE]
       .venv/bin/python -m bench.stories cost [--sizes 20000 200000] [--probes 300]
       .venv/bin/python -m bench.stories import [--articles 300] [--runs 3]
 Data: ../shared/data (read in place; only titles are printed).
