@@ -49,7 +49,8 @@ class Settings(BaseSettings):
 
     #: Group near-duplicate articles into story clusters as they are written.
     CLUSTERING_ENABLED: bool = False
-    #: Least Jaccard similarity of two texts' word 3-shingles for them to be one story.
+    #: Least Jaccard similarity of two texts' word 3-shingles for them to be one story (two
+    #: reports of one template are told apart above it: app/stories/verify.py).
     CLUSTER_SIMILARITY: float = Field(default=0.3, gt=0, le=1)
     #: Most days between an article and its cluster's first publication (0: no limit).
     CLUSTER_WINDOW_DAYS: float = Field(default=7.0, ge=0)

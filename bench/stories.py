@@ -5,10 +5,14 @@ in chunks of 64 new articles per transaction, as `newsarchive import` stores the
 SQLite database under a temp directory, and the clusters are scored pairwise against a ground
 truth: precision = true pairs found / pairs found, recall = true pairs found / true pairs.
 
-- BBC (2,225 articles): true pairs are articles with the same body (whitespace aside).
-- Reuters-21578: true pairs are records with the same body. The corpus also holds
-  corrections, repeated and updated bulletins that no label marks: pairs found beyond the
-  exact ones are counted, and a sample is printed for reading by hand (--sample).
+- BBC (2,225 articles, keyed by external id `bbc:section/number`): true pairs are articles
+  with the same body (whitespace aside).
+- Reuters-21578 (keyed `r` + NEWID): true pairs are records with the same body.
+- Both corpora also hold re-posts, corrections, repeated and updated bulletins that no label
+  marks, so both are scored a second time against a corrected gold: the labels plus the pairs
+  read by hand as one story (bench/stories_gold.py, bench/stories_gold.tsv). Found pairs in
+  neither the labels nor the reviews count as errors and are written to --unreviewed for
+  reading; a sample of the pairs beyond the labels is printed (--sample).
 - AllSides, synthetic: every article once, plus --copies edited copies of randomly chosen
   articles. Every copy has 5-20 % of its words replaced by other words of the corpus, and
   each of these edits with probability 1/2: a new headline (its words shuffled, one added),
@@ -32,7 +36,7 @@ less exposed to other load, the median share of the runs with clustering spent i
 `clustering.assign` (1 - share is the ratio those runs imply).
 
 Run:  .venv/bin/python -m bench.stories quality [--copies 800] [--sample 20] [--seed 1]
-          [--similarity 0.3] [--only bbc|reuters|allsides]
+          [--similarity 0.3] [--only bbc|reuters|allsides] [--unreviewed FILE]
       .venv/bin/python -m bench.stories cost [--sizes 20000 200000] [--probes 300]
       .venv/bin/python -m bench.stories import [--articles 300] [--runs 3]
 Data: ../shared/data (read in place; only titles are printed).
@@ -49,10 +53,9 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +69,7 @@ from app.entities.extract import default_extractor
 from app.ingestion.importer import Format, Importer, ImportOptions, discover
 from app.paths import SHARED_DATA
 from app.stories import clustering, minhash
+from bench import stories_gold as gold
 
 CHUNK = 64
 TARGET = 0.95
@@ -101,8 +105,8 @@ def bbc_docs() -> list[Doc]:
     from app.ingestion.bbc import iter_bbc
 
     docs = []
-    for n, parsed in enumerate(iter_bbc(SHARED_DATA / "bbc")):
-        docs.append(Doc(f"bbc{n}", parsed.title, parsed.body, None, parsed.section))
+    for parsed in iter_bbc(SHARED_DATA / "bbc"):
+        docs.append(Doc(str(parsed.external_id), parsed.title, parsed.body, None, parsed.section))
     return _group_by_body(docs)
 
 
@@ -251,30 +255,37 @@ def cluster_docs(
     return {key: cluster_of[i] for key, i in ids.items()}, seconds
 
 
-def _pairs(groups: Iterable[list[str]]) -> set[tuple[str, str]]:
-    return {tuple(sorted(pair)) for members in groups for pair in combinations(members, 2)}  # type: ignore[misc]
-
-
 @dataclass
 class Score:
     name: str
     docs: int
-    true_pairs: int
-    found_pairs: int
-    hits: int
     seconds: float
-    extra: set[tuple[str, str]]
+    found: set[tuple[str, str]]
+    truth: set[tuple[str, str]]
+
+    @property
+    def hits(self) -> int:
+        return len(self.found & self.truth)
 
     @property
     def precision(self) -> float:
-        return self.hits / self.found_pairs if self.found_pairs else 1.0
+        return self.hits / len(self.found) if self.found else 1.0
 
     @property
     def recall(self) -> float:
-        return self.hits / self.true_pairs if self.true_pairs else 1.0
+        return self.hits / len(self.truth) if self.truth else 1.0
+
+    def line(self, label: str) -> str:
+        return (
+            f"{self.name:20} {label:14} true pairs {len(self.truth):5}  found {len(self.found):5}"
+            f"  precision {self.precision:.3f}  recall {self.recall:.3f}"
+        )
 
 
-def score(name: str, docs: Sequence[Doc], config: clustering.ClusterConfig) -> Score:
+def score(
+    name: str, docs: Sequence[Doc], config: clustering.ClusterConfig
+) -> tuple[Score, dict[str, list[str]]]:
+    """The clusters scored against the labels; and the labelled groups."""
     cluster_of, seconds = cluster_docs(docs, config)
     truth: dict[str, list[str]] = defaultdict(list)
     found: dict[int, list[str]] = defaultdict(list)
@@ -282,16 +293,33 @@ def score(name: str, docs: Sequence[Doc], config: clustering.ClusterConfig) -> S
         if doc.group is not None:
             truth[doc.group].append(doc.key)
         found[cluster_of[doc.key]].append(doc.key)
-    true_pairs, found_pairs = _pairs(truth.values()), _pairs(found.values())
-    return Score(
-        name,
-        len(docs),
-        len(true_pairs),
-        len(found_pairs),
-        len(true_pairs & found_pairs),
-        seconds,
-        found_pairs - true_pairs,
+    result = Score(
+        name, len(docs), seconds, gold.pairs_of(found.values()), gold.pairs_of(truth.values())
     )
+    return result, truth
+
+
+def _corrected(
+    corpus: str, result: Score, labelled: dict[str, list[str]], unreviewed_out: Any
+) -> None:
+    """The same clusters against the labels corrected by the pairs read by hand."""
+    reviews = gold.load(corpus)
+    corrected = Score(
+        result.name,
+        result.docs,
+        result.seconds,
+        result.found,
+        gold.corrected(labelled.values(), reviews),
+    )
+    different = {review.pair for review in reviews if not review.same}
+    unreviewed = sorted(result.found - corrected.truth - different)
+    print(
+        f"{corrected.line('corrected gold')}  ({len(reviews)} pairs read; "
+        f"{len(unreviewed)} found pairs unread, counted as errors)"
+    )
+    if unreviewed_out is not None:
+        for first, second in unreviewed:
+            unreviewed_out.write(f"{corpus}\t{first}\t{second}\n")
 
 
 def quality(args: argparse.Namespace) -> None:
@@ -306,25 +334,30 @@ def quality(args: argparse.Namespace) -> None:
         ("reuters", reuters_docs()),
         ("allsides+synthetic", allsides_synthetic(args.copies, rng)),
     ]
-    for name, docs in corpora:
-        if args.only is not None and not name.startswith(args.only):
-            continue
-        result = score(name, docs, config)
-        print(
-            f"{name:20} docs {result.docs:6}  true pairs {result.true_pairs:5}  found {result.found_pairs:5}"
-            f"  precision {result.precision:.3f}  recall {result.recall:.3f}"
-            f"  ({result.seconds / result.docs * 1000:.2f} ms/article)"
-        )
-        by_key = {doc.key: doc for doc in docs}
-        sample = rng.sample(sorted(result.extra), min(args.sample, len(result.extra)))
-        for first, second in sample:
-            a, b = by_key[first], by_key[second]
+    unreviewed_out = open(args.unreviewed, "w", encoding="utf-8") if args.unreviewed else None  # noqa: SIM115
+    try:
+        for name, docs in corpora:
+            if args.only is not None and not name.startswith(args.only):
+                continue
+            result, labelled = score(name, docs, config)
             print(
-                f"    extra pair: {first} {a.published_at:%Y-%m-%d} {a.title[:60]!r}"
-                if a.published_at
-                else f"    extra pair: {first} {a.title[:60]!r}"
+                f"{result.line('labels')}  ({result.seconds / result.docs * 1000:.2f} ms/article)"
             )
-            print(f"            vs: {second} {b.title[:60]!r}")
+            if name in ("bbc", "reuters"):
+                _corrected(name, result, labelled, unreviewed_out)
+            by_key = {doc.key: doc for doc in docs}
+            extra = sorted(result.found - result.truth)
+            for first, second in rng.sample(extra, min(args.sample, len(extra))):
+                a, b = by_key[first], by_key[second]
+                print(
+                    f"    extra pair: {first} {a.published_at:%Y-%m-%d} {a.title[:60]!r}"
+                    if a.published_at
+                    else f"    extra pair: {first} {a.title[:60]!r}"
+                )
+                print(f"            vs: {second} {b.title[:60]!r}")
+    finally:
+        if unreviewed_out is not None:
+            unreviewed_out.close()
 
 
 # --- cost per article -----------------------------------------------------------------------
@@ -527,6 +560,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="least Jaccard similarity (CLUSTER_SIMILARITY); default the setting's default",
     )
     q.add_argument("--only", choices=("bbc", "reuters", "allsides"), help="one corpus")
+    q.add_argument(
+        "--unreviewed", type=Path, help="write the found pairs no label or review covers (TSV)"
+    )
     c = commands.add_parser("cost")
     c.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000])
     c.add_argument("--probes", type=int, default=300)

@@ -50,3 +50,51 @@ def reworded(text: str, share: float, seed: int) -> str:
 
 def article(n: int, title: str, body: str, **fields: Any) -> dict[str, Any]:
     return {"url": f"https://news.example/{n}", "title": title, "body": body, **fields}
+
+
+#: One wire template, two reports: another company, other figures.
+DIVIDEND = (
+    "HARBOUR CITY, September {day} - {name} said its board declared a quarterly dividend of "
+    "{div} cents a share, against {prior} cents in the previous quarter, payable on October "
+    "{pay} to holders of record on September {record}. The company said the payout reflected "
+    "steady freight volumes at its terminals and that it expected to keep the dividend at the "
+    "new level for the rest of the year, subject to trading conditions and the approval of its "
+    "lenders."
+)
+QUAY = {"day": 3, "name": "Northern Quay Holdings", "div": 42, "prior": 40, "pay": 15, "record": 20}
+SALTMARSH = {
+    "day": 3,
+    "name": "Saltmarsh Ferries Ltd",
+    "div": 18,
+    "prior": 16,
+    "pay": 22,
+    "record": 27,
+}
+
+#: A port's tonnage report: the morning's and the afternoon's are two reports of one template.
+TONNAGE = (
+    "The harbour board said dockers {verb} {a} tonnes of grain in the {session} session, "
+    "against its estimate of {b} tonnes for the whole day. The cranes moved {c} tonnes at the "
+    "north quay and {d} tonnes at the south quay {when} the evening tide{tail}, and the board "
+    "said the grain would go by rail to the mills inland."
+)
+MORNING = {
+    "verb": "unloaded",
+    "a": "1,250",
+    "b": "4,800",
+    "c": "700",
+    "d": "550",
+    "session": "morning",
+    "when": "before",
+    "tail": "",
+}
+AFTERNOON = {
+    "verb": "had brought ashore a further",
+    "a": "2,100",
+    "b": "5,200",
+    "c": "1,300",
+    "d": "800",
+    "session": "afternoon",
+    "when": "after",
+    "tail": ", later than it had hoped",
+}

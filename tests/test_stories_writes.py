@@ -16,7 +16,17 @@ from app.db import make_engine
 from app.ingestion.importer import Importer, ImportOptions, discover
 from app.outbox import OutboxEntry
 from app.stories.models import StoryBand
-from tests.stories_texts import FERRY, LIBRARY, ORCHARD, TIDES, article, reworded
+from tests.stories_texts import (
+    DIVIDEND,
+    FERRY,
+    LIBRARY,
+    ORCHARD,
+    QUAY,
+    SALTMARSH,
+    TIDES,
+    article,
+    reworded,
+)
 
 pytestmark = pytest.mark.clusters
 
@@ -124,6 +134,16 @@ def test_a_story_whose_copies_differ_too_much_stays_apart(client: TestClient) ->
     post(client, 2, "Ferry", reworded(FERRY, 0.6, seed=1))
     post(client, 3, "Frost", ORCHARD)
     assert clusters(client, 1, 2, 3) == [(1, 1), (2, 1), (3, 1)]
+
+
+def test_two_bulletins_of_one_template_stay_apart_and_a_copy_joins_its_own(
+    client: TestClient,
+) -> None:
+    post(client, 1, "Northern Quay dividend", DIVIDEND.format(**QUAY))
+    post(client, 2, "Saltmarsh Ferries dividend", DIVIDEND.format(**SALTMARSH))
+    copy = DIVIDEND.format(**QUAY).replace("steady", "strong") + " (Reporting by the desk.)"
+    post(client, 3, "NORTHERN QUAY RAISES DIVIDEND", copy)
+    assert clusters(client, 1, 2, 3) == [(1, 2), (2, 1), (1, 2)]
 
 
 def test_the_importer_clusters_its_set_based_inserts(settings: Settings, tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 An article joins the cluster of any stored article whose text is nearly the same: MinHash
 band keys (app/stories/minhash.py) find the candidates in one indexed look-up of the band
 store, and each candidate is verified on the exact Jaccard similarity of the two texts' word
-shingles (recomputed from the stored text, so no estimate decides). A candidate counts only if
+shingles (recomputed from the stored text, so no estimate decides), then on what differs
+(app/stories/verify.py: two bulletins of one template, different names and figures, are two
+stories). A candidate counts only if
 its cluster's first publication is within the window of the new article's date (both dated).
 When the new article verifies against members of several clusters, they become one, under
 the oldest cluster id (those whose first publications are within the window of each other). A cluster's id is the id of the article that started it; an article
@@ -36,6 +38,7 @@ from app.articles.models import Article
 from app.config import Settings, get_settings
 from app.stories.minhash import Fingerprint, Hashes, jaccard
 from app.stories.models import StoryBand
+from app.stories.verify import body_tokens, same_story
 
 ARTICLES: sa.Table = Article.__table__  # type: ignore[attr-defined]
 BANDS: sa.Table = StoryBand.__table__  # type: ignore[attr-defined]
@@ -89,6 +92,18 @@ class StoryText:
     published_at: datetime | None
 
 
+@dataclass(frozen=True)
+class _Profile:
+    """What verifying a pair compares: shingle hashes and body tokens."""
+
+    hashes: Hashes
+    tokens: Counter[str]
+
+    @classmethod
+    def of(cls, title: str, summary: str | None, body: str) -> _Profile:
+        return cls(Fingerprint.of(title, summary, body).hashes, body_tokens(body))
+
+
 @dataclass
 class _Known:
     """Clusters and texts met while clustering one batch."""
@@ -96,7 +111,7 @@ class _Known:
     cluster_of: dict[int, int] = field(default_factory=dict)
     earliest: dict[int, datetime | None] = field(default_factory=dict)
     published: dict[int, datetime | None] = field(default_factory=dict)
-    hashes: dict[int, Hashes] = field(default_factory=dict)
+    profiles: dict[int, _Profile] = field(default_factory=dict)
 
 
 def _slices(values: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -162,11 +177,9 @@ def assign(
     merged_away: set[int] = set()
     for text in texts:
         fingerprint = prints[text.article_id]
-        known.hashes[text.article_id] = fingerprint.hashes
+        known.profiles[text.article_id] = _Profile(fingerprint.hashes, body_tokens(text.body))
         known.published[text.article_id] = text.published_at
-        matched = _verified_clusters(
-            session, known, text, fingerprint, votes[text.article_id], config
-        )
+        matched = _verified_clusters(session, known, text, votes[text.article_id], config)
         target = min(matched) if matched else text.article_id
         for other in sorted(matched - {target}):
             # An article close to two stories joins them only if they are close in time too.
@@ -275,10 +288,11 @@ def _verified_clusters(
     session: Session,
     known: _Known,
     text: StoryText,
-    fingerprint: Fingerprint,
     votes: Counter[int],
     config: ClusterConfig,
 ) -> set[int]:
+    """The clusters of the candidates that are the same story as `text` (app/stories/verify.py)."""
+    own = known.profiles[text.article_id]
     matched: set[int] = set()
     rejected: set[int] = set()
     compared = 0
@@ -292,25 +306,27 @@ def _verified_clusters(
         if compared >= MAX_VERIFIED:
             break
         compared += 1
-        if jaccard(fingerprint.hashes, _hashes(session, known, candidate)) >= config.similarity:
+        other = _profile(session, known, candidate)
+        similarity = jaccard(own.hashes, other.hashes)
+        if same_story(similarity, own.tokens, other.tokens, threshold=config.similarity):
             matched.add(cluster)
     return matched
 
 
-def _hashes(session: Session, known: _Known, article_id: int) -> Hashes:
-    if article_id not in known.hashes:
+def _profile(session: Session, known: _Known, article_id: int) -> _Profile:
+    if article_id not in known.profiles:
         row = session.execute(
             sa.select(ARTICLES.c.title, ARTICLES.c.summary, ARTICLES.c.body).where(
                 ARTICLES.c.id == article_id
             )
         ).one()
-        known.hashes[article_id] = Fingerprint.of(row.title, row.summary, row.body).hashes
-    return known.hashes[article_id]
+        known.profiles[article_id] = _Profile.of(row.title, row.summary, row.body)
+    return known.profiles[article_id]
 
 
 def _prefetch(session: Session, known: _Known, ids: set[int]) -> None:
-    """The shingle hashes of the candidates most likely to be compared, in one query."""
-    ordered = sorted(ids - known.hashes.keys())
+    """The profiles of the candidates most likely to be compared, in one query."""
+    ordered = sorted(ids - known.profiles.keys())
     for part in _slices(ordered):
         rows = session.execute(
             sa.select(ARTICLES.c.id, ARTICLES.c.title, ARTICLES.c.summary, ARTICLES.c.body).where(
@@ -318,7 +334,7 @@ def _prefetch(session: Session, known: _Known, ids: set[int]) -> None:
             )
         )
         for row in rows:
-            known.hashes[row.id] = Fingerprint.of(row.title, row.summary, row.body).hashes
+            known.profiles[row.id] = _Profile.of(row.title, row.summary, row.body)
 
 
 def _merge(session: Session, known: _Known, cluster: int, *, into: int) -> None:

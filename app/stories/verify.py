@@ -1,0 +1,89 @@
+"""Whether two texts a candidate look-up paired are one story (pure, no I/O).
+
+Shingle similarity alone cannot tell a copy from a templated bulletin: a wire service's
+dividend notices, bond issues, prime rate changes or daily market reports repeat one template
+and differ only in the issuer's name and the figures, so two different reports can share
+more shingles than an edited copy shares with its original. What tells them apart is *what*
+differs. An edited copy, a re-publication under another headline or an updated version
+differs in ordinary words (reworded phrases, sentences added or dropped); two bulletins of one
+template differ almost only in names and figures.
+
+So a pair above the similarity threshold is still refused when the words found in one body
+and not in the other (counted with repeats) are mostly names and figures: tokens holding a
+digit or a capital letter (`SLOT_SHARE`); or when they are a good part of it
+(`FIGURES_SLOT_SHARE`) and the two bodies share few of their figures (`SHARED_FIGURES`): a
+repost reformats its figures ("Sales" becomes "Revs") but keeps most of them, another day's
+bulletin or another issuer's has figures of its own. Headlines are left out (a new headline is how copies differ, and
+some wires write theirs in capitals). Nearly identical texts (`NEAR_IDENTICAL`) are one story
+whatever differs: a name spelt again or a figure corrected in an otherwise unchanged article.
+A short bulletin repeated with one figure changed is refused: from the text alone that is a
+correction or the next day's report, and the next day's report is the commoner.
+The check counts tokens only, so it costs as little as reading the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Final
+
+#: Word-like tokens that keep figures whole: "7-3/4", "1,000", "6.6", "U.S.".
+_TOKEN = re.compile(r"\w+(?:[.,/'-]\w+)*")
+#: Shingle Jaccard similarity from which two texts are one story without the check below.
+NEAR_IDENTICAL: Final = 0.85
+#: Share of the differing tokens that are names or figures from which a pair is refused.
+SLOT_SHARE: Final = 0.4
+#: Share of names or figures among the differing tokens from which the figures are compared.
+FIGURES_SLOT_SHARE: Final = 0.25
+#: Least share of the two bodies' distinct figures found in both for them to be one report.
+SHARED_FIGURES: Final = 1 / 3
+#: Fewest distinct figures (in either body) for the figures to be compared.
+MIN_FIGURES: Final = 4
+#: Fewest differing names or figures (tokens of both bodies counted) for a pair to be refused.
+MIN_SLOTS: Final = 2
+
+
+def body_tokens(body: str) -> Counter[str]:
+    """The body's tokens with their counts, case kept (capitals mark names)."""
+    return Counter(_TOKEN.findall(body))
+
+
+def _is_slot(token: str) -> bool:
+    """A name or a figure: a token with a capital letter or a digit."""
+    return not token.islower()
+
+
+def differing_slots(first: Counter[str], second: Counter[str]) -> tuple[int, int]:
+    """(tokens in one body and not the other, counted with repeats; how many of them are
+    names or figures)."""
+    differing = (first - second) + (second - first)
+    total = sum(differing.values())
+    slots = sum(count for token, count in differing.items() if _is_slot(token))
+    return total, slots
+
+
+def shared_figures(first: Counter[str], second: Counter[str]) -> tuple[int, int]:
+    """(distinct figures in either body, those in both): tokens holding a digit."""
+    ours = {token for token in first if any(char.isdigit() for char in token)}
+    theirs = {token for token in second if any(char.isdigit() for char in token)}
+    return len(ours | theirs), len(ours & theirs)
+
+
+def templated(first: Counter[str], second: Counter[str]) -> bool:
+    """True when the two bodies differ mostly in names and figures: one template, two reports."""
+    total, slots = differing_slots(first, second)
+    if slots < MIN_SLOTS or slots < FIGURES_SLOT_SHARE * total:
+        return False
+    if slots >= SLOT_SHARE * total:
+        return True
+    figures, shared = shared_figures(first, second)
+    return figures >= MIN_FIGURES and shared < SHARED_FIGURES * figures
+
+
+def same_story(
+    similarity: float, first: Counter[str], second: Counter[str], *, threshold: float
+) -> bool:
+    """Two texts of shingle Jaccard `similarity` (and these body tokens) are one story."""
+    if similarity < threshold:
+        return False
+    return similarity >= NEAR_IDENTICAL or not templated(first, second)
