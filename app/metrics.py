@@ -142,14 +142,10 @@ def request_finished(method: str, route: str | None, status: int, seconds: float
     """Count one answered HTTP request (called by the request gateway, app/middleware.py)."""
     HTTP_IN_FLIGHT.dec()
     status_class = status // 100
-    key = (method, route or UNMATCHED_ROUTE, status_class)
+    key = (method if method in _KNOWN_METHODS else "other", route or UNMATCHED_ROUTE, status_class)
     child = _request_children.get(key)
     if child is None:
-        child = HTTP_REQUEST_SECONDS.labels(
-            method=method if method in _KNOWN_METHODS else "other",
-            route=key[1],
-            status=f"{status_class}xx",
-        )
+        child = HTTP_REQUEST_SECONDS.labels(method=key[0], route=key[1], status=f"{status_class}xx")
         if len(_request_children) < MAX_REMEMBERED_SERIES:
             _request_children[key] = child
     child.observe(seconds)

@@ -76,6 +76,17 @@ class BodySizeLimit:
         return limited_receive
 
 
+class _Answer:
+    """What the gateway notes of one answer as it goes out: its status (500 until the app
+    starts one) and the headers it adds to it."""
+
+    __slots__ = ("extra_headers", "status")
+
+    def __init__(self, extra_headers: list[tuple[bytes, bytes]]) -> None:
+        self.extra_headers = extra_headers
+        self.status = 500
+
+
 class Gateway:
     """The one ASGI layer between the server (or CORS) and the app: see the module docstring."""
 
@@ -93,24 +104,23 @@ class Gateway:
         request_id = given if _SAFE_REQUEST_ID.match(given) else new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         # Every answer carries the request id; an allowed, limited one its budget too.
-        extra = [(b"x-request-id", request_id.encode())]
-        status = 500
+        answer = _Answer([(b"x-request-id", request_id.encode())])
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", []).extend(extra)
+                answer.status = message["status"]
+                message.setdefault("headers", []).extend(answer.extra_headers)
             await send(message)
 
         method, path = scope["method"], scope["path"]
         started = time.perf_counter()
         metrics.request_started()
         try:
-            await self._limited(scope, receive, send_with_headers, headers, extra)
+            await self._limited(scope, receive, send_with_headers, headers, answer)
         finally:
             route = getattr(scope.get("route"), "path", None)
             seconds = time.perf_counter() - started
+            status = answer.status
             metrics.request_finished(method, route, status, seconds)
             logger.info(
                 "request",
@@ -130,7 +140,7 @@ class Gateway:
         receive: Receive,
         send: Send,
         headers: dict[bytes, bytes],
-        extra: list[tuple[bytes, bytes]],
+        answer: _Answer,
     ) -> None:
         """Rate limit, then body size and input rules, then the app."""
         kind = self.rate_limit.kind_of(scope["method"], scope["path"])
@@ -146,17 +156,9 @@ class Gateway:
         if not decision.allowed:
             await refused(kind, decision)(scope, receive, send)
             return
-        extra.extend(decision.raw_headers())
-        status = 500
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        await self._checked(scope, receive, send_noting_status, headers)
-        self.rate_limit.settle(scope.get("state", {}).get(STATE_KEY_ID), key_id, status)
+        answer.extra_headers.extend(decision.raw_headers())
+        await self._checked(scope, receive, send, headers)
+        self.rate_limit.settle(scope.get("state", {}).get(STATE_KEY_ID), key_id, answer.status)
 
     async def _checked(
         self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]

@@ -352,7 +352,7 @@ def run(args: argparse.Namespace) -> Figures:
                 SYNC_WORKER_ENABLED=False,
             )
             engine = make_engine(settings)
-            env = _command_env(settings)
+            env = command_env(settings)
             sampler = MemorySampler(roots=[*extra_roots])
             sampler.start()
             # Indexing runs beside the import: in the importing process (`newsarchive import
@@ -362,7 +362,7 @@ def run(args: argparse.Namespace) -> Figures:
             if args.index_worker == "process":
                 index_worker = _start_index_worker(env, args.fill_seconds, args.index_batch_size)
             started = time.perf_counter()
-            finished = _import(args, env)
+            finished = run_import(args, env)
             figures.searchable_seconds = time.perf_counter() - started
             figures.import_seconds = finished["seconds"]
             figures.waiting_seconds = finished["extraction_wait_seconds"]
@@ -397,12 +397,12 @@ def run(args: argparse.Namespace) -> Figures:
         options = ImportOptions(
             batch_size=args.batch_size, processes=args.processes, limit=args.limit
         )
-        inputs = _entity_inputs(discover([args.data], Format.reuters), options)
+        inputs = entity_inputs(discover([args.data], Format.reuters), options)
         print(f"extraction alone over {len(inputs)} texts...", file=sys.stderr)
         figures.extraction_docs = len(inputs)
         alone = MemorySampler(roots=[], include_self=True)
         alone.start()
-        figures.extraction_seconds = _extraction_alone(inputs, options)
+        figures.extraction_seconds = extraction_alone(inputs, options)
         alone.stop()
         figures.extraction_max_rss = alone.max_concurrent
     finally:
@@ -410,7 +410,7 @@ def run(args: argparse.Namespace) -> Figures:
     return figures
 
 
-def _command_env(settings: Settings) -> dict[str, str]:
+def command_env(settings: Settings) -> dict[str, str]:
     """The environment of the archive's commands run by this benchmark."""
     assert settings.MEILI_MASTER_KEY is not None
     return {
@@ -424,7 +424,7 @@ def _command_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def _import(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
+def run_import(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     """Run `newsarchive import` as a user would; return its "import finished" log record."""
     command = [
         sys.executable,
@@ -491,7 +491,7 @@ def _start_index_worker(
     )
 
 
-def _entity_inputs(files: list[InputFile], options: ImportOptions) -> list[EntityInput]:
+def entity_inputs(files: list[InputFile], options: ImportOptions) -> list[EntityInput]:
     from app.ingestion import service
     from app.ingestion.importer import read_records
 
@@ -514,7 +514,7 @@ def _entity_inputs(files: list[InputFile], options: ImportOptions) -> list[Entit
     return inputs
 
 
-def _extraction_alone(inputs: list[EntityInput], options: ImportOptions) -> float:
+def extraction_alone(inputs: list[EntityInput], options: ImportOptions) -> float:
     """Seconds to find the entities of `inputs` as the import does (pool start included)."""
     from app.ingestion.importer import EntityFinder
 
@@ -540,7 +540,7 @@ _INDEXED_BY = {
 }
 
 
-def _mib(value: float) -> str:
+def mib(value: float) -> str:
     return f"{value / 1024**2:,.0f} MiB"
 
 
@@ -585,24 +585,24 @@ def report(figures: Figures, args: argparse.Namespace) -> dict[str, object]:
     )
     for role, its in sorted(figures.memory.items(), key=lambda item: -item[1].peaks.rss):
         peaks = its.peaks
-        shared = f" (shared memory {_mib(peaks.shmem)})" if peaks.shmem > 1024**2 else ""
+        shared = f" (shared memory {mib(peaks.shmem)})" if peaks.shmem > 1024**2 else ""
         print(
-            f"    {role:<40} {its.processes:>2} process(es) RSS {_mib(peaks.rss):>9} "
-            f"PSS {_mib(peaks.pss):>9} anon {_mib(peaks.anon):>9} "
+            f"    {role:<40} {its.processes:>2} process(es) RSS {mib(peaks.rss):>9} "
+            f"PSS {mib(peaks.pss):>9} anon {mib(peaks.anon):>9} "
             f"{peaks.cpu_seconds:>7,.1f} CPU s{shared}"
         )
     print(
-        f"  sum of peak RSS              {_mib(total.rss)} "
+        f"  sum of peak RSS              {mib(total.rss)} "
         f"= {total.rss / 1e9:.2f} GB "
-        f"(target <= {_mib(TARGET_RSS_BYTES)}; 1.5 GB decimal = {_mib(1.5e9)})"
+        f"(target <= {mib(TARGET_RSS_BYTES)}; 1.5 GB decimal = {mib(1.5e9)})"
     )
-    print(f"  sum of peak PSS              {_mib(total.pss)}")
+    print(f"  sum of peak PSS              {mib(total.pss)}")
     print(
-        f"  sum of peak anonymous RSS    {_mib(total.anon)} "
+        f"  sum of peak anonymous RSS    {mib(total.anon)} "
         "(without mapped files the kernel can reclaim)"
     )
-    print(f"  highest concurrent RSS       {_mib(figures.max_concurrent_rss)}")
-    print(f"  extraction alone, highest    {_mib(figures.extraction_max_rss)}")
+    print(f"  highest concurrent RSS       {mib(figures.max_concurrent_rss)}")
+    print(f"  extraction alone, highest    {mib(figures.extraction_max_rss)}")
     return {
         "database": args.database,
         "processes": args.processes,

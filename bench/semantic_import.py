@@ -44,11 +44,11 @@ from bench.ingest import (
     DEFAULT_DATA,
     MEILI_LIMITS,
     MemorySampler,
-    _command_env,
-    _entity_inputs,
-    _extraction_alone,
-    _import,
-    _mib,
+    command_env,
+    entity_inputs,
+    extraction_alone,
+    mib,
+    run_import,
     sqlite_database,
 )
 
@@ -84,14 +84,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 EMBEDDINGS_ENABLED=True,
                 EMBEDDING_THREADS=args.threads,
             )
-            env = _command_env(settings) | {
+            env = command_env(settings) | {
                 "EMBEDDINGS_ENABLED": "true",
                 "EMBEDDING_THREADS": str(args.threads),
             }
             sampler = MemorySampler(roots=[])
             sampler.start()
             started, cpu_before = time.perf_counter(), cpu_seconds(children_only=True)
-            finished = _import(args, env)
+            finished = run_import(args, env)
             figures["import_with_embeddings_seconds"] = time.perf_counter() - started
             figures["import_cpu_seconds"] = cpu_seconds(children_only=True) - cpu_before
             sampler.stop()
@@ -109,10 +109,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         options = ImportOptions(
             batch_size=args.batch_size, processes=args.processes, limit=args.limit
         )
-        inputs = _entity_inputs(discover([args.data], Format.reuters), options)
+        inputs = entity_inputs(discover([args.data], Format.reuters), options)
         print(f"extraction alone over {len(inputs)} texts...", file=sys.stderr)
         cpu_before = cpu_seconds()
-        figures["extraction_alone_seconds"] = _extraction_alone(inputs, options)
+        figures["extraction_alone_seconds"] = extraction_alone(inputs, options)
         figures["extraction_alone_cpu_seconds"] = cpu_seconds() - cpu_before
         print(f"embedding alone over {len(inputs)} texts...", file=sys.stderr)
         alone = MemorySampler(roots=[], include_self=True)
@@ -260,7 +260,7 @@ def report(figures: dict[str, Any]) -> dict[str, Any]:
         f"{result['extraction_plus_embedding_alone_docs_per_second']} docs/s; "
         f"ratio {result['ratio_import_to_alone']} (target >= {TARGET_RATIO}); "
         f"this process embedding alone peaked at "
-        f"{_mib(figures['embedding_alone_peak_rss_bytes'])}",
+        f"{mib(figures['embedding_alone_peak_rss_bytes'])}",
         file=sys.stderr,
     )
     return result

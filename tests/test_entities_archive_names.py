@@ -17,6 +17,7 @@ from app.entities.models import (
     EntityTypeVote,
 )
 from app.entities.types import ArticleEntity, EntitySource, EntityType
+from tests.test_entities_resolution import linked
 
 PERSON, PLACE, ORG = EntityType.PERSON, EntityType.PLACE, EntityType.ORGANIZATION
 
@@ -57,16 +58,6 @@ def evidence(
     """Articles that name the person in full and then by surname alone."""
     for _ in range(articles):
         store(session, f"{full_name} spoke. {surname} left.", entity(full_name, PERSON, surname))
-
-
-def linked(session: Session, article_id: int) -> list[str]:
-    return sorted(
-        session.exec(
-            select(Entity.slug)
-            .join(ArticleEntityLink, col(ArticleEntityLink.entity_id) == col(Entity.id))
-            .where(col(ArticleEntityLink.article_id) == article_id)
-        ).all()
-    )
 
 
 #: What the model labelled in the test articles: one place, so the article counts as read.

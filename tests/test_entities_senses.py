@@ -4,33 +4,18 @@ named inside its products ("Apple Watch", "Apple Podcasts")."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from fastapi.testclient import TestClient
 
 from app.entities import senses
 from app.entities.canonical import canonicalise, resolve
-from app.entities.extract import extract_entities
 from app.entities.gazetteer import lookup_country
-from app.entities.types import ArticleEntity, ArticleText, EntityType, RawMention
+from app.entities.types import EntityType
 from tests.conftest import sync_index
+from tests.test_entities_canonical import labelled, summary
+from tests.test_entities_known_names import found
 from tests.test_search_api import search
-
-
-def labelled(text: str, *spans: tuple[str, str]) -> list[RawMention]:
-    """Mentions for each (phrase, label), taken in order of occurrence, one per pair."""
-    mentions, cursor = [], 0
-    for phrase, label in spans:
-        found = re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)").search(text, cursor)
-        assert found is not None, phrase
-        mentions.append(RawMention(phrase, label, found.start(), found.end()))
-        cursor = found.end()
-    return mentions
-
-
-def summary(entities: list[ArticleEntity]) -> list[tuple[str, str, int]]:
-    return [(e.slug, e.type.value, e.mentions) for e in entities]
 
 
 def sense(text: str, name: str) -> bool | None:
@@ -178,21 +163,6 @@ def test_a_surname_ending_in_s_is_still_a_person() -> None:
 
 
 # --- a company named in its products -----------------------------------------------------------
-
-
-class _BlindModel:
-    """A model that labels nothing."""
-
-    def mentions(
-        self, texts: Iterable[str], *, batch_size: int = 64, n_process: int = 1
-    ) -> Iterator[list[RawMention]]:
-        for _text in texts:
-            yield []
-
-
-def found(text: str) -> list[tuple[str, str, int]]:
-    article = ArticleText(title="Story", body=text)
-    return summary(extract_entities(article, extractor=_BlindModel()))
 
 
 def test_apple_unlabelled_is_found_but_not_its_lookalikes() -> None:

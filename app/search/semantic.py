@@ -59,11 +59,18 @@ def _embed_and_keep(embedder: "TextEmbedder", tokens: tuple[int, ...]) -> list[f
     return vector
 
 
-def query_vector(provider: EmbeddingProvider, text: str) -> list[float]:
-    """The query's vector: a kept one, or one made now (raises SemanticUnavailable)."""
+def _look_up(
+    provider: EmbeddingProvider, text: str
+) -> tuple["TextEmbedder", tuple[int, ...], list[float] | None]:
+    """The model, the query's tokens, and the vector kept for them if any."""
     embedder = _embedder(provider)
     tokens = embedder.tokens(text)
-    kept = _kept((embedder.model_id, tokens))
+    return embedder, tokens, _kept((embedder.model_id, tokens))
+
+
+def query_vector(provider: EmbeddingProvider, text: str) -> list[float]:
+    """The query's vector: a kept one, or one made now (raises SemanticUnavailable)."""
+    embedder, tokens, kept = _look_up(provider, text)
     return kept if kept is not None else _embed_and_keep(embedder, tokens)
 
 
@@ -71,11 +78,9 @@ async def query_vector_async(provider: EmbeddingProvider, text: str) -> list[flo
     """As query_vector, from the event loop. Once the model is loaded, a kept vector is found
     on the loop (tokenising a query is far cheaper than a hop to a worker thread, which on a
     busy machine costs milliseconds); only a model run or a model load leaves it."""
-    if not (provider.loaded or not provider.enabled):
+    if provider.enabled and not provider.loaded:
         return await run_in_threadpool(query_vector, provider, text)
-    embedder = _embedder(provider)
-    tokens = embedder.tokens(text)
-    kept = _kept((embedder.model_id, tokens))
+    embedder, tokens, kept = _look_up(provider, text)
     if kept is not None:
         return kept
     return await run_in_threadpool(_embed_and_keep, embedder, tokens)

@@ -94,14 +94,19 @@ class StoryText:
 
 @dataclass(frozen=True)
 class _Profile:
-    """What verifying a pair compares: shingle hashes and body tokens."""
+    """What verifying a pair compares: shingle hashes, then, only for a pair over the
+    similarity threshold, body tokens (most articles and candidates never need them)."""
 
     hashes: Hashes
-    tokens: Counter[str]
+    body: str
+
+    @functools.cached_property
+    def tokens(self) -> Counter[str]:
+        return body_tokens(self.body)
 
     @classmethod
     def of(cls, title: str, summary: str | None, body: str) -> _Profile:
-        return cls(Fingerprint.of(title, summary, body).hashes, body_tokens(body))
+        return cls(Fingerprint.of(title, summary, body).hashes, body)
 
 
 @dataclass
@@ -177,7 +182,7 @@ def assign(
     merged_away: set[int] = set()
     for text in texts:
         fingerprint = prints[text.article_id]
-        known.profiles[text.article_id] = _Profile(fingerprint.hashes, body_tokens(text.body))
+        known.profiles[text.article_id] = _Profile(fingerprint.hashes, text.body)
         known.published[text.article_id] = text.published_at
         matched = _verified_clusters(session, known, text, votes[text.article_id], config)
         target = min(matched) if matched else text.article_id
@@ -308,7 +313,9 @@ def _verified_clusters(
         compared += 1
         other = _profile(session, known, candidate)
         similarity = jaccard(own.hashes, other.hashes)
-        if same_story(similarity, own.tokens, other.tokens, threshold=config.similarity):
+        if similarity >= config.similarity and same_story(
+            similarity, own.tokens, other.tokens, threshold=config.similarity
+        ):
             matched.add(cluster)
     return matched
 
