@@ -14,7 +14,9 @@ no client cost on either side: p50 at concurrency 1 and requests/s at concurrenc
 kept-alive connections and on a fresh connection per request (`Connection: close`, as curl
 scripts call), the same queries and answer size sent to the API and straight to Meilisearch
 (targets: p50 <= 1.15x direct, c16 >= 0.9x direct, kept alive). `--wrk-runs N` repeats the
-comparison and prints each figure's median; `--wrk-only` skips the rest.
+comparison and prints each figure's median; `--wrk-only` skips the rest. Under 16 kept-alive
+connections each process's CPU milliseconds per request are printed (API workers, Meilisearch,
+wrk itself) and the throughput ratio they bound when every core is busy (`cpu_bound_rps_ratio`).
 
     .venv/bin/python -m bench.search [--corpus reuters|allsides] [--limit N] [--queries N]
         [--wrk] [--wrk-only] [--wrk-seconds 10] [--wrk-runs 3] [--workdir DIR]
@@ -29,6 +31,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import socket
 import statistics
@@ -48,6 +51,7 @@ from typing import Any
 import httpx
 
 from app.paths import PROJECT_ROOT, SHARED_DATA
+from bench.process_cpu import CpuMeter
 
 REUTERS = SHARED_DATA / "reuters21578"
 ALLSIDES = SHARED_DATA / "allsides" / "jsons"
@@ -255,9 +259,18 @@ def wrk_script(path: Path, requests: list[tuple[str, str, dict[str, str], str]])
     return path
 
 
-def run_wrk(url: str, script: Path, connections: int, seconds: int) -> tuple[float, float]:
-    """(p50 latency in ms, requests/s) of one wrk run."""
+@dataclass
+class WrkRun:
+    p50_ms: float
+    rps: float
+    requests: int
+    wrk_cpu_seconds: float  # the client's own CPU: on a shared machine it competes too
+
+
+def run_wrk(url: str, script: Path, connections: int, seconds: int) -> WrkRun:
+    """One wrk run: p50 latency, requests/s, requests answered, wrk's CPU seconds."""
     threads = min(2, connections)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     finished = subprocess.run(
         [
             "wrk",
@@ -276,8 +289,11 @@ def run_wrk(url: str, script: Path, connections: int, seconds: int) -> tuple[flo
     )
     if finished.stderr.strip():  # a script error: wrk would go on sending GET /
         raise SystemExit(f"wrk: {finished.stderr.strip()}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     output = finished.stdout
     p50 = rps = 0.0
+    requests = 0
     units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     for line in output.splitlines():
         parts = line.split()
@@ -287,17 +303,37 @@ def run_wrk(url: str, script: Path, connections: int, seconds: int) -> tuple[flo
             p50 = float(value[: -len(unit)]) * units[unit]
         if parts[:1] == ["Requests/sec:"]:
             rps = float(parts[1])
+        if parts[1:3] == ["requests", "in"]:
+            requests = int(parts[0])
     if "Non-2xx" in output:
         raise SystemExit(f"wrk: answers that were not 2xx from {url}:\n{output}")
     if "Socket errors" in output:
         print(output, file=sys.stderr)
-    return p50, rps
+    return WrkRun(p50, rps, requests, wrk_cpu)
+
+
+def cpu_per_request(spent: dict[str, float], run: WrkRun, prefix: str) -> dict[str, float]:
+    """Each process tree's CPU milliseconds per answered request, named `prefix`_NAME."""
+    figures = {f"{prefix}_{name}_cpu_ms": spent[name] for name in spent}
+    figures[f"{prefix}_wrk_cpu_ms"] = run.wrk_cpu_seconds
+    return {name: round(value * 1000 / max(run.requests, 1), 3) for name, value in figures.items()}
 
 
 def wrk_comparison(
-    queries: list[str], api: str, meili: str, key: str, uid: str, seconds: int, workdir: Path
+    queries: list[str],
+    api: str,
+    meili: str,
+    key: str,
+    uid: str,
+    seconds: int,
+    workdir: Path,
+    pids: dict[str, int],
 ) -> dict[str, float]:
-    """API against direct Meilisearch through wrk, kept alive and with fresh connections."""
+    """API against direct Meilisearch through wrk, kept alive and with fresh connections.
+
+    Under 16 connections kept alive, each process's CPU per request is measured too (`pids`:
+    "api" and "meili"): with every core busy, requests/s through the API can reach at most
+    direct Meilisearch's CPU per request over the sum of every process's through the API."""
     from urllib.parse import urlencode
 
     results: dict[str, float] = {}
@@ -318,9 +354,25 @@ def wrk_comparison(
         api_script = wrk_script(workdir / f"api-{mode}.lua", api_requests)
         direct_script = wrk_script(workdir / f"direct-{mode}.lua", direct_requests)
         for connections in (1, CONCURRENCY):
-            api_p50, api_rps = run_wrk(api, api_script, connections, seconds)
-            direct_p50, direct_rps = run_wrk(meili, direct_script, connections, seconds)
+            meter = CpuMeter(pids)
+            meter.start()
+            api_run = run_wrk(api, api_script, connections, seconds)
+            api_spent = meter.stop()
+            meter.start()
+            direct_run = run_wrk(meili, direct_script, connections, seconds)
+            direct_spent = meter.stop()
+            api_p50, api_rps = api_run.p50_ms, api_run.rps
+            direct_p50, direct_rps = direct_run.p50_ms, direct_run.rps
             label = f"wrk_{mode}_c{connections}"
+            if mode == "keepalive" and connections == CONCURRENCY:
+                through = cpu_per_request(api_spent, api_run, f"{label}_via_api")
+                direct_cpu = cpu_per_request(
+                    {"meili": direct_spent["meili"]}, direct_run, f"{label}_direct"
+                )
+                results |= through | direct_cpu
+                all_via_api = sum(through.values())
+                all_direct = sum(direct_cpu.values())
+                results[f"{label}_cpu_bound_rps_ratio"] = round(all_direct / all_via_api, 2)
             if connections == 1:
                 results[f"{label}_api_p50_ms"] = round(api_p50, 3)
                 results[f"{label}_direct_p50_ms"] = round(direct_p50, 3)
@@ -461,6 +513,9 @@ def run(options: Options) -> dict[str, Any]:
             # The server extracts entities as in production; only the bulk load skipped it.
             "ENTITY_EXTRACTION_ENABLED": "true",
         }
+        meili_pid = meili.pid
+        if meili_pid is None:
+            raise SystemExit("Meilisearch is not running")
         write_key = create_write_key(env)
         server = start_api(env, port, options.api_workers, options.serve_args)
         api = f"http://127.0.0.1:{port}"
@@ -493,6 +548,7 @@ def run(options: Options) -> dict[str, Any]:
                             uid,
                             options.wrk_seconds,
                             workdir,
+                            {"api": server.pid, "meili": meili_pid},
                         )
                     )
                 results["wrk_runs"] = options.wrk_runs
