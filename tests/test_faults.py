@@ -84,7 +84,7 @@ def test_slow_meilisearch_killed_mid_bulk_import_loses_nothing(
     process = meili_server.process
     if process is None:
         pytest.skip("needs a Meilisearch started by the tests (MEILI_URL was given)")
-    total = 5000
+    total = 2500
     settings = search_settings.model_copy(
         update={
             "SYNC_WORKER_ENABLED": True,
@@ -111,10 +111,10 @@ def test_slow_meilisearch_killed_mid_bulk_import_loses_nothing(
         try:
             # Kill once the worker has indexed part of the import and more is still arriving.
             # Generous waits: a loaded machine slows the import, never the outcome checked.
-            wait_until(lambda: stored() >= 1000 and indexed_some(), timeout=180, what="indexing")
+            wait_until(lambda: stored() >= 500 and indexed_some(), timeout=180, what="indexing")
             process.kill()
             timeline.append(f"killed at {stored()} stored")
-            wait_until(lambda: stored() >= 3000, timeout=180, what="import past 3000")
+            wait_until(lambda: stored() >= 1500, timeout=180, what="import past 1500")
             timeline.append(f"restarting at {stored()} stored")
         except BaseException as error:  # reported by the test thread
             watcher_error.append(error)
@@ -440,7 +440,7 @@ def test_slow_sqlite_keeps_every_acknowledged_article_when_the_api_is_killed(
     with serve(env, tmp_path) as server, ThreadPoolExecutor(max_workers=4) as pool:
         posters = [pool.submit(post, server, worker) for worker in range(4)]
         try:
-            wait_until(lambda: count() >= 300, timeout=60, what="300 acknowledged writes")
+            wait_until(lambda: count() >= 150, timeout=60, what="150 acknowledged writes")
             # Writes are in flight on every poster when the process dies.
             server.process.send_signal(signal.SIGKILL)
             server.process.wait(timeout=10)
