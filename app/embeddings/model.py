@@ -29,6 +29,7 @@ class TextEmbedder:
 
     def __init__(self, files: ModelFiles, *, threads: int = 1) -> None:
         self.model_id = files.model_id
+        self.model_path = files.model
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

@@ -1,0 +1,136 @@
+"""The bundled model's int8 variant: derived once from the verified fp32 files, kept under
+DATA_DIR with its pinned hash, named apart from fp32, and chosen by EMBEDDING_PRECISION."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy.engine import Engine
+
+from app.config import Settings
+from app.embeddings import quantized
+from app.embeddings.assets import ModelFilesError, sha256_of, verified_bundled
+from app.embeddings.model import TextEmbedder
+from app.embeddings.provider import EmbeddingProvider
+from app.search.backend import build_backend
+
+
+@pytest.fixture(scope="module")
+def derived(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory in which the int8 variant was derived (once for the module)."""
+    data_dir = tmp_path_factory.mktemp("data")
+    quantized.verified_int8(data_dir)
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def int8(derived: Path) -> TextEmbedder:
+    return TextEmbedder(quantized.verified_int8(derived))
+
+
+@pytest.fixture(scope="module")
+def fp32() -> TextEmbedder:
+    return TextEmbedder(verified_bundled())
+
+
+def test_derived_once_into_the_data_dir_with_the_pinned_hash(derived: Path) -> None:
+    target = quantized.int8_path(derived)
+    assert target == derived / "models" / "all-MiniLM-L6-v2" / "model-int8.onnx"
+    assert sha256_of(target) == quantized.INT8_SHA256
+    # Nothing but the model is left: the temporary work folder went with the rename.
+    assert sorted(p.name for p in target.parent.iterdir()) == ["model-int8.onnx"]
+
+
+def test_a_kept_variant_is_reused_not_derived_again(
+    derived: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = quantized.int8_path(derived).stat()
+
+    def no_derivation(*_args: object) -> None:
+        raise AssertionError("derived again")
+
+    monkeypatch.setattr(quantized, "derive_int8", no_derivation)
+    files = quantized.verified_int8(derived)
+    assert files.model == quantized.int8_path(derived)
+    after = quantized.int8_path(derived).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_a_damaged_kept_variant_is_derived_again(tmp_path: Path, derived: Path) -> None:
+    target = quantized.int8_path(tmp_path)
+    target.parent.mkdir(parents=True)
+    target.write_bytes(quantized.int8_path(derived).read_bytes()[:-1] + b"\0")
+    assert sha256_of(target) != quantized.INT8_SHA256
+    quantized.verified_int8(tmp_path)
+    assert sha256_of(target) == quantized.INT8_SHA256
+
+
+def test_a_derivation_that_does_not_match_the_pin_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What other onnx or onnxruntime versions than the locked ones could produce.
+    monkeypatch.setattr(quantized, "INT8_SHA256", "0" * 64)
+    with pytest.raises(ModelFilesError, match=r"has sha256 358b28b1.*expected 0{64}"):
+        quantized.verified_int8(tmp_path)
+    assert not quantized.int8_path(tmp_path).exists()
+    assert list(quantized.int8_path(tmp_path).parent.iterdir()) == []
+
+
+def test_int8_vectors_are_named_apart_and_close_to_fp32(
+    int8: TextEmbedder, fp32: TextEmbedder
+) -> None:
+    assert int8.model_id == f"all-MiniLM-L6-v2-int8@{quantized.INT8_SHA256[:12]}"
+    assert fp32.model_id == "all-MiniLM-L6-v2@60c758432aa5"
+    texts = [
+        "central bank raises interest rates",
+        "The football final was decided on penalties after a goalless draw. " * 5,
+    ]
+    a, b = int8.embed(texts), fp32.embed(texts)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    cosines = (a * b).sum(axis=1)
+    assert (cosines > 0.9).all() and (cosines < 0.999).all()
+
+
+def test_int8_keeps_a_paraphrase_nearer_than_another_topic(int8: TextEmbedder) -> None:
+    query, paraphrase, other = int8.embed(
+        [
+            "central bank raises interest rates",
+            "the monetary authority lifted borrowing costs",
+            "the football team won the cup final",
+        ]
+    )
+    assert float(query @ paraphrase) > float(query @ other) + 0.2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_setting_chooses_the_precision(
+    search_settings: Settings, engine: Engine, tmp_path: Path, derived: Path
+) -> None:
+    assert Settings(_env_file=None).EMBEDDING_PRECISION == "int8"
+    for precision in ("int8", "fp32"):
+        settings = search_settings.model_copy(
+            update={"EMBEDDINGS_ENABLED": True, "EMBEDDING_PRECISION": precision}
+        )
+        backend = build_backend(settings, engine)
+        assert backend is not None
+        try:
+            provider = backend.embeddings
+            assert (provider.precision, provider.data_dir) == (precision, settings.DATA_DIR)
+        finally:
+            backend.close()
+    fp32_provider = EmbeddingProvider(enabled=True, precision="fp32", data_dir=tmp_path)
+    assert fp32_provider.get().model_id == "all-MiniLM-L6-v2@60c758432aa5"
+    int8_provider = EmbeddingProvider(enabled=True, precision="int8", data_dir=derived)
+    assert int8_provider.get().model_id.startswith("all-MiniLM-L6-v2-int8@")
+
+
+def test_an_operators_export_runs_as_it_is(tmp_path: Path) -> None:
+    source = verified_bundled().model.parent.parent
+    for name in ("onnx/model.onnx", "onnx/model.onnx_data", "tokenizer.json"):
+        (tmp_path / Path(name).name).symlink_to(source / name)
+    provider = EmbeddingProvider(
+        enabled=True, model_path=tmp_path, precision="int8", data_dir=tmp_path
+    )
+    assert provider.precision == "fp32"
+    assert provider.get().model_id.startswith("custom@")
+    assert not (tmp_path / "models").exists()
