@@ -134,3 +134,45 @@ def test_an_operators_export_runs_as_it_is(tmp_path: Path) -> None:
     assert provider.precision == "fp32"
     assert provider.get().model_id.startswith("custom@")
     assert not (tmp_path / "models").exists()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_switching_precision_re_embeds_every_article_with_the_backfill(
+    search_settings: Settings, write_key: str, derived: Path
+) -> None:
+    """What an operator does after changing EMBEDDING_PRECISION: `newsarchive embed` queues
+    every article whose vector is of the other model id, and re-embeds it."""
+    from fastapi.testclient import TestClient
+    from sqlmodel import Session, select
+
+    from app.embeddings import queue
+    from app.embeddings.backfill import embed_and_send
+    from app.embeddings.models import ArticleEmbedding
+    from app.main import create_app
+    from tests.conftest import auth_headers
+    from tests.test_semantic_search import embed_all, post_articles
+
+    base = search_settings.model_copy(
+        update={"EMBEDDINGS_ENABLED": True, "ENTITY_EXTRACTION_ENABLED": False}
+    )
+
+    def models(client: TestClient) -> list[str]:
+        backend = client.app.state.search  # type: ignore[attr-defined]
+        with Session(backend.sync.engine) as session:
+            return sorted(row.model for row in session.exec(select(ArticleEmbedding)).all())
+
+    fp32 = base.model_copy(update={"EMBEDDING_PRECISION": "fp32"})
+    with TestClient(create_app(fp32), headers=auth_headers(write_key)) as client:
+        count = len(post_articles(client))
+        assert embed_all(client) == count
+        assert models(client) == ["all-MiniLM-L6-v2@60c758432aa5"] * count
+    int8 = base.model_copy(update={"EMBEDDING_PRECISION": "int8", "DATA_DIR": derived})
+    with TestClient(create_app(int8), headers=auth_headers(write_key)) as client:
+        backend = client.app.state.search  # type: ignore[attr-defined]
+        model_id = backend.embeddings.get().model_id
+        assert queue.enqueue_backfill(backend.sync.engine, model_id=model_id) == count
+        made = embed_and_send(embed_sync=backend.embed_sync, index_sync=backend.sync)
+        assert made == count
+        assert models(client) == [model_id] * count
+        # Nothing is left of the other precision: a second backfill queues nothing.
+        assert queue.enqueue_backfill(backend.sync.engine, model_id=model_id) == 0
