@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from app.deps import EngineDep, JsonBody
 from app.entities import service as entity_service
 from app.errors import ServiceUnavailable, problem_responses
-from app.search import hybrid, service
+from app.search import semantic, service
 from app.search.backend import SearchBackend
 from app.search.schemas import SearchBody, SearchParams, SearchResponse
 
@@ -71,10 +71,10 @@ async def _search(
 async def run_plan(
     backend: SearchBackend, search_plan: service.SearchPlan, q: str | None
 ) -> dict[str, Any]:
-    """A planned search's answer; one that ranks by meaning needs the query's vector, unless
-    its keyword page is good enough by Meilisearch's own rule (app/search/hybrid.py)."""
+    """A planned search's answer; one that ranks by meaning gets the query's vector first."""
     if search_plan.semantic_ratio is not None:
-        return await hybrid.run_hybrid(backend, search_plan, q or "")
+        vector = await semantic.query_vector_async(backend.embeddings, q or "")
+        search_plan.with_vector(vector)
     return await service.search_async(backend=backend, search_plan=search_plan)
 
 

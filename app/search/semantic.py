@@ -50,7 +50,7 @@ def _kept(key: tuple[str, tuple[int, ...]]) -> list[float] | None:
         return vector
 
 
-def embed_and_keep(embedder: "TextEmbedder", tokens: tuple[int, ...]) -> list[float]:
+def _embed_and_keep(embedder: "TextEmbedder", tokens: tuple[int, ...]) -> list[float]:
     vector: list[float] = embedder.embed_tokens(tokens)[0].tolist()
     with _recent_lock:
         _recent[(embedder.model_id, tokens)] = vector
@@ -59,7 +59,7 @@ def embed_and_keep(embedder: "TextEmbedder", tokens: tuple[int, ...]) -> list[fl
     return vector
 
 
-def look_up(
+def _look_up(
     provider: EmbeddingProvider, text: str
 ) -> tuple["TextEmbedder", tuple[int, ...], list[float] | None]:
     """The model, the query's tokens, and the vector kept for them if any."""
@@ -70,8 +70,8 @@ def look_up(
 
 def query_vector(provider: EmbeddingProvider, text: str) -> list[float]:
     """The query's vector: a kept one, or one made now (raises SemanticUnavailable)."""
-    embedder, tokens, kept = look_up(provider, text)
-    return kept if kept is not None else embed_and_keep(embedder, tokens)
+    embedder, tokens, kept = _look_up(provider, text)
+    return kept if kept is not None else _embed_and_keep(embedder, tokens)
 
 
 async def query_vector_async(provider: EmbeddingProvider, text: str) -> list[float]:
@@ -80,7 +80,7 @@ async def query_vector_async(provider: EmbeddingProvider, text: str) -> list[flo
     busy machine costs milliseconds); only a model run or a model load leaves it."""
     if provider.enabled and not provider.loaded:
         return await run_in_threadpool(query_vector, provider, text)
-    embedder, tokens, kept = look_up(provider, text)
+    embedder, tokens, kept = _look_up(provider, text)
     if kept is not None:
         return kept
-    return await run_in_threadpool(embed_and_keep, embedder, tokens)
+    return await run_in_threadpool(_embed_and_keep, embedder, tokens)
