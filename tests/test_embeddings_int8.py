@@ -176,3 +176,23 @@ def test_switching_precision_re_embeds_every_article_with_the_backfill(
         assert models(client) == [model_id] * count
         # Nothing is left of the other precision: a second backfill queues nothing.
         assert queue.enqueue_backfill(backend.sync.engine, model_id=model_id) == 0
+
+
+def test_int8_runs_one_text_at_a_time_so_a_text_always_gets_one_vector(derived: Path) -> None:
+    """Activations are quantised with one scale per run: in a batch, a text's vector would
+    depend on its neighbours. Alone, it is the same vector whatever is embedded with it."""
+    embedder = EmbeddingProvider(enabled=True, precision="int8", data_dir=derived).get()
+    assert embedder.batch_size == 1
+    texts = [
+        "A short one.",
+        "A much longer sentence about harbour bridges and ferries, and the tolls they charge.",
+        "Mid length text here.",
+    ]
+    alone = np.vstack([embedder.embed([text]) for text in texts])
+    assert np.array_equal(embedder.embed(texts), alone)
+    assert np.array_equal(embedder.embed(list(reversed(texts)))[::-1], alone)
+    batched = embedder.embed(texts, batch_size=3)
+    assert not np.allclose(batched, alone, atol=1e-3)
+    fp32 = EmbeddingProvider(enabled=True, precision="fp32").get()
+    assert fp32.batch_size == 8
+    assert np.allclose(fp32.embed(texts, batch_size=3), fp32.embed(texts, batch_size=1), atol=1e-5)

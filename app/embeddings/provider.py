@@ -90,12 +90,16 @@ class EmbeddingProvider:
             return self._embedder
 
     def _load(self) -> "TextEmbedder":
-        from app.embeddings.model import TextEmbedder
+        from app.embeddings.model import BATCH_SIZE, TextEmbedder
 
         key = (self.model_path, self.precision, self.threads)
         with _loaded_lock:
             if key not in _loaded:
-                _loaded[key] = TextEmbedder(self._files(), threads=self.threads)
+                # int8: one text per run (see app/embeddings/model.py).
+                batch_size = 1 if self.precision == "int8" else BATCH_SIZE
+                _loaded[key] = TextEmbedder(
+                    self._files(), threads=self.threads, batch_size=batch_size
+                )
             return _loaded[key]
 
     def _files(self) -> ModelFiles:
