@@ -1,9 +1,9 @@
 """The bundled model with int8 weights, derived here from the verified fp32 files.
 
-onnxruntime's dynamic quantisation (weights to int8, activations quantised per run) makes a
-query's model run about 5x and an article's about 2.5x faster on a CPU, at a cosine of about
-0.95 to the fp32 vector (bench/semantic.py measures both the speed and what it does to
-search quality). The variant is derived once, on the first load, from the bundled files
+onnxruntime's dynamic quantisation (weights to int8, activations quantised per run) made a
+query's model run about 3x and an article's (run alone) about 3.7x faster on our CPU, at a
+cosine of about 0.95 to the fp32 vector, with search quality unchanged (bench/semantic.py
+measures both; figures in README). The variant is derived once, on the first load, from the bundled files
 after their hashes are checked, and kept under DATA_DIR/models: written to a temporary file
 beside its final name and renamed into place, so a reader never sees half a file and two
 processes deriving it at once both end with the same complete one. The derivation is
