@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     #: A directory with the operator's own ONNX export (`model.onnx` or `onnx/model.onnx`, and
     #: `tokenizer.json`) of a 384-dimension sentence model; unset: the bundled all-MiniLM-L6-v2.
     EMBEDDING_MODEL_PATH: Path | None = None
+    #: The bundled model's weights: int8 (derived once into DATA_DIR/models) or fp32 as
+    #: shipped. Vectors of one are never mixed with the other's (another model id).
+    EMBEDDING_PRECISION: Literal["int8", "fp32"] = "int8"
     #: Run the embedding worker where the index worker runs (server, `newsarchive worker`).
     EMBED_WORKER_ENABLED: bool = True
     EMBED_BATCH_SIZE: int = Field(default=32, ge=1, le=1000)

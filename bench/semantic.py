@@ -1,20 +1,26 @@
 """Semantic search figures on Reuters-21578 (../shared/data), all in one run:
 
-- embedding throughput of the bundled model on one core (documents/s, title + opening
-  paragraphs cut at 256 tokens) and the process's peak memory;
+- embedding throughput of the bundled model at --precision (int8 or fp32, as
+  EMBEDDING_PRECISION) on one core (documents/s, title + opening paragraphs cut at 256
+  tokens) and the process's peak memory;
+- the two precisions side by side, interleaved on one core each: a query's model run (p50),
+  documents per second on the same 200 articles, and the cosine of their vectors;
 - the latency breakdown of a hybrid search, each part's p50 over the same queries, every
   variant once per query in a shuffled order: the query's tokens, its vector (the model
   run), Meilisearch's keyword, keyword-with-ranking-scores, hybrid and semantic searches in
   the exact shape the API sends them (app/search/service.py: page 1 of 20, the default
   filter, every public field), and hybrid with the query embedding included against keyword
   (target: <= 1.5x);
+- the keyword page first: the keyword search (with ranking scores) while the model runs in a
+  thread, the hybrid search only when Meilisearch's rule for skipping the vector side does
+  not hold; how often the keyword page sufficed, and that its hits are the hybrid search's;
 - a query's model run under other onnxruntime session options (graph optimisation level,
   spinning, two threads), interleaved, and the queries' token counts (never padded);
 - with --binary-quantized, the same hybrid and semantic searches on a binaryQuantized copy
   of the index, and its quality below;
-- end to end through `newsarchive serve` (unless --no-api): GET /search keyword, hybrid on a
-  query the server has not seen (the vector computed in the request), the same hybrid again
-  (the vector kept), semantic;
+- end to end through `newsarchive serve` at --precision (unless --no-api): GET /search
+  keyword, hybrid on a query the server has not seen (the vector computed in the request),
+  the same hybrid again (the vector kept), semantic;
 - related articles (`/similar`) p50;
 - related-articles quality: the share of an article's 10 nearest neighbours that share one
   of its TOPICS tags (target >= 0.6), against 10 random articles;
@@ -24,10 +30,12 @@
 Meilisearch is reached through the API server's own transport (app/search/meili_http.py).
 
     .venv/bin/python -m bench.semantic [--limit 1500] [--queries 200] [--sample 300]
-        [--vectors /tmp/reuters-vectors.npy] [--binary-quantized] [--no-api]
+        [--precision int8|fp32] [--vectors /tmp/reuters-vectors.npy] [--binary-quantized]
+        [--no-api]
 
-With --vectors, the articles' vectors are kept in that file (outside the repository) and a
-rerun embeds only a sample of 200 for the throughput figure.
+Quality at each precision takes a run each (`--precision int8`, then `--precision fp32`).
+With --vectors, the articles' vectors are kept in a file named after that one and the model
+(outside the repository) and a rerun embeds only a sample of 200 for the throughput figure.
 
 The import with embeddings against extraction and embedding alone is bench/semantic_import.py.
 
@@ -37,20 +45,21 @@ Corpus text stays outside the repository: the queries below are our own words.
 import argparse
 import asyncio
 import json
-import os
 import random
 import resource
 import shutil
 import statistics
-import subprocess
+import struct
 import sys
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from app.config import Settings
 from app.embeddings.model import TextEmbedder
 from app.embeddings.provider import EmbeddingProvider
 from app.embeddings.text import article_text
@@ -62,12 +71,11 @@ from app.search.index_settings import EMBEDDER, ensure_index, index_settings
 from app.search.meili_http import AsyncMeiliHttp
 from app.search.meili_process import MeiliProcess
 from app.search.schemas import SearchMode, SearchParams
+from bench.semantic_api import ApiServer, through_the_api
 
 REUTERS = SHARED_DATA / "reuters21578"
 INDEX = "semantic_bench"
 QUANTIZED_INDEX = "semantic_bench_quantized"
-#: A server starts in seconds, but in over 30 on a busy shared machine.
-STARTUP_SECONDS = 300
 
 #: Known items: a paraphrase of one article (by NEWID), sharing few of its words.
 KNOWN_ITEMS: list[tuple[int, str]] = [
@@ -158,6 +166,28 @@ def ids_of(api: Meili, index: str, body: dict[str, Any]) -> list[int]:
     return [hit["id"] for hit in api.post(f"/indexes/{index}/search", body)["hits"]]
 
 
+def keyword_page_suffices(answer: dict[str, Any], per_page: int, semantic_ratio: float) -> bool:
+    """Meilisearch 1.21's rule for skipping a hybrid search's vector side (milli/src/search/
+    hybrid.rs, `results_good_enough`): a full page of keyword hits, each one's ranking score
+    x (1 - semanticRatio, reckoned in f32) at least 0.45."""
+
+    def f32(value: float) -> float:
+        return float(struct.unpack("<f", struct.pack("<f", value))[0])
+
+    weight = f32(1.0 - f32(semantic_ratio))
+    hits = answer["hits"]
+    return len(hits) >= per_page and all(h["_rankingScore"] * weight >= 0.45 for h in hits)
+
+
+def keyword_first_ids(api: Meili, q: str, vector: Any) -> tuple[list[int], bool]:
+    """Hit ids by the API's keyword-first hybrid path (page 1, ratio 0.5), and whether the
+    keyword page was the answer; `vector()` gives the query's vector when it is needed."""
+    answer = api.post(f"/indexes/{INDEX}/search", api_body(INDEX, q) | {"showRankingScore": True})
+    if keyword_page_suffices(answer, 20, 0.5):
+        return [hit["id"] for hit in answer["hits"]], True
+    return ids_of(api, INDEX, api_body(INDEX, q, "hybrid", vector())), False
+
+
 def build_index(
     client: Any, uid: str, corpus: list[ReutersRecord], vectors: Any, *, quantized: bool
 ) -> None:
@@ -193,12 +223,18 @@ def search_main(args: argparse.Namespace) -> None:
     topics = {r.newid: set(r.topics) for r in corpus}
     print(f"{len(corpus)} Reuters articles with a body and TOPICS", file=sys.stderr)
 
+    data_dir = Path(tempfile.mkdtemp(prefix="semantic-bench-"))
     rss_before = peak_rss_mb()
     loaded = time.perf_counter()
-    embedder: TextEmbedder = EmbeddingProvider(enabled=True, threads=1).get()
+    embedder = load(args.precision, data_dir)
     load_seconds = time.perf_counter() - loaded
+    print(f"model {embedder.model_id} loaded in {load_seconds:.1f}s", file=sys.stderr)
     texts = [article_text(r.title, None, r.body) for r in corpus]
-    cached = args.vectors is not None and args.vectors.is_file()
+    vectors_file = None
+    if args.vectors is not None:  # one file per model: vectors of two models never mix
+        tag = embedder.model_id.replace("@", "-")
+        vectors_file = args.vectors.with_name(f"{args.vectors.stem}-{tag}{args.vectors.suffix}")
+    cached = vectors_file is not None and vectors_file.is_file()
     timed = texts[:200] if cached else texts
     started = time.perf_counter()
     timed_vectors = embedder.embed(timed)
@@ -208,13 +244,15 @@ def search_main(args: argparse.Namespace) -> None:
         f"embedded {len(timed)} in {embed_seconds:.1f}s: {docs_per_second:.1f} docs/s",
         file=sys.stderr,
     )
-    vectors = np.load(args.vectors) if cached else timed_vectors
+    vectors = np.load(vectors_file) if cached and vectors_file is not None else timed_vectors
     if len(vectors) != len(texts):
-        sys.exit(f"{args.vectors} holds {len(vectors)} vectors, not {len(texts)}: delete it")
-    if args.vectors is not None and not cached:
-        np.save(args.vectors, vectors)
+        sys.exit(f"{vectors_file} holds {len(vectors)} vectors, not {len(texts)}: delete it")
+    if vectors_file is not None and not cached:
+        np.save(vectors_file, vectors)
+    other = load("fp32" if args.precision == "int8" else "int8", data_dir)
+    both = {e.model_id.split("@")[0]: e for e in (embedder, other)}
+    compared = precision_comparison(both, latency_queries(corpus, args.queries, 3), texts[:200])
 
-    data_dir = Path(tempfile.mkdtemp(prefix="semantic-bench-"))
     meili = MeiliProcess(data_dir=data_dir / "meili", binary=None)
     meili.start()
     try:
@@ -225,10 +263,18 @@ def search_main(args: argparse.Namespace) -> None:
         api = Meili(meili.url, meili.master_key)
         try:
             figures = measure(api, embedder, corpus, topics, args)
-            server = ApiServer(meili.url, meili.master_key, data_dir) if args.api else None
+            server = None
+            if args.api:
+                server = ApiServer(
+                    meili.url, meili.master_key, data_dir, index=INDEX, precision=args.precision
+                )
             if server is not None:
                 try:
-                    figures["through_the_api"] = through_the_api(server, corpus, args)
+                    figures["through_the_api"] = through_the_api(
+                        server,
+                        latency_queries(corpus, args.queries, 13),
+                        latency_queries(corpus, 10, 14),
+                    )
                 finally:
                     server.stop()
         finally:
@@ -238,6 +284,8 @@ def search_main(args: argparse.Namespace) -> None:
         shutil.rmtree(data_dir, ignore_errors=True)
 
     figures |= {
+        "model": embedder.model_id,
+        "precisions_compared": compared,
         "articles": len(corpus),
         "embed_docs_per_second_one_core": round(docs_per_second, 1),
         "embedded_for_throughput": len(timed),
@@ -246,6 +294,61 @@ def search_main(args: argparse.Namespace) -> None:
         "rss_before_model_mb": round(rss_before, 0),
     }
     print(json.dumps(figures, indent=2))
+
+
+def load(precision: Any, data_dir: Path) -> TextEmbedder:
+    """The bundled model at `precision`, its int8 variant derived under `data_dir`."""
+    provider = EmbeddingProvider(enabled=True, threads=1, precision=precision, data_dir=data_dir)
+    return provider.get()
+
+
+def precision_comparison(
+    embedders: dict[str, TextEmbedder], queries: list[str], texts: list[str]
+) -> dict[str, Any]:
+    """The bundled model's fp32 and int8 variants on one core each, interleaved: a query's
+    model run (p50), documents per second (batches of 8, alternating), and the cosine of the
+    two variants' vectors for the same text."""
+    rng = random.Random(3)
+    names = list(embedders)
+    runs: dict[str, list[float]] = {name: [] for name in names}
+    for q in queries:
+        rng.shuffle(names)
+        for name in names:
+            embedder = embedders[name]
+            tokens = embedder.tokens(q)
+            started = time.perf_counter()
+            embedder.embed_tokens(tokens)
+            runs[name].append(time.perf_counter() - started)
+    seconds = dict.fromkeys(names, 0.0)
+    doc_vectors: dict[str, list[Any]] = {name: [] for name in names}
+    for start in range(0, len(texts), 8):
+        rng.shuffle(names)
+        for name in names:
+            started = time.perf_counter()
+            doc_vectors[name].append(embedders[name].embed(texts[start : start + 8]))
+            seconds[name] += time.perf_counter() - started
+    fp32 = next(n for n in names if "int8" not in n)
+    int8 = next(n for n in names if "int8" in n)
+    query_cosines = [
+        float(embedders[fp32].embed([q])[0] @ embedders[int8].embed([q])[0]) for q in queries
+    ]
+    doc_cosines = (np.vstack(doc_vectors[fp32]) * np.vstack(doc_vectors[int8])).sum(axis=1)
+    return {
+        "queries": len(queries),
+        "query_model_run_p50_ms": {name: round(p50(runs[name]), 2) for name in sorted(names)},
+        "query_model_run_int8_speedup": round(p50(runs[fp32]) / p50(runs[int8]), 2),
+        "documents": len(texts),
+        "docs_per_second_one_core": {
+            name: round(len(texts) / seconds[name], 1) for name in sorted(names)
+        },
+        "docs_int8_speedup": round(seconds[fp32] / seconds[int8], 2),
+        "cosine_int8_to_fp32": {
+            "queries_median": round(statistics.median(query_cosines), 3),
+            "queries_min": round(min(query_cosines), 3),
+            "documents_median": round(float(np.median(doc_cosines)), 3),
+            "documents_min": round(float(doc_cosines.min()), 3),
+        },
+    }
 
 
 def latency_queries(corpus: list[ReutersRecord], count: int, seed: int) -> list[str]:
@@ -276,6 +379,16 @@ def measure(
 
         return run
 
+    pool = ThreadPoolExecutor(1)
+    pending: list[Future[list[float]]] = []
+
+    def keyword_first(q: str, _vector: list[float]) -> None:
+        """What the API does on a first page of a hybrid search not seen before
+        (app/search/hybrid.py): the keyword page while the model runs, the hybrid search
+        only when that page is not good enough. The model run is waited for untimed."""
+        pending.append(pool.submit(lambda: embedder.embed_tokens(embedder.tokens(q))[0].tolist()))
+        keyword_first_ids(api, q, pending[-1].result)
+
     def embed_then(index: str, mode: str) -> Any:
         """What the API does on a query it has not seen: embed, then search."""
 
@@ -305,6 +418,7 @@ def measure(
         "query_embedding": lambda q, v: embedder.embed_tokens(embedder.tokens(q)),
         "query_tokens_only": lambda q, v: embedder.tokens(q),
         "hybrid_with_query_embedding": embed_then(INDEX, "hybrid"),
+        "hybrid_keyword_first_with_query_embedding": keyword_first,
         "semantic_with_query_embedding": embed_then(INDEX, "semantic"),
     }
     if args.binary_quantized:
@@ -325,6 +439,16 @@ def measure(
             started = time.perf_counter()
             run(q, vectors[q])
             times[name].append(time.perf_counter() - started)
+            for future in pending:
+                future.result()
+            pending.clear()
+    pool.shutdown()
+    sufficed = same = 0
+    for q in queries:  # the keyword-first path answers exactly as the hybrid search
+        hybrid_ids = ids_of(api, INDEX, api_body(INDEX, q, "hybrid", vectors[q]))
+        answer, from_keywords = keyword_first_ids(api, q, lambda q=q: vectors[q])
+        same += answer == hybrid_ids
+        sufficed += from_keywords
     p50s = {name: p50(values) for name, values in times.items()}
     keyword = p50s["meili_keyword"]
     model_runs = session_options(embedder, queries)
@@ -339,6 +463,14 @@ def measure(
         "p50_ms": {name: round(value, 2) for name, value in p50s.items()},
         "over_meili_keyword_p50": {name: round(value / keyword, 2) for name, value in p50s.items()},
         "hybrid_over_keyword_p50": round(p50s["hybrid_with_query_embedding"] / keyword, 2),
+        "hybrid_keyword_first_over_keyword_p50": round(
+            p50s["hybrid_keyword_first_with_query_embedding"] / keyword, 2
+        ),
+        "keyword_first": {
+            "keyword_page_sufficed": sufficed,
+            "same_hits_as_hybrid": same,
+            "queries": len(queries),
+        },
         "query_model_run_p50_ms_by_session_options": model_runs,
         "query_tokens_p50": statistics.median(len(embedder.tokens(q)) for q in queries),
         "related_p50_ms": quality["exact"].pop("related_p50_ms"),
@@ -351,8 +483,6 @@ def session_options(embedder: TextEmbedder, queries: list[str]) -> dict[str, flo
     model's own (one intra-op thread, full graph optimisation), interleaved per query."""
     import onnxruntime as ort
 
-    from app.embeddings.assets import verified_bundled
-
     level = ort.GraphOptimizationLevel
 
     def session(threads: int, optimisation: Any, spinning: bool = True) -> Any:
@@ -363,7 +493,7 @@ def session_options(embedder: TextEmbedder, queries: list[str]) -> dict[str, flo
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         if not spinning:
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        model = str(verified_bundled().model)
+        model = str(embedder.model_path)
         return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
     sessions = {
@@ -430,99 +560,6 @@ def neighbour_quality(
     }
 
 
-class ApiServer:
-    """`newsarchive serve` on loopback over the benchmark's index, embeddings on."""
-
-    def __init__(self, meili_url: str, master_key: str, data_dir: Path) -> None:
-        import httpx
-
-        from app.paths import PROJECT_ROOT
-        from bench.search import free_port
-
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{data_dir / 'archive.db'}",
-            "DATA_DIR": str(data_dir),
-            "MEILI_URL": meili_url,
-            "MEILI_MASTER_KEY": master_key,
-            "MEILI_INDEX": INDEX,
-            "RATE_LIMIT_READS_PER_MINUTE": "0",
-            "LOG_LEVEL": "WARNING",
-            "EMBEDDINGS_ENABLED": "true",
-            "EMBEDDING_THREADS": "1",
-        }
-        command = [str(PROJECT_ROOT / ".venv/bin/newsarchive"), "serve", "--port", str(port)]
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-        self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        self.stop()
-        raise SystemExit(f"the API did not answer /health within {STARTUP_SECONDS} s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-
-def through_the_api(
-    server: ApiServer, corpus: list[ReutersRecord], args: argparse.Namespace
-) -> dict[str, Any]:
-    """/search end to end: keyword (GET, which anonymous readers get through the lean path,
-    and POST, through the route as every search by meaning goes), hybrid on a query the
-    server has not seen (its vector computed in the request), the same again (vector kept),
-    and semantic."""
-    import httpx
-
-    queries = latency_queries(corpus, args.queries, 13)
-    times: dict[str, list[float]] = {
-        "keyword": [],
-        "keyword_post_through_the_route": [],
-        "hybrid_first_time": [],
-        "hybrid_again": [],
-        "semantic_vector_kept": [],
-    }
-    with httpx.Client(base_url=server.url, timeout=30) as http:
-
-        def get(q: str, mode: str) -> float:
-            started = time.perf_counter()
-            response = http.get("/search", params={"q": q, "mode": mode, "per_page": 20})
-            elapsed = time.perf_counter() - started
-            response.raise_for_status()
-            return elapsed
-
-        for q in latency_queries(corpus, 10, 14):  # loads the model in the server
-            get(q, "keyword")
-            get(q, "hybrid")
-
-        def post(q: str) -> float:
-            started = time.perf_counter()
-            response = http.post("/search", json={"q": q, "per_page": 20})
-            elapsed = time.perf_counter() - started
-            response.raise_for_status()
-            return elapsed
-
-        for q in queries:
-            times["keyword"].append(get(q, "keyword"))
-            times["keyword_post_through_the_route"].append(post(q))
-            times["hybrid_first_time"].append(get(q, "hybrid"))
-            times["hybrid_again"].append(get(q, "hybrid"))
-            times["semantic_vector_kept"].append(get(q, "semantic"))
-    p50s = {name: p50(values) for name, values in times.items()}
-    return {
-        "queries": len(queries),
-        "p50_ms": {name: round(value, 2) for name, value in p50s.items()},
-        "over_keyword_p50": {
-            name: round(value / p50s["keyword"], 2) for name, value in p50s.items()
-        },
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=1500, help="Reuters articles to index.")
@@ -533,6 +570,13 @@ def main() -> None:
         "--binary-quantized",
         action="store_true",
         help="Also build a binaryQuantized copy of the index and compare speed and quality.",
+    )
+    parser.add_argument(
+        "--precision",
+        choices=["int8", "fp32"],
+        default=Settings.model_fields["EMBEDDING_PRECISION"].default,
+        help="The bundled model's variant for the articles, the queries and the API server "
+        "(default: EMBEDDING_PRECISION's); the other is measured beside it for speed.",
     )
     parser.add_argument(
         "--no-api", dest="api", action="store_false", help="Skip the end-to-end API figures."

@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
 
 from app.embeddings.assets import ModelFiles, operator_files, verified_bundled
 
@@ -20,9 +20,12 @@ logger = logging.getLogger(__name__)
 
 RETRY_SECONDS: Final = 60.0
 
-#: Models loaded in this process, by (EMBEDDING_MODEL_PATH, threads): one copy in memory
-#: however many apps or workers a process builds.
-_loaded: dict[tuple[Path | None, int], "TextEmbedder"] = {}
+#: The bundled model as shipped, or its int8 variant (app/embeddings/quantized.py).
+Precision = Literal["int8", "fp32"]
+
+#: Models loaded in this process, by (EMBEDDING_MODEL_PATH, precision, threads): one copy in
+#: memory however many apps or workers a process builds.
+_loaded: dict[tuple[Path | None, Precision, int], "TextEmbedder"] = {}
 _loaded_lock = threading.Lock()
 
 
@@ -31,10 +34,23 @@ class EmbeddingsUnavailable(Exception):
 
 
 class EmbeddingProvider:
-    def __init__(self, *, enabled: bool, model_path: Path | None = None, threads: int = 1) -> None:
+    """`precision` applies to the bundled model only (an operator's export runs as it is);
+    its int8 variant is kept under `data_dir`."""
+
+    def __init__(
+        self,
+        *,
+        enabled: bool,
+        model_path: Path | None = None,
+        threads: int = 1,
+        precision: Precision = "fp32",
+        data_dir: Path = Path("data"),
+    ) -> None:
         self.enabled = enabled
         self.model_path = model_path
         self.threads = threads
+        self.precision: Precision = "fp32" if model_path is not None else precision
+        self.data_dir = data_dir
         self._lock = threading.Lock()
         self._embedder: TextEmbedder | None = None
         self._error: str | None = None
@@ -74,15 +90,23 @@ class EmbeddingProvider:
             return self._embedder
 
     def _load(self) -> "TextEmbedder":
-        from app.embeddings.model import TextEmbedder
+        from app.embeddings.model import BATCH_SIZE, TextEmbedder
 
-        key = (self.model_path, self.threads)
+        key = (self.model_path, self.precision, self.threads)
         with _loaded_lock:
             if key not in _loaded:
-                _loaded[key] = TextEmbedder(self._files(), threads=self.threads)
+                # int8: one text per run (see app/embeddings/model.py).
+                batch_size = 1 if self.precision == "int8" else BATCH_SIZE
+                _loaded[key] = TextEmbedder(
+                    self._files(), threads=self.threads, batch_size=batch_size
+                )
             return _loaded[key]
 
     def _files(self) -> ModelFiles:
         if self.model_path is not None:
             return operator_files(self.model_path)
+        if self.precision == "int8":
+            from app.embeddings.quantized import verified_int8
+
+            return verified_int8(self.data_dir)
         return verified_bundled()

@@ -69,6 +69,8 @@ def build_backend(
         enabled=settings.EMBEDDINGS_ENABLED,
         model_path=settings.EMBEDDING_MODEL_PATH,
         threads=settings.EMBEDDING_THREADS,
+        precision=settings.EMBEDDING_PRECISION,
+        data_dir=settings.DATA_DIR,
     )
 
     def after_index(session: Session, article_ids: Sequence[int]) -> None:
