@@ -5,16 +5,20 @@ band keys (app/stories/minhash.py) find the candidates in one indexed look-up of
 store, and each candidate is verified on the exact Jaccard similarity of the two texts' word
 shingles (recomputed from the stored text, so no estimate decides), then on what differs
 (app/stories/verify.py: two bulletins of one template, different names and figures, are two
-stories). A candidate counts only if
-its cluster's first publication is within the window of the new article's date (both dated).
-When the new article verifies against members of several clusters, they become one, under
-the oldest cluster id (those whose first publications are within the window of each other). A cluster's id is the id of the article that started it; an article
-alone has its own id and size 1. Articles stored before clustering existed, or while it was
+stories). A candidate counts only if its cluster's first publication is within the window of
+the new article's date (both dated), and its cluster only if no member compared and not the
+cluster's first member is another report of the new article's template (a chain of copies
+must not join two reports). When the new article verifies against members of several
+clusters, they become one, under the oldest cluster id (those whose first publications are
+within the window of each other and whose first members are not two reports of one template).
+A cluster's id is the id of the article that started it; an article alone has its own id and
+size 1. Articles stored before clustering existed, or while it was
 off, have no cluster until `newsarchive clusters rebuild`.
 
 The cost per article is bounded: at most PER_KEY rows per band key (the newest), at most
-MAX_CANDIDATES candidates ranked by shared bands, at most MAX_VERIFIED of them verified, their
-texts read in one query per batch. Members whose `cluster_size` (or
+MAX_CANDIDATES candidates ranked by shared bands, at most MAX_VERIFIED of them verified (at
+most MEMBERS_COMPARED per cluster), their texts read in one query per batch, and the first
+member of each cluster matched. Members whose `cluster_size` (or
 cluster) changed are queued for re-indexing in the same transaction.
 
 Clusters are not split when a member leaves (edited or deleted); `clusters rebuild` recomputes
