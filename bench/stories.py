@@ -35,8 +35,13 @@ run. Reported: articles/s per run, medians, and their ratio (target >= 0.8); and
 less exposed to other load, the median share of the runs with clustering spent inside
 `clustering.assign` (1 - share is the ratio those runs imply).
 
+`sample`: random multi-member clusters of a `quality --clusters` file, per corpus, each
+member's headline and first words printed side by side for reading by hand; the verdicts
+(ids only) are in bench/stories_gold_clusters.tsv.
+
 Run:  .venv/bin/python -m bench.stories quality [--copies 800] [--sample 20] [--seed 1]
-          [--similarity 0.3] [--only bbc|reuters|allsides] [--unreviewed FILE]
+          [--similarity 0.3] [--only bbc|reuters|allsides] [--unreviewed FILE] [--clusters FILE]
+      .venv/bin/python -m bench.stories sample FILE [--per-corpus 60] [--sample-seed 20261201]
       .venv/bin/python -m bench.stories cost [--sizes 20000 200000] [--probes 300]
       .venv/bin/python -m bench.stories import [--articles 300] [--runs 3]
 Data: ../shared/data (read in place; only titles are printed).
@@ -284,8 +289,8 @@ class Score:
 
 def score(
     name: str, docs: Sequence[Doc], config: clustering.ClusterConfig
-) -> tuple[Score, dict[str, list[str]]]:
-    """The clusters scored against the labels; and the labelled groups."""
+) -> tuple[Score, dict[str, list[str]], list[list[str]]]:
+    """The clusters scored against the labels; the labelled groups; the clusters' keys."""
     cluster_of, seconds = cluster_docs(docs, config)
     truth: dict[str, list[str]] = defaultdict(list)
     found: dict[int, list[str]] = defaultdict(list)
@@ -296,7 +301,7 @@ def score(
     result = Score(
         name, len(docs), seconds, gold.pairs_of(found.values()), gold.pairs_of(truth.values())
     )
-    return result, truth
+    return result, truth, list(found.values())
 
 
 def _corrected(
@@ -322,24 +327,32 @@ def _corrected(
             unreviewed_out.write(f"{corpus}\t{first}\t{second}\n")
 
 
+def _corpora(copies: int, rng: random.Random) -> list[tuple[str, list[Doc]]]:
+    # Read in this order whatever --only says: the synthetic copies take the same draws of rng.
+    return [
+        ("bbc", bbc_docs()),
+        ("reuters", reuters_docs()),
+        ("allsides+synthetic", allsides_synthetic(copies, rng)),
+    ]
+
+
 def quality(args: argparse.Namespace) -> None:
     config = clustering.ClusterConfig(similarity=args.similarity)
     rng = random.Random(args.seed)
     print(
         f"similarity >= {config.similarity}, window {config.window}, {minhash.BANDS} bands of {minhash.ROWS}"
     )
-    # Read in this order whatever --only says: the synthetic copies take the same draws of rng.
-    corpora = [
-        ("bbc", bbc_docs()),
-        ("reuters", reuters_docs()),
-        ("allsides+synthetic", allsides_synthetic(args.copies, rng)),
-    ]
+    corpora = _corpora(args.copies, rng)
+    clusters_out = open(args.clusters, "w", encoding="utf-8") if args.clusters else None  # noqa: SIM115
     unreviewed_out = open(args.unreviewed, "w", encoding="utf-8") if args.unreviewed else None  # noqa: SIM115
     try:
         for name, docs in corpora:
             if args.only is not None and not name.startswith(args.only):
                 continue
-            result, labelled = score(name, docs, config)
+            result, labelled, groups = score(name, docs, config)
+            if clusters_out is not None:
+                for members in sorted(sorted(m) for m in groups if len(m) > 1):
+                    clusters_out.write(f"{name}\t{' '.join(members)}\n")
             print(
                 f"{result.line('labels')}  ({result.seconds / result.docs * 1000:.2f} ms/article)"
             )
@@ -356,8 +369,46 @@ def quality(args: argparse.Namespace) -> None:
                 )
                 print(f"            vs: {second} {b.title[:60]!r}")
     finally:
-        if unreviewed_out is not None:
-            unreviewed_out.close()
+        for out in (unreviewed_out, clusters_out):
+            if out is not None:
+                out.close()
+
+
+def sample(args: argparse.Namespace) -> None:
+    """Random multi-member clusters of a --clusters file, each member's headline and first
+    words printed side by side for reading (to the terminal only: corpus text stays out of
+    the repository; verdicts go to bench/stories_gold_clusters.tsv by sample number)."""
+    by_corpus: dict[str, list[list[str]]] = defaultdict(list)
+    with args.clusters.open(encoding="utf-8") as handle:
+        for line in handle:
+            name, members = line.rstrip("\n").split("\t")
+            by_corpus[name].append(members.split(" "))
+    docs = {
+        doc.key: doc
+        for _, corpus in _corpora(args.copies, random.Random(args.seed))
+        for doc in corpus
+    }
+    for name, clusters in by_corpus.items():
+        if args.only is not None and not name.startswith(args.only):
+            continue
+        chosen = random.Random(args.sample_seed).sample(
+            sorted(clusters), min(args.per_corpus, len(clusters))
+        )
+        print(f"# {name}: {len(clusters)} multi-member clusters, {len(chosen)} sampled")
+        for number, members in enumerate(chosen, 1):
+            print(f"[{number}] {' '.join(members)}")
+            seen: dict[str, str] = {}
+            for key in members[:6]:
+                doc, body = docs[key], _norm(docs[key].body)
+                date = f" {doc.published_at:%Y-%m-%d %H:%M}" if doc.published_at else ""
+                twin = next((other for other, text in seen.items() if text == body), None)
+                seen[key] = body
+                print(f"   {key}{date} | {doc.title[:70]}")
+                print(
+                    f"      (body identical to {twin})" if twin else f"      {body[: args.width]}"
+                )
+            if len(members) > 6:
+                print(f"   ... {len(members) - 6} more")
 
 
 # --- cost per article -----------------------------------------------------------------------
@@ -563,6 +614,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     q.add_argument(
         "--unreviewed", type=Path, help="write the found pairs no label or review covers (TSV)"
     )
+    q.add_argument("--clusters", type=Path, help="write every multi-member cluster's keys (TSV)")
+    r = commands.add_parser("sample")
+    r.add_argument("clusters", type=Path, help="a file written by quality --clusters")
+    r.add_argument("--per-corpus", type=int, default=60)
+    r.add_argument("--sample-seed", type=int, default=20261201)
+    r.add_argument("--copies", type=int, default=800, help="as given to quality")
+    r.add_argument("--seed", type=int, default=1, help="as given to quality")
+    r.add_argument("--only", choices=("bbc", "reuters", "allsides"), help="one corpus")
+    r.add_argument("--width", type=int, default=200, help="characters of each body printed")
     c = commands.add_parser("cost")
     c.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000])
     c.add_argument("--probes", type=int, default=300)
@@ -572,7 +632,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     i.add_argument("--runs", type=int, default=3, help="runs of each setting")
     i.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    {"quality": quality, "cost": cost, "import": import_cost}[args.command](args)
+    {"quality": quality, "sample": sample, "cost": cost, "import": import_cost}[args.command](args)
 
 
 if __name__ == "__main__":

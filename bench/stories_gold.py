@@ -94,3 +94,36 @@ def corrected(labelled: Iterable[list[str]], reviews: Iterable[Review]) -> set[P
     for key in list(parent):
         groups.setdefault(root(key), []).append(key)
     return pairs_of(groups.values())
+
+
+#: Multi-member clusters drawn at random and read by hand (`bench/stories.py sample`).
+CLUSTERS_FILE = Path(__file__).with_name("stories_gold_clusters.tsv")
+
+
+@dataclass(frozen=True)
+class ClusterCheck:
+    """One sampled cluster: `one` story, or `two` (or more) joined, with the kind of the
+    wrongly joined pair (`template`, `follow-up`, `related`)."""
+
+    corpus: str
+    number: int
+    members: tuple[str, ...]
+    one_story: bool
+    kind: str
+
+
+def load_cluster_checks(path: Path = CLUSTERS_FILE) -> list[ClusterCheck]:
+    """The clusters read by hand; a malformed line is an error."""
+    checks = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle, delimiter="\t"):
+            if not row or row[0].startswith("#"):
+                continue
+            corpus, number, members, verdict, kind = row
+            one = verdict == "one"
+            if verdict not in ("one", "two") or (
+                kind != "" if one else kind not in KINDS["different"]
+            ):
+                raise ValueError(f"{path}: bad verdict {verdict!r}/{kind!r} in {row}")
+            checks.append(ClusterCheck(corpus, int(number), tuple(members.split(" ")), one, kind))
+    return checks

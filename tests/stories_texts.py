@@ -98,3 +98,27 @@ AFTERNOON = {
     "when": "after",
     "tail": ", later than it had hoped",
 }
+
+#: The harbour's daily bulletin: two days' reports differ only in the day and the figures.
+BULLETIN = (
+    "HARBOUR CITY, October {day} - The harbour office said {ships} cargo ships were berthed at "
+    "the container terminal this morning and {waiting} more were anchored in the bay waiting "
+    "for a berth, while the grain quay handled {grain} tonnes overnight. Pilots boarded the "
+    "incoming vessels at the outer buoy as usual, the tugs worked in pairs because of the wind "
+    "from the west, and the lock gates were opened for the fishing fleet an hour before high "
+    "water. The office will publish its next bulletin tomorrow at the same time."
+)
+FIRST_DAY = {"day": 7, "ships": 14, "waiting": 6, "grain": "2,400"}
+SECOND_DAY = {"day": 9, "ships": 11, "waiting": 3, "grain": "1,850"}
+#: Ordinary words a later version of the first day's bulletin adds (no name, no figure).
+BULLETIN_UPDATE = (
+    " Later in the day the office added that the crane on the north side of the terminal was "
+    "back at work after repairs, that the queue of lorries at the gate had cleared and that the "
+    "bay was calm again by the evening tide."
+)
+
+#: A one-line bulletin whose figures are spelt out.
+BERTHS = (
+    "HARBOUR CITY, October {day} - There were {loading} ships loading at the north quay and "
+    "{waiting} ships waiting in the bay for a berth, according to the harbour office."
+)

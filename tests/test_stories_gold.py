@@ -50,3 +50,31 @@ def test_the_stored_reviews_name_documents_only() -> None:
         assert reviews
         assert all(r.first.startswith(prefix) and r.second.startswith(prefix) for r in reviews)
         assert len({r.pair for r in reviews}) == len(reviews)
+
+
+def test_cluster_checks_are_read_with_their_verdicts(tmp_path: Path) -> None:
+    path = tmp_path / "clusters.tsv"
+    path.write_text("# header\nbbc\t1\ta b\tone\t\nreuters\t2\tc d e\ttwo\ttemplate\n")
+    assert [
+        (c.corpus, c.number, c.members, c.one_story, c.kind) for c in gold.load_cluster_checks(path)
+    ] == [("bbc", 1, ("a", "b"), True, ""), ("reuters", 2, ("c", "d", "e"), False, "template")]
+
+
+@pytest.mark.parametrize("row", ["bbc\t1\ta b\tone\ttemplate", "bbc\t1\ta b\ttwo\trepost"])
+def test_a_cluster_verdict_outside_the_documented_kinds_is_refused(
+    tmp_path: Path, row: str
+) -> None:
+    path = tmp_path / "clusters.tsv"
+    path.write_text(row + "\n")
+    with pytest.raises(ValueError, match="bad verdict"):
+        gold.load_cluster_checks(path)
+
+
+def test_the_stored_cluster_checks_name_documents_only_and_are_numbered_in_order() -> None:
+    checks = gold.load_cluster_checks()
+    prefixes = {"bbc": ("bbc:",), "reuters": ("r",), "allsides+synthetic": ("a",)}
+    for corpus, prefix in prefixes.items():
+        ours = [c for c in checks if c.corpus == corpus]
+        assert [c.number for c in ours] == list(range(1, len(ours) + 1))
+        assert all(len(c.members) >= 2 for c in ours)
+        assert all(m.startswith(prefix) for c in ours for m in c.members)

@@ -3,24 +3,32 @@ two bulletins of one template (other names, other figures) are not."""
 
 from app.stories.minhash import Fingerprint, jaccard
 from app.stories.verify import (
+    CONFLICT_FLOOR,
     FIGURES_SLOT_SHARE,
     MIN_SLOTS,
     NEAR_IDENTICAL,
     SLOT_SHARE,
     body_tokens,
+    conflicting,
     differing_slots,
+    only_slots_and_spelt_numbers,
     same_story,
     shared_figures,
     templated,
 )
 from tests.stories_texts import (
     AFTERNOON,
+    BERTHS,
     BOILERPLATE,
+    BULLETIN,
+    BULLETIN_UPDATE,
     DIVIDEND,
     FERRY,
+    FIRST_DAY,
     MORNING,
     QUAY,
     SALTMARSH,
+    SECOND_DAY,
     TONNAGE,
     reworded,
 )
@@ -132,3 +140,49 @@ def test_a_single_differing_name_is_not_a_template() -> None:
 
 def test_below_the_threshold_nothing_is_one_story() -> None:
     assert not _same(FERRY, reworded(FERRY, 0.6, seed=1))
+
+
+def test_two_reports_of_one_template_conflict_and_a_version_of_either_does_not() -> None:
+    first, second = BULLETIN.format(**FIRST_DAY), BULLETIN.format(**SECOND_DAY)
+    updated = first + BULLETIN_UPDATE
+
+    def conflict(a: str, b: str) -> bool:
+        return conflicting(_similarity(a, b), body_tokens(a), body_tokens(b))
+
+    assert conflict(first, second)
+    assert not conflict(first, updated)
+    # The updated first day passes against the second day's report: only a conflict with a
+    # member of the cluster keeps the two days apart.
+    assert _same(updated, second)
+    assert not conflict(updated, second)
+
+
+def test_a_conflict_needs_some_likeness_and_nearly_identical_texts_never_conflict() -> None:
+    first, second = BULLETIN.format(**FIRST_DAY), BULLETIN.format(**SECOND_DAY)
+    tokens = body_tokens(first), body_tokens(second)
+    assert templated(*tokens)
+    assert conflicting(CONFLICT_FLOOR, *tokens)
+    assert not conflicting(CONFLICT_FLOOR - 0.01, *tokens)
+    assert not conflicting(NEAR_IDENTICAL, *tokens)
+    # Two unrelated texts differ in ordinary words: no conflict whatever their likeness.
+    assert not conflicting(0.5, body_tokens(FERRY), body_tokens(first))
+
+
+def test_bulletins_differing_only_in_the_date_and_numbers_spelt_out_are_two_stories() -> None:
+    first = BERTHS.format(day=1, loading="five", waiting="three")
+    second = BERTHS.format(day=7, loading="six", waiting="six")
+    tokens = body_tokens(first), body_tokens(second)
+    # 1, 7 and five, three, six, six: names and figures alone are too few of the differences.
+    assert differing_slots(*tokens) == (6, 2)
+    assert only_slots_and_spelt_numbers(*tokens)
+    assert THRESHOLD <= _similarity(first, second) < NEAR_IDENTICAL
+    assert not _same(first, second)
+
+
+def test_a_number_spelt_out_among_ordinary_words_leaves_a_rewrite_one_story() -> None:
+    first = BERTHS.format(day=1, loading="five", waiting="three")
+    rewrite = first.replace("three ships waiting", "four ships still waiting").replace(
+        "according to", "said"
+    )
+    assert not only_slots_and_spelt_numbers(body_tokens(first), body_tokens(rewrite))
+    assert _same(first, rewrite)

@@ -17,12 +17,16 @@ from app.ingestion.importer import Importer, ImportOptions, discover
 from app.outbox import OutboxEntry
 from app.stories.models import StoryBand
 from tests.stories_texts import (
+    BULLETIN,
+    BULLETIN_UPDATE,
     DIVIDEND,
     FERRY,
+    FIRST_DAY,
     LIBRARY,
     ORCHARD,
     QUAY,
     SALTMARSH,
+    SECOND_DAY,
     TIDES,
     article,
     reworded,
@@ -144,6 +148,34 @@ def test_two_bulletins_of_one_template_stay_apart_and_a_copy_joins_its_own(
     copy = DIVIDEND.format(**QUAY).replace("steady", "strong") + " (Reporting by the desk.)"
     post(client, 3, "NORTHERN QUAY RAISES DIVIDEND", copy)
     assert clusters(client, 1, 2, 3) == [(1, 2), (2, 1), (1, 2)]
+
+
+def test_an_article_like_two_reports_of_one_template_does_not_join_them(
+    client: TestClient, settings: Settings
+) -> None:
+    first, second = BULLETIN.format(**FIRST_DAY), BULLETIN.format(**SECOND_DAY)
+    post(client, 1, "Harbour bulletin", first)
+    post(client, 2, "Harbour bulletin", second)
+    assert clusters(client, 1, 2) == [(1, 1), (2, 1)]
+    queued(settings)
+    # The first day's bulletin with a paragraph of ordinary words added passes against both
+    # days (against the second, the figures are a small part of what differs), but the two
+    # days' reports are two stories: it joins the older and the clusters stay apart.
+    post(client, 3, "Harbour bulletin, updated", first + BULLETIN_UPDATE)
+    assert clusters(client, 1, 2, 3) == [(1, 2), (2, 1), (1, 2)]
+    assert sorted(queued(settings)) == [1, 3]
+
+
+def test_an_article_joins_no_cluster_holding_another_report_of_its_template(
+    client: TestClient,
+) -> None:
+    first = BULLETIN.format(**FIRST_DAY)
+    post(client, 1, "Harbour bulletin", first)
+    post(client, 2, "Harbour bulletin, updated", first + BULLETIN_UPDATE)
+    assert clusters(client, 1, 2) == [(1, 2), (1, 2)]
+    # The second day's report passes against the updated version, not against the first day's.
+    post(client, 3, "Harbour bulletin", BULLETIN.format(**SECOND_DAY))
+    assert clusters(client, 1, 2, 3) == [(1, 2), (1, 2), (3, 1)]
 
 
 def test_the_importer_clusters_its_set_based_inserts(settings: Settings, tmp_path: Path) -> None:

@@ -5,16 +5,20 @@ band keys (app/stories/minhash.py) find the candidates in one indexed look-up of
 store, and each candidate is verified on the exact Jaccard similarity of the two texts' word
 shingles (recomputed from the stored text, so no estimate decides), then on what differs
 (app/stories/verify.py: two bulletins of one template, different names and figures, are two
-stories). A candidate counts only if
-its cluster's first publication is within the window of the new article's date (both dated).
-When the new article verifies against members of several clusters, they become one, under
-the oldest cluster id (those whose first publications are within the window of each other). A cluster's id is the id of the article that started it; an article
-alone has its own id and size 1. Articles stored before clustering existed, or while it was
+stories). A candidate counts only if its cluster's first publication is within the window of
+the new article's date (both dated), and its cluster only if no member compared and not the
+cluster's first member is another report of the new article's template (a chain of copies
+must not join two reports). When the new article verifies against members of several
+clusters, they become one, under the oldest cluster id (those whose first publications are
+within the window of each other and whose first members are not two reports of one template).
+A cluster's id is the id of the article that started it; an article alone has its own id and
+size 1. Articles stored before clustering existed, or while it was
 off, have no cluster until `newsarchive clusters rebuild`.
 
 The cost per article is bounded: at most PER_KEY rows per band key (the newest), at most
-MAX_CANDIDATES candidates ranked by shared bands, at most MAX_VERIFIED of them verified, their
-texts read in one query per batch. Members whose `cluster_size` (or
+MAX_CANDIDATES candidates ranked by shared bands, at most MAX_VERIFIED of them verified (at
+most MEMBERS_COMPARED per cluster), their texts read in one query per batch, and the first
+member of each cluster matched. Members whose `cluster_size` (or
 cluster) changed are queued for re-indexing in the same transaction.
 
 Clusters are not split when a member leaves (edited or deleted); `clusters rebuild` recomputes
@@ -38,7 +42,7 @@ from app.articles.models import Article
 from app.config import Settings, get_settings
 from app.stories.minhash import Fingerprint, Hashes, jaccard
 from app.stories.models import StoryBand
-from app.stories.verify import body_tokens, same_story
+from app.stories.verify import body_tokens, conflicting, same_story
 
 ARTICLES: sa.Table = Article.__table__  # type: ignore[attr-defined]
 BANDS: sa.Table = StoryBand.__table__  # type: ignore[attr-defined]
@@ -55,8 +59,11 @@ KEYS_PER_QUERY = 200
 MIN_SHARED_BANDS = 2
 #: Candidates taken from the band store per article, most shared bands first.
 MAX_CANDIDATES = 50
-#: Candidates whose text is compared per article (one per cluster is enough).
+#: Candidates whose text is compared per article.
 MAX_VERIFIED = 10
+#: Candidates of one cluster compared per article: one to match, the others to find a
+#: member that is another report of the template (besides the cluster's first member).
+MEMBERS_COMPARED = 3
 
 
 @dataclass(frozen=True)
@@ -188,7 +195,9 @@ def assign(
         target = min(matched) if matched else text.article_id
         for other in sorted(matched - {target}):
             # An article close to two stories joins them only if they are close in time too.
-            if _within_window(known.earliest.get(other), known.earliest.get(target), config.window):
+            if _within_window(
+                known.earliest.get(other), known.earliest.get(target), config.window
+            ) and not _firsts_conflict(session, known, other, target):
                 _merge(session, known, other, into=target)
                 merged_away.add(other)
         known.cluster_of[text.article_id] = target
@@ -296,28 +305,76 @@ def _verified_clusters(
     votes: Counter[int],
     config: ClusterConfig,
 ) -> set[int]:
-    """The clusters of the candidates that are the same story as `text` (app/stories/verify.py)."""
+    """The clusters `text` is the same story as (app/stories/verify.py): one of its members
+    compared is, none of them (up to MEMBERS_COMPARED of each cluster) and not the cluster's
+    first member is another report of its template (`conflicting`). Checking only the member
+    that matched would let a chain join two reports: A like B, B like C, A and C two days'
+    bulletins."""
     own = known.profiles[text.article_id]
-    matched: set[int] = set()
-    rejected: set[int] = set()
+    passed: set[int] = set()
+    refused: set[int] = set()
+    per_cluster: Counter[int] = Counter()
     compared = 0
     for candidate, _shared in votes.most_common(MAX_CANDIDATES):
         cluster = known.cluster_of.get(candidate)
-        if cluster is None or cluster in matched or cluster in rejected:
+        if cluster is None or cluster in refused or per_cluster[cluster] >= MEMBERS_COMPARED:
             continue
         if not _within_window(text.published_at, known.earliest.get(cluster), config.window):
-            rejected.add(cluster)
+            refused.add(cluster)
             continue
         if compared >= MAX_VERIFIED:
             break
         compared += 1
+        per_cluster[cluster] += 1
         other = _profile(session, known, candidate)
         similarity = jaccard(own.hashes, other.hashes)
-        if similarity >= config.similarity and same_story(
+        if conflicting(similarity, own.tokens, other.tokens):
+            refused.add(cluster)
+        elif similarity >= config.similarity and same_story(
             similarity, own.tokens, other.tokens, threshold=config.similarity
         ):
-            matched.add(cluster)
-    return matched
+            passed.add(cluster)
+    return {
+        cluster
+        for cluster in passed - refused
+        if not _conflicts_with_first(session, known, own, cluster)
+    }
+
+
+def _conflicts_with_first(session: Session, known: _Known, own: _Profile, cluster: int) -> bool:
+    """Whether the text is another report of the template of the cluster's first member (the
+    article whose id the cluster has; none when it has left the cluster)."""
+    first = _first_member(session, known, cluster)
+    if first is None or first is own:
+        return False
+    return conflicting(jaccard(own.hashes, first.hashes), own.tokens, first.tokens)
+
+
+def _first_member(session: Session, known: _Known, cluster: int) -> _Profile | None:
+    member_of = known.cluster_of.get(cluster)
+    if member_of is not None and member_of != cluster:
+        return None
+    if member_of == cluster and cluster in known.profiles:
+        return known.profiles[cluster]
+    row = session.execute(
+        sa.select(ARTICLES.c.title, ARTICLES.c.summary, ARTICLES.c.body).where(
+            ARTICLES.c.id == cluster, ARTICLES.c.cluster_id == cluster
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    known.profiles[cluster] = _Profile.of(row.title, row.summary, row.body)
+    known.cluster_of.setdefault(cluster, cluster)
+    return known.profiles[cluster]
+
+
+def _firsts_conflict(session: Session, known: _Known, first: int, second: int) -> bool:
+    """Whether the first members of two clusters are two reports of one template (then an
+    article like both joins one of them and the two stay apart)."""
+    ours, theirs = _first_member(session, known, first), _first_member(session, known, second)
+    if ours is None or theirs is None:
+        return False
+    return conflicting(jaccard(ours.hashes, theirs.hashes), ours.tokens, theirs.tokens)
 
 
 def _profile(session: Session, known: _Known, article_id: int) -> _Profile:

@@ -17,7 +17,10 @@ bulletin or another issuer's has figures of its own. Headlines are left out (a n
 some wires write theirs in capitals). Nearly identical texts (`NEAR_IDENTICAL`) are one story
 whatever differs: a name spelt again or a figure corrected in an otherwise unchanged article.
 A short bulletin repeated with one figure changed is refused: from the text alone that is a
-correction or the next day's report, and the next day's report is the commoner.
+correction or the next day's report, and the next day's report is the commoner; so is one that
+differs only in names, figures and numbers spelt out ("five ships" against "six").
+`conflicting` asks the same question of any two texts of one cluster, even under the
+threshold: clustering lets no chain of copies join two reports of one template.
 The check counts tokens only, so it costs as little as reading the text.
 """
 
@@ -41,6 +44,46 @@ SHARED_FIGURES: Final = 1 / 3
 MIN_FIGURES: Final = 4
 #: Fewest differing names or figures (tokens of both bodies counted) for a pair to be refused.
 MIN_SLOTS: Final = 2
+#: Least shingle Jaccard similarity from which two texts of one template are told apart even
+#: below the clustering threshold (`conflicting`): two members of one cluster must not be two
+#: reports, however the cluster was reached.
+CONFLICT_FLOOR: Final = 0.15
+
+
+#: Numbers spelt out: a bulletin writes "five grain ships" where another day's writes "six".
+NUMBER_WORDS: Final = frozenset(
+    [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "thousand",
+    ]
+)
 
 
 def body_tokens(body: str) -> Counter[str]:
@@ -69,9 +112,23 @@ def shared_figures(first: Counter[str], second: Counter[str]) -> tuple[int, int]
     return len(ours | theirs), len(ours & theirs)
 
 
+def only_slots_and_spelt_numbers(first: Counter[str], second: Counter[str]) -> bool:
+    """Whether every token in one body and not the other is a name, a figure or a number
+    spelt out, with at least one of the last."""
+    differing = (first - second) + (second - first)
+    spelt = any(token.lower() in NUMBER_WORDS for token in differing)
+    return spelt and all(_is_slot(token) or token.lower() in NUMBER_WORDS for token in differing)
+
+
 def templated(first: Counter[str], second: Counter[str]) -> bool:
-    """True when the two bodies differ mostly in names and figures: one template, two reports."""
+    """True when the two bodies differ mostly in names and figures: one template, two reports.
+    Numbers spelt out count as figures when nothing else differs: two days' bulletins that
+    differ only in the date and "five" against "six" ships are two reports; elsewhere a
+    spelt-out number is too often an ordinary word of a rewrite ("one of the", "three
+    months")."""
     total, slots = differing_slots(first, second)
+    if total >= MIN_SLOTS and only_slots_and_spelt_numbers(first, second):
+        return True
     if slots < MIN_SLOTS or slots < FIGURES_SLOT_SHARE * total:
         return False
     if slots >= SLOT_SHARE * total:
@@ -87,3 +144,15 @@ def same_story(
     if similarity < threshold:
         return False
     return similarity >= NEAR_IDENTICAL or not templated(first, second)
+
+
+def conflicting(similarity: float, first: Counter[str], second: Counter[str]) -> bool:
+    """Two texts that must not share a cluster: alike enough to be one template (similarity
+    from `CONFLICT_FLOOR`, under `NEAR_IDENTICAL`) and differing mostly in names and figures.
+
+    A cluster grows through chains (A is like B, B like C), so a pair that was never compared
+    can end up in one cluster; an article joins a cluster, and two clusters merge, only when
+    no text compared across them is in conflict. Below the threshold this is still asked: an
+    edited copy of a copy may fall under it, two reports of one template differ in their
+    slots however far apart they are."""
+    return CONFLICT_FLOOR <= similarity < NEAR_IDENTICAL and templated(first, second)
