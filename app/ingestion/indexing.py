@@ -12,9 +12,12 @@ worker): each claims its own batches, and sending an article twice is harmless.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from app.embeddings.provider import EmbeddingsUnavailable
 from app.search.sync import TASK_TIMEOUT_MS, IndexSync, SyncWorker, drain
 
 if TYPE_CHECKING:
@@ -43,6 +46,19 @@ class ImportIndexing:
 
     def start(self) -> None:
         self._worker.start()
+
+    def start_embedding(self) -> None:
+        """Load the embedding model in the background while the import runs (most of its
+        load waits for the disk, and it is needed once the import is done)."""
+        assert self.embed_sync is not None
+        provider = self.embed_sync.provider
+
+        def load() -> None:
+            # A failure is remembered by the provider, and reported by the embedding step.
+            with contextlib.suppress(EmbeddingsUnavailable):
+                provider.get()
+
+        threading.Thread(target=load, name="embedding-model", daemon=True).start()
 
     def finish(self, on_batch: Callable[[int], None] | None = None) -> int:
         """Send everything still queued, now; return how many entries this call sent.
