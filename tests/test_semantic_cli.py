@@ -16,6 +16,7 @@ from app.embeddings import queue
 from app.embeddings.backfill import VectorSender, embed_and_send
 from app.embeddings.models import ArticleEmbedding, EmbeddingQueueEntry
 from app.ingestion.importer import Importer, ImportOptions, discover
+from app.ingestion.indexing import ImportIndexing
 from app.search.backend import build_backend
 from app.search.client import SearchClient
 from tests.test_ingestion_import_cli import (
@@ -196,3 +197,36 @@ def test_the_sender_lets_a_partial_batch_fill_for_its_time(
     assert outbox_article_ids(index_settings) == []
     found = meili_client.index(index_settings.MEILI_INDEX).search("harbour board meeting")
     assert found["estimatedTotalHits"] == 3
+
+
+def test_embedding_during_the_import_embeds_what_is_stored(
+    index_settings: Settings,  # noqa: F811 - the fixture imported above
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(index_settings)
+    backend = build_backend(
+        index_settings.model_copy(
+            update={"EMBEDDINGS_ENABLED": True, "SYNC_WORKER_ENABLED": False}
+        ),
+        engine,
+    )
+    assert backend is not None and backend.embed_sync is not None
+    indexing = ImportIndexing(backend.sync, batch_size=10_000, fill_seconds=3600)
+    indexing.embed_sync = backend.embed_sync
+    indexing.start()
+    indexing.start_embedding(during_import=True)
+    try:
+        path = write_jsonl(tmp_path / "a.jsonl", [jsonl_article(n) for n in range(4)])
+        ids = imported_ids(index_settings, path, queue_embeddings=True)
+        deadline = time.monotonic() + 60
+        while queued(index_settings) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        indexing.stop_embedding()
+    finally:
+        indexing.stop()
+        backend.close()
+    assert stored_vectors(index_settings) == ids
+    assert backend.embed_sync.vectors_made == 4
+    # Each article waits for the index with its keyword document and its vector's update.
+    assert outbox_article_ids(index_settings) == ids
+    engine.dispose()
