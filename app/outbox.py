@@ -6,6 +6,7 @@ even if Meilisearch is down when it happens.
 """
 
 import enum
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -62,6 +63,28 @@ QUEUED_KEY = "search_outbox_queued"
 
 def enqueue_upsert(*, session: Session, article_id: int) -> None:
     session.add(OutboxEntry(article_id=article_id, op=OutboxOp.upsert.value))
+    session.info[QUEUED_KEY] = True
+
+
+def enqueue_upserts(*, session: Session, article_ids: Sequence[int]) -> None:
+    """`enqueue_upsert` for many articles in one statement."""
+    if not article_ids:
+        return
+    now = utcnow()
+    session.execute(
+        sa.insert(OutboxEntry),
+        [
+            {
+                "article_id": article_id,
+                "op": OutboxOp.upsert.value,
+                "status": OutboxStatus.pending.value,
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+            for article_id in article_ids
+        ],
+    )
     session.info[QUEUED_KEY] = True
 
 

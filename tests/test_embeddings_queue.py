@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -15,6 +16,7 @@ from app.db import make_engine, utcnow
 from app.embeddings import queue
 from app.embeddings.models import ArticleEmbedding, EmbeddingQueueEntry
 from app.embeddings.provider import EmbeddingProvider, EmbeddingsUnavailable
+from app.embeddings.text import article_text, text_hash
 from app.embeddings.worker import MAX_ATTEMPTS, EmbedSync, drain
 from app.outbox import OutboxEntry
 
@@ -222,3 +224,79 @@ def test_backfill_queues_articles_without_a_vector_once(
     drain(EmbedSync(engine=engine, provider=provider))
     assert queue.enqueue_backfill(engine, model_id=model_id, everything=True) == 3
     assert sorted(queue_ids(engine)) == ids
+
+
+def test_an_article_waiting_unclaimed_is_not_queued_twice(
+    client: TestClient, engine: Engine, provider: EmbeddingProvider
+) -> None:
+    ids = post(client, 3)
+    with Session(engine) as session:
+        queue.enqueue_indexed(session, ids)
+        queue.enqueue_indexed(session, [ids[0], ids[0]])
+        session.commit()
+    assert sorted(queue_ids(engine)) == ids
+    worker = EmbedSync(engine=engine, provider=provider, batch_size=1)
+    [claimed] = worker._claim()
+    assert claimed.article_id == ids[0]
+    # In flight: its text may have been read before this change, so it is queued again.
+    with Session(engine) as session:
+        queue.enqueue_indexed(session, ids)
+        session.commit()
+    assert sorted(queue_ids(engine)) == sorted([*ids, ids[0]])
+    worker._release([claimed])
+    assert drain(worker) == 3
+    assert queue_ids(engine) == []
+
+
+@sqlite_only
+def test_drain_of_what_is_queued_leaves_later_entries_for_the_next(
+    client: TestClient, engine: Engine, provider: EmbeddingProvider
+) -> None:
+    ids = post(client, 4)
+    with Session(engine) as session:
+        queue.enqueue_indexed(session, ids[:3])
+        session.commit()
+    worker = EmbedSync(engine=engine, provider=provider, batch_size=2)
+
+    def queue_the_last_one(_done: int) -> None:
+        with Session(engine) as session:
+            queue.enqueue_indexed(session, ids[3:])
+            session.commit()
+
+    assert drain(worker, on_batch=queue_the_last_one, only_queued=True) == 3
+    assert queue_ids(engine) == [ids[3]]
+    assert worker.last_entry_id is None
+    assert drain(worker) == 1
+    assert queue.vector_count(engine) == 4
+
+
+@sqlite_only
+def test_a_changed_text_replaces_its_vector_and_queues_one_index_update(
+    client: TestClient, engine: Engine, provider: EmbeddingProvider
+) -> None:
+    ids = post(client, 3)
+    worker = EmbedSync(engine=engine, provider=provider)
+    with Session(engine) as session:
+        queue.enqueue_indexed(session, ids)
+        session.commit()
+    assert drain(worker) == 3
+    with Session(engine) as session:
+        before = {row.article_id: row for row in session.exec(select(ArticleEmbedding)).all()}
+    assert client.patch(f"/articles/{ids[1]}", json={"body": "Another body."}).status_code == 200
+    with Session(engine) as session:
+        session.execute(sa.delete(OutboxEntry))
+        queue.enqueue_indexed(session, ids)
+        session.commit()
+    assert drain(worker) == 1
+    with Session(engine) as session:
+        after = {row.article_id: row for row in session.exec(select(ArticleEmbedding)).all()}
+        requeued = session.exec(select(OutboxEntry.article_id)).all()
+    assert requeued == [ids[1]]
+    assert sorted(after) == ids
+    assert after[ids[1]].text_hash == text_hash(article_text("Story 1", None, "Another body."))
+    assert after[ids[1]].vector != before[ids[1]].vector
+    for unchanged in (ids[0], ids[2]):
+        assert (after[unchanged].text_hash, after[unchanged].vector) == (
+            before[unchanged].text_hash,
+            before[unchanged].vector,
+        )

@@ -1,11 +1,13 @@
 """`newsarchive import --index`: the import sends what it stores to Meilisearch itself."""
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.config import Settings, get_settings
+from app.ingestion.indexing import spare_cores
 from app.search.client import SearchClient, build_client
 from app.search.meili_process import MeiliProcess
 from tests.test_faults import free_port
@@ -121,3 +123,11 @@ def test_without_meili_url_a_local_meilisearch_is_started(
     ):
         stats = client.index(cli_settings.MEILI_INDEX).get_stats()
     assert stats.number_of_documents == 3
+
+
+def test_embedding_runs_during_the_import_only_on_a_core_it_leaves_idle() -> None:
+    cores = len(os.sched_getaffinity(0))
+    assert spare_cores(cores - 1, 1) is True
+    assert spare_cores(cores, 1) is False
+    assert spare_cores(cores - 1, 2) is (cores - 1 >= 2)
+    assert spare_cores(1, 0) is False  # 0: one thread per core, none left for the import

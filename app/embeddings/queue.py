@@ -2,8 +2,10 @@
 
 The index worker queues every article it has just indexed (`enqueue_indexed`, in the
 transaction that completes its outbox entries): the article is keyword-searchable at once,
-and gets a vector when an embedding worker reaches it. An article whose text did not change
-since its vector was made is dropped by the worker without running the model.
+and gets a vector when an embedding worker reaches it. An import that embeds what it stores
+queues its new articles with their outbox rows (`enqueue_new`), so the model can start on them
+before they reach the index. An article whose text did not change since its vector was made
+is dropped by the worker without running the model.
 """
 
 from collections.abc import Sequence
@@ -20,10 +22,32 @@ from app.embeddings.models import ArticleEmbedding, EmbeddingQueueEntry
 
 PENDING = "pending"
 FAILED = "failed"
+#: Article ids per look-up, well under every backend's limit of bound parameters.
+SLICE = 5_000
 
 
 def enqueue_indexed(session: Session, article_ids: Sequence[int]) -> None:
-    """Queue articles for embedding in the caller's transaction."""
+    """Queue articles for embedding in the caller's transaction, but for those already
+    waiting unclaimed: that entry reads the article's text when a worker takes it, so it
+    serves this change too, and no second worker embeds the article again meanwhile."""
+    wanted = sorted(set(article_ids))
+    waiting: set[int] = set()
+    for start in range(0, len(wanted), SLICE):
+        waiting.update(
+            session.execute(
+                sa.select(EmbeddingQueueEntry.article_id).where(  # type: ignore[call-overload]
+                    col(EmbeddingQueueEntry.article_id).in_(wanted[start : start + SLICE]),
+                    col(EmbeddingQueueEntry.status) == PENDING,
+                    col(EmbeddingQueueEntry.claimed_by).is_(None),
+                )
+            ).scalars()
+        )
+    enqueue_new(session, [i for i in wanted if i not in waiting])
+
+
+def enqueue_new(session: Session, article_ids: Sequence[int]) -> None:
+    """Queue articles no entry can be waiting for yet (stored in the caller's transaction),
+    in one statement."""
     if not article_ids:
         return
     now = utcnow()
@@ -63,8 +87,8 @@ def enqueue_backfill(
         query = query.where(missing)
     with Session(engine) as session:
         ids = [row[0] for row in session.execute(query.order_by(Article.id))]
-        for start in range(0, len(ids), 5_000):
-            enqueue_indexed(session, ids[start : start + 5_000])
+        for start in range(0, len(ids), SLICE):
+            enqueue_new(session, ids[start : start + SLICE])
             session.flush()
         session.commit()
     return len(ids)

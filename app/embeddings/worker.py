@@ -12,8 +12,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import timedelta
-from typing import TYPE_CHECKING, Final
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -56,6 +56,18 @@ class EmbedSync:
         self.lease = lease
         self.worker_id = new_worker_id()
         self.vectors_made = 0
+        #: When set, only entries up to this id are claimed (see `drain`'s `only_queued`).
+        self.last_entry_id: int | None = None
+
+    def _due(self, now: datetime) -> list[sa.ColumnElement[bool]]:
+        """What makes an entry ready to claim."""
+        due = [
+            col(EmbeddingQueueEntry.status) == PENDING,
+            col(EmbeddingQueueEntry.next_attempt_at) <= now,
+        ]
+        if self.last_entry_id is not None:
+            due.append(col(EmbeddingQueueEntry.id) <= self.last_entry_id)
+        return due
 
     def run_once(self) -> int:
         """Process one batch; return how many queue entries it completed (`vectors_made`
@@ -83,10 +95,7 @@ class EmbedSync:
         with Session(self.engine, expire_on_commit=False) as session:
             query = (
                 select(EmbeddingQueueEntry)
-                .where(
-                    col(EmbeddingQueueEntry.status) == PENDING,
-                    col(EmbeddingQueueEntry.next_attempt_at) <= now,
-                )
+                .where(*self._due(now))
                 .order_by(col(EmbeddingQueueEntry.id))
                 .limit(self.batch_size)
             )
@@ -100,11 +109,7 @@ class EmbedSync:
             # have read the same rows, and writes are serialised, so one of the two wins each.
             session.execute(
                 sa.update(EmbeddingQueueEntry)
-                .where(
-                    col(EmbeddingQueueEntry.id).in_(ids),
-                    col(EmbeddingQueueEntry.status) == PENDING,
-                    col(EmbeddingQueueEntry.next_attempt_at) <= now,
-                )
+                .where(col(EmbeddingQueueEntry.id).in_(ids), *self._due(now))
                 .values(next_attempt_at=now + self.lease, claimed_by=self.worker_id)
             )
             session.commit()
@@ -151,25 +156,41 @@ class EmbedSync:
         vectors: "Vectors | None",
         model_id: str,
     ) -> int:
-        stored = 0
+        """The batch's vectors, their articles' outbox rows and the end of its queue entries,
+        in one transaction of a few statements whatever the batch size."""
         with Session(self.engine) as session:
             ids = [article_id for article_id, _ in todo]
             # Articles deleted meanwhile get no vector (their row would break the foreign key).
             alive = set(session.exec(select(Article.id).where(col(Article.id).in_(ids))).all())
+            existing = set(
+                session.exec(
+                    select(ArticleEmbedding.article_id).where(
+                        col(ArticleEmbedding.article_id).in_(ids)
+                    )
+                ).all()
+            )
             now = utcnow()
-            for (article_id, text), vector in zip(
-                todo, vectors if vectors is not None else [], strict=True
-            ):
-                if article_id not in alive:
-                    continue
-                row = session.get(ArticleEmbedding, article_id) or ArticleEmbedding(
-                    article_id=article_id, model=model_id, text_hash="", vector=b""
+            rows: list[dict[str, Any]] = [
+                {
+                    "article_id": article_id,
+                    "model": model_id,
+                    "text_hash": text_hash(text),
+                    "vector": encode(vector),
+                    "embedded_at": now,
+                }
+                for (article_id, text), vector in zip(
+                    todo, vectors if vectors is not None else [], strict=True
                 )
-                row.model, row.text_hash, row.vector = model_id, text_hash(text), encode(vector)
-                row.embedded_at = now
-                session.add(row)
-                outbox.enqueue_upsert(session=session, article_id=article_id)
-                stored += 1
+                if article_id in alive
+            ]
+            new = [row for row in rows if row["article_id"] not in existing]
+            replaced = [row for row in rows if row["article_id"] in existing]
+            if new:
+                session.execute(sa.insert(ArticleEmbedding), new)
+            if replaced:
+                # By primary key: one executemany.
+                session.execute(sa.update(ArticleEmbedding), replaced)
+            outbox.enqueue_upserts(session=session, article_ids=[row["article_id"] for row in rows])
             session.execute(
                 sa.delete(EmbeddingQueueEntry).where(
                     col(EmbeddingQueueEntry.id).in_([e.id for e in entries]),
@@ -177,9 +198,9 @@ class EmbedSync:
                 )
             )
             session.commit()
-        if stored:
-            logger.info("embedded", extra={"articles": stored, "entries": len(entries)})
-        return stored
+        if rows:
+            logger.info("embedded", extra={"articles": len(rows), "entries": len(entries)})
+        return len(rows)
 
     def _release(self, entries: Sequence[EmbeddingQueueEntry]) -> None:
         with Session(self.engine) as session:
@@ -214,12 +235,7 @@ class EmbedSync:
     def ready(self) -> int:
         with Session(self.engine) as session:
             return int(
-                session.execute(
-                    sa.select(sa.func.count()).where(
-                        col(EmbeddingQueueEntry.status) == PENDING,
-                        col(EmbeddingQueueEntry.next_attempt_at) <= utcnow(),
-                    )
-                ).scalar_one()
+                session.execute(sa.select(sa.func.count()).where(*self._due(utcnow()))).scalar_one()
             )
 
 
@@ -228,19 +244,37 @@ def drain(
     *,
     timeout: float | None = None,
     on_batch: Callable[[int], None] | None = None,
+    only_queued: bool = False,
 ) -> int:
     """Embed until nothing is ready (backfills, imports, tests); return how many vectors were
-    made. `on_batch` is told how many queue entries each batch completed."""
+    made. `on_batch` is told how many queue entries each batch completed.
+
+    With `only_queued`, entries queued after the call began are left for later: while vectors
+    are sent as they are made, the index worker queues every article it sends again, and
+    those entries (whose vector fits, most likely) are not the work this call reports on.
+    """
     deadline = None if timeout is None else time.monotonic() + timeout
     made_before = sync.vectors_made
-    while True:
-        done = sync.run_once()
-        if done == 0 and sync.ready() == 0:
-            return sync.vectors_made - made_before
-        if on_batch is not None and done:
-            on_batch(done)
-        if deadline is not None and time.monotonic() > deadline:
-            raise TimeoutError("embedding queue not drained in time")
+    if only_queued:
+        sync.last_entry_id = last_entry_id(sync.engine)
+    try:
+        while True:
+            done = sync.run_once()
+            if done == 0 and sync.ready() == 0:
+                return sync.vectors_made - made_before
+            if on_batch is not None and done:
+                on_batch(done)
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError("embedding queue not drained in time")
+    finally:
+        sync.last_entry_id = None
+
+
+def last_entry_id(engine: Engine) -> int:
+    """The id of the newest queue entry (0 when the queue is empty)."""
+    with Session(engine) as session:
+        newest = session.execute(sa.select(sa.func.max(EmbeddingQueueEntry.id))).scalar_one()
+    return int(newest or 0)
 
 
 class EmbedWorker:

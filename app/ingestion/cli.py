@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -149,6 +150,7 @@ def import_articles(
     from app.db import make_engine
     from app.ingestion import terminal
     from app.ingestion.importer import ImportOptions, ImportSetupError, discover
+    from app.ingestion.indexing import spare_cores
     from app.logs import configure_logging
 
     settings = get_settings()
@@ -183,11 +185,19 @@ def import_articles(
     not_indexed: str | None = None
     try:
         with _indexing(settings, engine, index_batch_size, fill_seconds, err, on=index) as indexing:
+            embedding = indexing is not None and embed and indexing.embed_sync is not None
+            if indexing is not None and embedding:
+                # The model can start on the articles as soon as they are stored.
+                options = replace(options, queue_embeddings=True)
+                indexing.start_embedding(
+                    during_import=spare_cores(processes, settings.EMBEDDING_THREADS)
+                )
             result = terminal.run(files, options, engine, err)
             if indexing is not None and not result.interrupted:
-                not_indexed = _finish_indexing(indexing, engine, settings.MEILI_INDEX, err)
-                if not_indexed is None and embed and indexing.embed_sync is not None:
-                    not_indexed = _finish_embedding(indexing, err)
+                if embedding:
+                    not_indexed = _finish_embedding(indexing, engine, settings.MEILI_INDEX, err)
+                else:
+                    not_indexed = _finish_indexing(indexing, engine, settings.MEILI_INDEX, err)
     finally:
         engine.dispose()
     out = Console()
@@ -248,17 +258,23 @@ def _indexing(
         raise typer.Exit(EXIT_NOT_INDEXED) from error
 
 
-def _finish_embedding(indexing: ImportIndexing, err: Console) -> str | None:
-    """Embed the imported articles and send their vectors; None when all went well."""
+def _finish_embedding(
+    indexing: ImportIndexing, engine: Engine, index_uid: str, err: Console
+) -> str | None:
+    """Embed the imported articles while sending them (with their vectors as they are made)
+    to the index; None when all went well, else what stays queued and why."""
     from app.embeddings.cli import run_with_progress
     from app.embeddings.provider import EmbeddingsUnavailable
     from app.search.sync import MeilisearchUnavailable
 
     assert indexing.embed_sync is not None
+    # From here on the outbox is sent as the vectors are made, not in batches that fill.
+    indexing.stop()
     try:
         run_with_progress(indexing.embed_sync, indexing.sync, err)
     except EmbeddingsUnavailable as error:
-        return (
+        keyword = _finish_indexing(indexing, engine, index_uid, err)
+        return keyword or (
             f"[yellow]Every article is searchable by keyword, but none got a vector:[/] {error}. "
             "Run `newsarchive embed` once the model is available."
         )
@@ -267,7 +283,7 @@ def _finish_embedding(indexing: ImportIndexing, err: Console) -> str | None:
             f"[red]Meilisearch is unreachable[/] ({error}): the vectors are stored and queued; "
             "`newsarchive worker` or a server sends them once it is back."
         )
-    return None
+    return _left_behind(engine, index_uid)
 
 
 def _finish_indexing(
@@ -284,6 +300,13 @@ def _finish_indexing(
             f"[red]Meilisearch is unreachable[/] ({error}): every imported article is stored "
             "and stays queued; `newsarchive worker` or a server sends it once it is back."
         )
+    return _left_behind(engine, index_uid)
+
+
+def _left_behind(engine: Engine, index_uid: str) -> str | None:
+    """None when the outbox is empty, else how many updates wait and failed."""
+    from app.search.sync import lag
+
     left = lag(engine, index_uid)
     if left.pending or left.failed:
         return (

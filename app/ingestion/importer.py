@@ -150,6 +150,8 @@ class ImportOptions:
     max_body_chars: int = 1_000_000
     #: Find entities in the text (ENTITY_EXTRACTION_ENABLED); client entities are always kept.
     extract: bool = True
+    #: Queue new articles for embedding as they are stored (an import that embeds them).
+    queue_embeddings: bool = False
 
 
 # --- finding the files ---------------------------------------------------------------------
@@ -676,7 +678,9 @@ class Importer:
         results: dict[int, service.Stored] = {}
         if new:
             try:
-                stored = service.insert_new(session=session, items=new)
+                stored = service.insert_new(
+                    session=session, items=new, queue_embeddings=self.options.queue_embeddings
+                )
                 session.commit()
                 results = {result.index: result for result in stored}
             except SQLAlchemyError as error:

@@ -8,20 +8,29 @@ few large batches for far less CPU and memory than many small ones. When the imp
 
 Several senders may share the outbox (other importers on other hosts, a running server's
 worker): each claims its own batches, and sending an article twice is harmless.
+
+An import that embeds queues its articles for embedding as it stores them: where the
+extraction processes leave a core idle, a thread embeds them during the import; otherwise the
+model is loaded during the import and runs once it is done (app.embeddings.backfill).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from app.embeddings.provider import EmbeddingsUnavailable
+from app.embeddings.worker import EmbedSync, EmbedWorker
 from app.search.sync import TASK_TIMEOUT_MS, IndexSync, SyncWorker, drain
-
-if TYPE_CHECKING:
-    from app.embeddings.worker import EmbedSync
 
 #: How long `finish` waits for the thread's batch in flight: Meilisearch's task timeout.
 _IN_FLIGHT_SECONDS = TASK_TIMEOUT_MS / 1000
+#: Embedding beside the import: how often it looks for stored articles, and how long
+#: stopping waits for the batch in hand (about 2 s on an idle core).
+EMBED_POLL_SECONDS = 0.5
+EMBED_STOP_SECONDS = 120.0
 
 
 class ImportIndexing:
@@ -40,9 +49,35 @@ class ImportIndexing:
         self.embed_sync: EmbedSync | None = None
         sync.batch_size = batch_size
         self._worker = SyncWorker(sync, poll_seconds=poll_seconds, fill_seconds=fill_seconds)
+        self._embedder: EmbedWorker | None = None
 
     def start(self) -> None:
         self._worker.start()
+
+    def start_embedding(self, *, during_import: bool) -> None:
+        """Get the embedding going while the import runs: with `during_import` (a core the
+        import leaves idle) a thread embeds what is stored as it is stored; otherwise the
+        model is only loaded (most of its load waits for the disk) for the end of the import.
+        """
+        assert self.embed_sync is not None
+        if during_import:
+            self._embedder = EmbedWorker(self.embed_sync, poll_seconds=EMBED_POLL_SECONDS)
+            self._embedder.start()
+            return
+        provider = self.embed_sync.provider
+
+        def load() -> None:
+            # A failure is remembered by the provider, and reported by the embedding step.
+            with contextlib.suppress(EmbeddingsUnavailable):
+                provider.get()
+
+        threading.Thread(target=load, name="embedding-model", daemon=True).start()
+
+    def stop_embedding(self) -> None:
+        """Stop embedding beside the import, once the batch in hand is stored."""
+        if self._embedder is not None:
+            self._embedder.stop(timeout=EMBED_STOP_SECONDS)
+            self._embedder = None
 
     def finish(self, on_batch: Callable[[int], None] | None = None) -> int:
         """Send everything still queued, now; return how many entries this call sent.
@@ -58,4 +93,12 @@ class ImportIndexing:
 
     def stop(self) -> None:
         """Stop without sending the rest (Ctrl-C): what is queued stays queued."""
+        self.stop_embedding()
         self._worker.stop(timeout=_IN_FLIGHT_SECONDS)
+
+
+def spare_cores(processes: int, threads: int) -> bool:
+    """Whether the import's extraction processes leave a model run of `threads` (0: one per
+    core) cores of its own: then embedding runs during the import rather than after it."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return threads >= 1 and (cores or 1) - processes >= threads

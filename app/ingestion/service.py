@@ -24,6 +24,7 @@ from app.articles import service as articles_service
 from app.articles.models import Article
 from app.articles.schemas import ArticleCreate, DateSource
 from app.db import utcnow
+from app.embeddings import queue as embedding_queue
 from app.entities import service as entity_service
 from app.entities.types import ArticleEntity, ArticleText, ClientEntity
 from app.errors import ApiError
@@ -37,7 +38,6 @@ from app.stories import clustering
 logger = logging.getLogger(__name__)
 
 ARTICLES: sa.Table = Article.__table__  # type: ignore[attr-defined]
-OUTBOX: sa.Table = outbox.OutboxEntry.__table__  # type: ignore[attr-defined]
 
 #: Articles handled together: one look-up query and one extraction batch per chunk.
 CHUNK_SIZE = 64
@@ -230,11 +230,15 @@ class NewArticle:
     entities: Sequence[ArticleEntity]
 
 
-def insert_new(*, session: Session, items: Sequence[NewArticle]) -> list[Stored]:
+def insert_new(
+    *, session: Session, items: Sequence[NewArticle], queue_embeddings: bool = False
+) -> list[Stored]:
     """Insert new articles with their entity links and outbox rows, set-based, in the
     session's transaction (the caller commits): what `upsert` does for each, in a few
     statements for all of them. Content duplicates are found as `upsert` finds them, the
-    earliest original (stored or earlier in `items`) winning."""
+    earliest original (stored or earlier in `items`) winning. With `queue_embeddings`, the
+    articles are queued for embedding too, in one more statement (an import that embeds
+    them: the model need not wait for the index)."""
     if not items:
         return []
     now = utcnow()
@@ -302,21 +306,9 @@ def insert_new(*, session: Session, items: Sequence[NewArticle]) -> list[Stored]
             for row, article_id in zip(rows, ids, strict=True)
         ],
     )
-    session.execute(
-        sa.insert(OUTBOX),
-        [
-            {
-                "article_id": article_id,
-                "op": outbox.OutboxOp.upsert.value,
-                "status": outbox.OutboxStatus.pending.value,
-                "attempts": 0,
-                "created_at": now,
-                "next_attempt_at": now,
-            }
-            for article_id in ids
-        ],
-    )
-    session.info[outbox.QUEUED_KEY] = True
+    outbox.enqueue_upserts(session=session, article_ids=ids)
+    if queue_embeddings:
+        embedding_queue.enqueue_new(session, ids)
     return [
         Stored(
             index=item.index,
