@@ -15,16 +15,31 @@ that check with exactly these refusals excused, each recognised by where it poin
 it says; any other 422 to a schema-valid request still fails. The NUL rule is kept out of
 generation instead (`allow_x00=False`), since it applies to every text.
 
+The other way round, schemathesis judges a query it made invalid by the value it generated,
+while the server (and the schema, which describes text on the wire) only ever sees text: an
+array parameter generated as the boolean `false` goes out as `tag=false`, exactly the request
+a client sends for `tag: ["false"]`. `negative_data_rejection_as_sent` is schemathesis's
+`negative_data_rejection` that reads such a query back as sent and fails the answer unless
+every declared parameter in it, read as the server reads it, is valid by the schema.
+
 Loaded by tests/test_schema_fuzz.py, and by bench/contract.py through SCHEMATHESIS_HOOKS.
 """
 
 import json
 import re
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import schemathesis
+from schemathesis.core.failures import AcceptedNegativeData
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.openapi.checks import RejectedPositiveData
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+from schemathesis.specs.openapi.utils import (
+    coerce_wire_string,
+    parameter_types,
+    sent_text_is_valid,
+)
 
 #: (the field a refusal names, what its message says) of every rule the schema can't state.
 RULES_BEYOND_THE_SCHEMA: list[tuple[str, re.Pattern[str]]] = [
@@ -108,6 +123,60 @@ def positive_data_acceptance_beyond_rules(ctx: Any, response: Any, case: Any) ->
         result: bool | None = positive_data_acceptance(ctx, response, case)
     except RejectedPositiveData:
         if beyond_the_schema(response):
+            return None
+        raise
+    return result
+
+
+#: Where a negative case may be negated for its query alone to be judged as sent.
+OTHER_LOCATIONS = (
+    ParameterLocation.PATH,
+    ParameterLocation.HEADER,
+    ParameterLocation.COOKIE,
+    ParameterLocation.BODY,
+)
+
+
+def _text_value(text: str, schema: Any) -> Any:
+    """One query text as a server reads it for `schema`: a number or boolean where it spells one."""
+    coerced = coerce_wire_string(text, parameter_types(schema))
+    return text if coerced is None else coerced
+
+
+def query_as_sent_is_valid(case: Any, sent: dict[str, list[str]]) -> bool:
+    """Whether the query texts `sent` (parsed from the URL) make a request the schema allows.
+
+    An array parameter is its texts in order, each read for the items' type; any other
+    parameter must be valid in every text sent for it (a repeated key, whichever one the
+    server reads). A required parameter must be there; undeclared ones are not judged.
+    """
+    for parameter in case.operation.query.items:
+        texts = sent.get(parameter.name)
+        if texts is None:
+            if parameter.is_required:
+                return False
+            continue
+        schema = parameter.validation_schema
+        is_valid = parameter.get_validator().is_valid
+        if isinstance(schema, dict) and schema.get("type") == "array":
+            items = schema.get("items", {})
+            if not is_valid([_text_value(text, items) for text in texts]):
+                return False
+        elif not all(sent_text_is_valid(t, is_valid, parameter_types(schema)) for t in texts):
+            return False
+    return True
+
+
+@schemathesis.check
+def negative_data_rejection_as_sent(ctx: Any, response: Any, case: Any) -> bool | None:
+    """`negative_data_rejection`, excusing a query negated only in values it never sent."""
+    try:
+        result: bool | None = negative_data_rejection(ctx, response, case)
+    except AcceptedNegativeData:
+        if case.meta is None or any(case.meta.is_negative_at(at) for at in OTHER_LOCATIONS):
+            raise
+        sent = parse_qs(urlsplit(response.request.url).query, keep_blank_values=True)
+        if query_as_sent_is_valid(case, sent):
             return None
         raise
     return result
