@@ -8,7 +8,8 @@ knows; a list holds at most 100 values, counting comma-separated ones; a range m
 before it starts; a merge or a distinction names two different entities; an imported page
 needs a headline and a body; labelled queries have distinct labels; a timeline makes at most
 1,000 buckets; a webhook URL leads to a public address and carries no credentials; an edit
-leaves a saved search a way to deliver; a published_at_source needs a published_at. A
+leaves a saved search a way to deliver, and rotates a feed token only where there is a feed;
+a published_at_source needs a published_at. A
 schema-valid request that breaks one of them is answered 422, which schemathesis's
 `positive_data_acceptance` counts as a mismatch. `positive_data_acceptance_beyond_rules` is
 that check with exactly these refusals excused, each recognised by where it points and what
@@ -68,8 +69,10 @@ RULES_BEYOND_THE_SCHEMA: list[tuple[str, re.Pattern[str]]] = [
     ("interval", re.compile(r"^\S+ to \S+ makes more than \d+ \w+ buckets")),
     # Where a webhook may deliver: public addresses, no credentials, not this API itself.
     ("url", re.compile(r".")),
-    # A PATCH is refused when it would leave the stored search no way to deliver.
+    # A PATCH is refused when it would leave the stored search no way to deliver, or rotates
+    # the token of a feed the stored search does not have.
     ("body", re.compile(r"^give a way to deliver matches")),
+    ("rotate_feed_token", re.compile(r"^this saved search has no feed$")),
     (
         "published_at_source",
         re.compile(
