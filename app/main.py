@@ -53,7 +53,7 @@ zone database knows; labelled queries have distinct labels; a timeline makes at 
 buckets (2,000 across its series); a curation names two different entities; an imported
 text needs a headline and a body; a webhook URL leads to a public address (unless the
 server allows private ones) and carries no credentials; an edit leaves a saved search a
-way to deliver its matches; an article's `published_at_source` needs a `published_at` to
+way to deliver its matches, and rotates a feed token only on one with a feed; an article's `published_at_source` needs a `published_at` to
 name (and, in a PATCH, stays set while there is one); a hybrid or semantic search needs
 `q` and ranks by relevance (no `sort` by date, no `cursor`), and `semantic_ratio` goes
 with `mode=hybrid` only. Related articles of an article still waiting for its vector are a

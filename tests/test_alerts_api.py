@@ -17,6 +17,7 @@ from app.db import make_engine
 from app.main import create_app
 from app.search.schemas import PUBLIC_FIELDS
 from tests.conftest import auth_headers
+from tests.contract_rules import beyond_the_schema
 
 SECRET = "a-webhook-secret-1234"
 HOOK = "http://127.0.0.1:9/hook"
@@ -276,6 +277,7 @@ def test_patch_refusals_change_nothing(api: TestClient) -> None:
         ({"webhook": None}, ["body"]),  # would leave no delivery
         ({"name": None}, ["body", "name"]),
         ({"rotate_feed_token": True}, ["body", "rotate_feed_token"]),
+        ({"feed": False, "rotate_feed_token": True}, ["body", "rotate_feed_token"]),
         ({"search": {"per_page": 1000}}, ["body", "search", "per_page"]),
     ]
     for body, loc in cases:
@@ -316,3 +318,29 @@ def test_bad_cursors_are_422(api: TestClient) -> None:
         assert response.json()["errors"] == [
             {"loc": ["query", "cursor"], "msg": "not a cursor from this API; pass `next` back"}
         ]
+
+
+def test_a_feed_turned_off_is_not_given_a_token_and_the_schema_says_so(api: TestClient) -> None:
+    made = create(api, name="n", search={}, feed=True)
+    path = f"/saved-searches/{made['id']}"
+    response = api.patch(path, json={"feed": False, "rotate_feed_token": True})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"loc": ["body", "rotate_feed_token"], "msg": "can't be combined with `feed: false`"}
+    ]
+    assert not beyond_the_schema(response)  # the contract run holds the schema to it
+    # Nothing changed (the token is shown only when issued).
+    unchanged = made | {"feed": made["feed"] | {"token": None}, "warnings": []}
+    assert api.get(path).json() == unchanged
+    update = api.get("/openapi.json").json()["components"]["schemas"]["SavedSearchUpdate"]
+    assert update["not"] == {
+        "required": ["feed", "rotate_feed_token"],
+        "properties": {"feed": {"const": False}, "rotate_feed_token": {"const": True}},
+    }
+    # Without a feed stored, rotating is a rule of the stored state, not of the schema.
+    made = create(api, name="m", search={}, webhook={"url": HOOK, "secret": SECRET})
+    response = api.patch(f"/saved-searches/{made['id']}", json={"rotate_feed_token": True})
+    assert response.json()["errors"] == [
+        {"loc": ["body", "rotate_feed_token"], "msg": "this saved search has no feed"}
+    ]
+    assert beyond_the_schema(response)

@@ -89,3 +89,34 @@ def test_a_key_taken_between_lookup_and_update_is_a_conflict_not_a_500(
     assert "belong to different articles" in response.json()["detail"]
     kept = client.get(f"/articles/{first['id']}").json()
     assert (kept["title"], kept["external_id"]) == (ARTICLE["title"], None)
+
+
+def test_an_article_deleted_between_read_and_patch_is_a_404_not_a_500(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PATCH whose article another request deletes after the PATCH read it: its UPDATE
+    matches no row. The deleting writer is a real second connection; the hook only chooses
+    the moment."""
+    made = client.post("/articles", json=ARTICLE).json()
+    original = articles_service._story_changes
+    raced: list[bool] = []
+
+    def concurrent_delete_first(*args: Any, **kwargs: Any) -> Any:
+        if not raced:
+            raced.append(True)
+            engine = make_engine(settings)
+            with Session(engine) as other:
+                articles_service.delete(
+                    session=other,
+                    article=articles_service.get(session=other, article_id=made["id"]),
+                )
+            engine.dispose()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(articles_service, "_story_changes", concurrent_delete_first)
+    response = client.patch(f"/articles/{made['id']}", json={"title": "A new title"})
+    assert raced == [True]
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == f"No article with id {made['id']}."
+    assert client.get(f"/articles/{made['id']}").status_code == 404

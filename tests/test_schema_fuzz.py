@@ -6,8 +6,9 @@ along the schema's links (a created article read, changed and deleted by its id)
 response must be a documented status code with a body matching its documented schema,
 content type and headers (errors are `application/problem+json`); no response may be a 5xx;
 a request the schema forbids must be refused (4xx) and one it allows must not be, but for
-the few rules the schema can't state (tests/contract_rules.py). bench/contract.py runs the
-same checks with far more examples against a real server on SQLite and PostgreSQL.
+the few rules the schema can't state (tests/contract_rules.py), and a query is judged as sent.
+bench/contract.py runs the same checks with far more examples against a real server on
+SQLite and PostgreSQL.
 """
 
 from collections.abc import Iterator
@@ -18,6 +19,18 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.core.mutations import Mutation, MutationChannel, OperatorKind
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation import GenerationMode
+from schemathesis.generation.meta import (
+    CaseMetadata,
+    ComponentInfo,
+    FuzzingPhaseData,
+    GenerationInfo,
+    PhaseInfo,
+    TestPhase,
+)
 from schemathesis.python import asgi as schemathesis_asgi
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -30,7 +43,10 @@ from schemathesis.specs.openapi.checks import (
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import auth_headers
-from tests.contract_rules import positive_data_acceptance_beyond_rules
+from tests.contract_rules import (
+    negative_data_rejection_as_sent,
+    positive_data_acceptance_beyond_rules,
+)
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -40,7 +56,7 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
-    negative_data_rejection,
+    negative_data_rejection_as_sent,
     positive_data_acceptance_beyond_rules,
 ]
 FUZZ_SETTINGS = settings(
@@ -112,7 +128,7 @@ def test_every_operation_conforms_to_its_schema(
     if case.media_type == NDJSON and not isinstance(case.body, str):
         # Any text is an NDJSON body (each bad line is an `error` item), and schemathesis
         # sends a non-string one as its text, so no NDJSON body is invalid once sent.
-        checks = [check for check in checks if check is not negative_data_rejection]
+        checks = [check for check in checks if check is not negative_data_rejection_as_sent]
     case.call_and_validate(headers=auth_headers(admin_key), checks=checks, app=fuzz_app)
 
 
@@ -131,3 +147,52 @@ def test_sequences_along_the_links_conform(fuzz_app: FastAPI, admin_key: str) ->
             )
 
     Sequences.run(settings=STATEFUL_SETTINGS)
+
+
+def _type_change(name: str, pointer: str, original: Any, new: Any) -> Mutation:
+    return Mutation(
+        path=(),
+        parameter_location=ParameterLocation.QUERY,
+        schema_pointer=pointer,
+        channel=MutationChannel.SCHEMA,
+        operator=OperatorKind.CHANGE_TYPE,
+        keywords=("type",),
+        parameter=name,
+        original_value=original,
+        new_value=new,
+    )
+
+
+def test_a_query_negated_only_in_values_it_never_sent_is_judged_as_sent(
+    fuzz_app: FastAPI, admin_key: str
+) -> None:
+    # As the fuzzer made it: `q` (text or null) turned into the array ["false"], `tag` (an
+    # array) into the boolean false, which it keeps as the text it sends. Both go out as
+    # `false`: `q=false&tag=false` is the request a client sends for q="false", tag=["false"].
+    case = schema["/search/timeline"]["GET"].Case(
+        query={"q": ["false"], "tag": "false"},
+        _meta=CaseMetadata(
+            generation=GenerationInfo(time=0.0, mode=GenerationMode.NEGATIVE),
+            components={ParameterLocation.QUERY: ComponentInfo(mode=GenerationMode.NEGATIVE)},
+            phase=PhaseInfo(
+                name=TestPhase.FUZZING,
+                data=FuzzingPhaseData(
+                    description=None,
+                    parameter=None,
+                    parameter_location=ParameterLocation.QUERY,
+                    location=None,
+                    mutations=(
+                        _type_change("q", "/properties/q/anyOf/1", "null", "array"),
+                        _type_change("tag", "/properties/tag", "array", "boolean"),
+                    ),
+                ),
+            ),
+        ),
+    )
+    headers = auth_headers(admin_key)
+    response = case.call(headers=headers, app=fuzz_app)
+    assert str(response.request.url).endswith("/search/timeline?q=false&tag=false")
+    assert response.status_code == 200
+    with pytest.raises(FailureGroup, match="Schema-violating request accepted"):
+        case.validate_response(response, checks=[negative_data_rejection], headers=headers)
+    case.validate_response(response, checks=[negative_data_rejection_as_sent], headers=headers)

@@ -83,6 +83,13 @@ class SavedSearchCreate(BaseModel):
     _check_name = field_validator("name")(_name)
 
 
+#: `feed: false` with `rotate_feed_token: true`, which no edit may combine.
+FEED_OFF_AND_ROTATED: dict[str, Any] = {
+    "required": ["feed", "rotate_feed_token"],
+    "properties": {"feed": {"const": False}, "rotate_feed_token": {"const": True}},
+}
+
+
 def _offer_null_for_the_webhook_only(schema: dict[str, Any]) -> None:
     for name, field in schema["properties"].items():
         variants = field.get("anyOf", [])
@@ -95,6 +102,8 @@ def _offer_null_for_the_webhook_only(schema: dict[str, Any]) -> None:
         {"webhook": None, "feed": True, "rotate_feed_token": True},
         {"active": False},
     ]
+    # A token for a feed the same edit turns off: refused whatever is stored, so said here.
+    schema["not"] = FEED_OFF_AND_ROTATED
 
 
 class SavedSearchUpdate(BaseModel):

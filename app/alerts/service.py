@@ -174,6 +174,10 @@ def update(
         if not changes.feed:
             search.feed_token_hash = None
     if changes.rotate_feed_token:
+        if changes.feed is False:
+            raise InvalidParameter(
+                ["body", "rotate_feed_token"], "can't be combined with `feed: false`"
+            )
         if not search.feed_enabled:
             raise InvalidParameter(["body", "rotate_feed_token"], "this saved search has no feed")
         token = _new_feed_token(search)

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from app import outbox
@@ -349,19 +350,26 @@ def _save(
         found = _find_entities(article, values, clients, extract)
     old_published_at = article.published_at
     restory = _story_changes(article, values)
-    if _apply(session, article, values, entities_changed=relink):
-        session.add(article)
-        try:
-            # The UPDATE may be flushed by the entity queries: a key another request took
-            # since `_check_unique_elsewhere` fails there, not only at the commit.
-            _store_entities(session, article, found, old_published_at)
-            if restory:
-                _cluster(session, article, new=False)
-            outbox.enqueue_upsert(session=session, article_id=_id(article))
-            session.commit()
-        except IntegrityError as exc:
-            session.rollback()
-            raise Conflict("url or external_id already belongs to another article.") from exc
+    article_id = article.id
+    try:
+        if _apply(session, article, values, entities_changed=relink):
+            session.add(article)
+            try:
+                # The UPDATE may be flushed by the entity queries: a key another request
+                # took since `_check_unique_elsewhere` fails there, not only at the commit.
+                _store_entities(session, article, found, old_published_at)
+                if restory:
+                    _cluster(session, article, new=False)
+                outbox.enqueue_upsert(session=session, article_id=_id(article))
+                session.commit()
+            except IntegrityError as exc:
+                session.rollback()
+                raise Conflict("url or external_id already belongs to another article.") from exc
+    except StaleDataError as exc:
+        # Deleted by another request since this one read it: the UPDATE (flushed by any
+        # query from here on) matched no row.
+        session.rollback()
+        raise NotFound(f"No article with id {article_id}.") from exc
     return article
 
 
