@@ -37,14 +37,15 @@ run: install
 
 test: install lint pytest
 
-# Two workers, a file each at a time: tests wait on Meilisearch, PostgreSQL and subprocesses
-# as much as they compute. Each worker starts its own Meilisearch and PostgreSQL.
+# Two workers: tests wait on Meilisearch, PostgreSQL and subprocesses as much as they compute.
+# Each worker starts its own Meilisearch and PostgreSQL; a worker that runs out of tests takes
+# some of the other's (worksteal), so one long file does not hold up the end of the run.
 PYTEST_WORKERS ?= 2
 
 # Bytecode is written during the run even where PYTHONDONTWRITEBYTECODE is set: each test
 # process and command started by a test then reads the project's compiled modules.
 pytest: install browser
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 lint: install
 	$(BIN)/ruff check .
