@@ -11,7 +11,9 @@ limits):
    both ways;
 2. entity extraction alone over the same texts (same batch size and processes), then the
    embedding alone of the same articles' texts (title and opening, as the worker embeds
-   them), in this process with the same thread count;
+   them), in this process with the same thread count and precision (--precision, the
+   EMBEDDING_PRECISION default unless given; the int8 model is derived before either is
+   timed);
 3. the second write, measured both ways on the imported archive: every article sent again
    in full with its vector (what the index worker does when a vector arrives), and a partial
    update carrying only `id` and `_vectors` (PUT /documents).
@@ -24,7 +26,7 @@ vectors), the peak RSS of every process (the importing process, its extraction w
 Meilisearch; and of this process while embedding alone), and both second writes' seconds.
 
     .venv/bin/python -m bench.semantic_import [--limit 1000] [--processes 2]
-        [--batch-size 64] [--threads 1]
+        [--batch-size 64] [--threads 1] [--precision int8|fp32]
 
 Data: Reuters-21578 (../shared/data); nothing of it is written outside the temp directory.
 """
@@ -42,6 +44,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from app.config import Settings
+from app.embeddings.provider import Precision
+from app.embeddings.quantized import verified_int8
 from bench.ingest import (
     DEFAULT_DATA,
     MEILI_LIMITS,
@@ -85,11 +90,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 SYNC_WORKER_ENABLED=False,
                 EMBEDDINGS_ENABLED=True,
                 EMBEDDING_THREADS=args.threads,
+                EMBEDDING_PRECISION=args.precision,
             )
             env = command_env(settings) | {
                 "EMBEDDINGS_ENABLED": "true",
                 "EMBEDDING_THREADS": str(args.threads),
+                "EMBEDDING_PRECISION": args.precision,
             }
+            if args.precision == "int8":
+                # Derived once per DATA_DIR: before the clock, as for the model alone below.
+                verified_int8(root)
             sampler = MemorySampler(roots=[])
             sampler.start()
             started, cpu_before = time.perf_counter(), cpu_seconds(children_only=True)
@@ -122,7 +132,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         (
             figures["embedding_alone_seconds"],
             figures["embedding_alone_cpu_seconds"],
-        ) = embedding_alone(inputs, args.threads)
+        ) = embedding_alone(inputs, args.threads, args.precision, root)
         alone.stop()
         figures["embedding_alone_peak_rss_bytes"] = alone.max_concurrent
         figures["embedded_alone"] = len(inputs)
@@ -143,7 +153,9 @@ def cpu_seconds(*, children_only: bool = False) -> float:
     return total
 
 
-def embedding_alone(inputs: list[Any], threads: int) -> tuple[float, float]:
+def embedding_alone(
+    inputs: list[Any], threads: int, precision: Precision, data_dir: Path
+) -> tuple[float, float]:
     """Seconds and CPU seconds (of this thread, where a one-thread model runs; not the
     memory sampler's) to embed the texts as the embedding worker does, model load included."""
     from app.config import Settings
@@ -155,7 +167,9 @@ def embedding_alone(inputs: list[Any], threads: int) -> tuple[float, float]:
     # More than one thread: the model's own threads count too, so the whole process.
     clock = time.thread_time if threads == 1 else time.process_time
     started, cpu_before = time.perf_counter(), clock()
-    embedder: TextEmbedder = EmbeddingProvider(enabled=True, threads=threads).get()
+    embedder: TextEmbedder = EmbeddingProvider(
+        enabled=True, threads=threads, precision=precision, data_dir=data_dir
+    ).get()
     batch = Settings.model_fields["EMBED_BATCH_SIZE"].default
     for start in range(0, len(texts), batch):
         embedder.embed(texts[start : start + batch])
@@ -275,6 +289,12 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1, help="EMBEDDING_THREADS")
+    parser.add_argument(
+        "--precision",
+        choices=("int8", "fp32"),
+        default=Settings.model_fields["EMBEDDING_PRECISION"].default,
+        help="EMBEDDING_PRECISION, for the import and the model alone",
+    )
     args = parser.parse_args()
     if not args.data.is_dir():
         sys.exit(f"Reuters-21578 not found at {args.data}; see ../shared/data/README.md")
