@@ -35,7 +35,10 @@ $(STAMP): pyproject.toml uv.lock package.json package-lock.json Makefile
 run: install
 	$(BIN)/newsarchive serve
 
-test: install lint pytest
+# Lint and the tests at once: the tests wait on servers and subprocesses often enough to
+# leave the type checker a core. Either failing fails `make test`.
+test: install
+	$(MAKE) --no-print-directory -j2 lint pytest
 
 # Two workers: tests wait on Meilisearch, PostgreSQL and subprocesses as much as they compute.
 # Each worker starts its own Meilisearch and PostgreSQL; a worker that runs out of tests takes
