@@ -6,13 +6,14 @@ turns an exception into a response, so no traceback, SQL or upstream text reache
 
 import logging
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -187,15 +188,22 @@ def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     ]
 
 
+def documented_concrete_paths(routers: Iterable[APIRouter]) -> dict[str, frozenset[str]]:
+    """Paths without a template in the OpenAPI document, with the methods each takes.
+
+    Read from the routers an app includes, once when it is built: the document itself, or
+    FastAPI's per-app view of every route, took seconds to build on an app's first request.
+    """
+    methods: dict[str, set[str]] = {}
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.include_in_schema and "{" not in route.path:
+                methods.setdefault(route.path, set()).update(route.methods or ())
+    return {path: frozenset(taken) for path, taken in methods.items()}
+
+
 def _concrete_paths(app: FastAPI) -> dict[str, frozenset[str]]:
-    """Paths without a template in the OpenAPI document, with the methods each takes."""
-    found: dict[str, frozenset[str]] | None = getattr(app.state, "concrete_paths", None)
-    if found is None:
-        found = {}
-        for path, operations in app.openapi()["paths"].items():
-            if "{" not in path:
-                found[path] = frozenset(method.upper() for method in operations)
-        app.state.concrete_paths = found
+    found: dict[str, frozenset[str]] = app.state.concrete_paths
     return found
 
 

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from app import __version__, metrics
 from app.alerts import worker as alert_worker
@@ -19,7 +19,7 @@ from app.db import make_engine
 from app.entities.curation_router import router as entity_curation_router
 from app.entities.extract import default_extractor
 from app.entities.router import router as entities_router
-from app.errors import concrete_paths_first, install_error_handlers
+from app.errors import concrete_paths_first, documented_concrete_paths, install_error_handlers
 from app.health import router as health_router
 from app.ingestion.router import router as ingestion_router
 from app.input_rules import refuse_nul_in_path
@@ -131,17 +131,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     add_cors(app, settings.CORS_ALLOW_ORIGINS)
-    app.include_router(health_router)
-    app.include_router(metrics_router)
-    app.include_router(articles_router)
-    app.include_router(stories_router)
-    app.include_router(revisions_router)
-    app.include_router(ingestion_router)
-    app.include_router(entity_curation_router)
-    app.include_router(entities_router)
-    app.include_router(search_router, dependencies=[RequireRead])
-    app.include_router(related_router, dependencies=[RequireRead])
-    app.include_router(alerts_router)
-    app.include_router(search_research_router, dependencies=[RequireRead])
-    app.include_router(web_router)
+    read = [RequireRead]
+    routers: list[tuple[APIRouter, list[Any]]] = [
+        (health_router, []),
+        (metrics_router, []),
+        (articles_router, []),
+        (stories_router, []),
+        (revisions_router, []),
+        (ingestion_router, []),
+        (entity_curation_router, []),
+        (entities_router, []),
+        (search_router, read),
+        (related_router, read),
+        (alerts_router, []),
+        (search_research_router, read),
+        (web_router, []),
+    ]
+    for router, dependencies in routers:
+        app.include_router(router, dependencies=dependencies)
+    app.state.concrete_paths = documented_concrete_paths(router for router, _ in routers)
     return app
