@@ -110,6 +110,9 @@ def serving(database_url: str, root: Path) -> Iterator[tuple[str, str, Path]]:
                 time.sleep(0.5)
             else:
                 raise SystemExit(f"the server did not become ready; see {log}")
+            # The document is built on its first request (seconds on a loaded machine), and
+            # schemathesis gives up loading it after 10 s.
+            httpx.get(f"{url}/openapi.json", timeout=300).raise_for_status()
             yield url, key, log
         finally:
             server.terminate()
