@@ -47,8 +47,16 @@ PYTEST_WORKERS ?= 2
 
 # Bytecode is written during the run even where PYTHONDONTWRITEBYTECODE is set: each test
 # process and command started by a test then reads the project's compiled modules.
+# Temporary files (databases, Meilisearch indexes, PostgreSQL clusters) live in memory where
+# /dev/shm exists: thousands of throwaway commits need no disk. The directory goes after a
+# passing run and stays (its path printed, with the browser tests' screenshots) after a
+# failing one. It is readable by all: the PostgreSQL server runs as the postgres user.
 pytest: install browser
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
+	@tmp=$$(mktemp -d /dev/shm/newsarchive-tests.XXXXXX 2>/dev/null || mktemp -d) && chmod 755 "$$tmp" && \
+	echo "TMPDIR=$$tmp PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal" && \
+	TMPDIR="$$tmp" PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal; \
+	status=$$?; if [ $$status = 0 ]; then rm -rf "$$tmp"; else echo "==> temporary files kept in $$tmp"; fi; \
+	exit $$status
 
 lint: install
 	$(BIN)/ruff check .
