@@ -111,7 +111,7 @@ def bbc_docs() -> list[Doc]:
 
     docs = []
     for parsed in iter_bbc(SHARED_DATA / "bbc"):
-        docs.append(Doc(str(parsed.external_id), parsed.title, parsed.body, None, parsed.section))
+        docs.append(Doc(str(parsed.external_id), parsed.title, parsed.body, None, parsed.source))
     return _group_by_body(docs)
 
 
