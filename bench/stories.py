@@ -37,7 +37,8 @@ less exposed to other load, the median share of the runs with clustering spent i
 
 `sample`: random multi-member clusters of a `quality --clusters` file, per corpus, each
 member's headline and first words printed side by side for reading by hand; the verdicts
-(ids only) are in bench/stories_gold_clusters.tsv.
+(ids only, with the sample's seed) are in bench/stories_gold_clusters.tsv. A new check of a new
+version takes a new --sample-seed.
 
 Run:  .venv/bin/python -m bench.stories quality [--copies 800] [--sample 20] [--seed 1]
           [--similarity 0.3] [--only bbc|reuters|allsides] [--unreviewed FILE] [--clusters FILE]
@@ -111,7 +112,7 @@ def bbc_docs() -> list[Doc]:
 
     docs = []
     for parsed in iter_bbc(SHARED_DATA / "bbc"):
-        docs.append(Doc(str(parsed.external_id), parsed.title, parsed.body, None, parsed.section))
+        docs.append(Doc(str(parsed.external_id), parsed.title, parsed.body, None, parsed.source))
     return _group_by_body(docs)
 
 

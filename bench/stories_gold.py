@@ -103,9 +103,11 @@ CLUSTERS_FILE = Path(__file__).with_name("stories_gold_clusters.tsv")
 @dataclass(frozen=True)
 class ClusterCheck:
     """One sampled cluster: `one` story, or `two` (or more) joined, with the kind of the
-    wrongly joined pair (`template`, `follow-up`, `related`)."""
+    wrongly joined pair (`template`, `follow-up`, `related`); `seed` is the sample's
+    --sample-seed and `number` its place in that sample."""
 
     corpus: str
+    seed: int
     number: int
     members: tuple[str, ...]
     one_story: bool
@@ -119,11 +121,13 @@ def load_cluster_checks(path: Path = CLUSTERS_FILE) -> list[ClusterCheck]:
         for row in csv.reader(handle, delimiter="\t"):
             if not row or row[0].startswith("#"):
                 continue
-            corpus, number, members, verdict, kind = row
+            corpus, seed, number, members, verdict, kind = row
             one = verdict == "one"
             if verdict not in ("one", "two") or (
                 kind != "" if one else kind not in KINDS["different"]
             ):
                 raise ValueError(f"{path}: bad verdict {verdict!r}/{kind!r} in {row}")
-            checks.append(ClusterCheck(corpus, int(number), tuple(members.split(" ")), one, kind))
+            checks.append(
+                ClusterCheck(corpus, int(seed), int(number), tuple(members.split(" ")), one, kind)
+            )
     return checks

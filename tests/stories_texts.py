@@ -35,6 +35,24 @@ TIDES = (
     "will reach the top of the sea wall twice, and boat owners are asked to move their "
     "dinghies from the slipway before the new moon."
 )
+#: The ferry story two days later, from the same desk: a new opening (the council changed its
+#: mind), then the earlier story's background.
+FERRY_FOLLOW_UP = (
+    "The island council changed its mind on Thursday and agreed to pay for a late ferry on "
+    "Friday and Saturday nights through the winter, two days after it voted to end the crossing. "
+    "The council leader said the money would come from the harbour fund and that the operator "
+    "had found two crews willing to work weekends. Councillors voted eleven to four on Tuesday "
+    "to end the subsidy that kept the late crossing going since 2009. Shop owners on the pier "
+    "said the decision would cut the evening trade by a third and leave visitors stranded after "
+    "concerts in the town hall. The operator said it had tried for a year to hire new deckhands "
+    "and engineers but that wages on the mainland were higher. A petition signed by nine "
+    "hundred residents asked the council to keep one crossing on Fridays and Saturdays."
+)
+#: A paragraph the same desk adds to the ferry story later the same day: an update.
+FERRY_ADDED = (
+    " On Wednesday the operator said it would sell the night boat to a company in the north "
+    "and that the two remaining crews would move to the daytime service."
+)
 BOILERPLATE = (
     "Sign up for our morning newsletter to get the day's top stories in your inbox. "
     "Copyright The Harbour Gazette. All rights reserved."

@@ -1,5 +1,6 @@
 """The corrected gold of bench/stories.py quality: labels joined by the pairs read by hand."""
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -54,13 +55,17 @@ def test_the_stored_reviews_name_documents_only() -> None:
 
 def test_cluster_checks_are_read_with_their_verdicts(tmp_path: Path) -> None:
     path = tmp_path / "clusters.tsv"
-    path.write_text("# header\nbbc\t1\ta b\tone\t\nreuters\t2\tc d e\ttwo\ttemplate\n")
+    path.write_text("# header\nbbc\t7\t1\ta b\tone\t\nreuters\t8\t2\tc d e\ttwo\ttemplate\n")
     assert [
-        (c.corpus, c.number, c.members, c.one_story, c.kind) for c in gold.load_cluster_checks(path)
-    ] == [("bbc", 1, ("a", "b"), True, ""), ("reuters", 2, ("c", "d", "e"), False, "template")]
+        (c.corpus, c.seed, c.number, c.members, c.one_story, c.kind)
+        for c in gold.load_cluster_checks(path)
+    ] == [
+        ("bbc", 7, 1, ("a", "b"), True, ""),
+        ("reuters", 8, 2, ("c", "d", "e"), False, "template"),
+    ]
 
 
-@pytest.mark.parametrize("row", ["bbc\t1\ta b\tone\ttemplate", "bbc\t1\ta b\ttwo\trepost"])
+@pytest.mark.parametrize("row", ["bbc\t7\t1\ta b\tone\ttemplate", "bbc\t7\t1\ta b\ttwo\trepost"])
 def test_a_cluster_verdict_outside_the_documented_kinds_is_refused(
     tmp_path: Path, row: str
 ) -> None:
@@ -70,11 +75,14 @@ def test_a_cluster_verdict_outside_the_documented_kinds_is_refused(
         gold.load_cluster_checks(path)
 
 
-def test_the_stored_cluster_checks_name_documents_only_and_are_numbered_in_order() -> None:
+def test_the_stored_cluster_checks_name_documents_only_and_each_sample_is_numbered_in_order() -> (
+    None
+):
     checks = gold.load_cluster_checks()
     prefixes = {"bbc": ("bbc:",), "reuters": ("r",), "allsides+synthetic": ("a",)}
-    for corpus, prefix in prefixes.items():
-        ours = [c for c in checks if c.corpus == corpus]
+    seeds = sorted({c.seed for c in checks})
+    for (corpus, prefix), seed in itertools.product(prefixes.items(), seeds):
+        ours = [c for c in checks if c.corpus == corpus and c.seed == seed]
         assert [c.number for c in ours] == list(range(1, len(ours) + 1))
         assert all(len(c.members) >= 2 for c in ours)
         assert all(m.startswith(prefix) for c in ours for m in c.members)

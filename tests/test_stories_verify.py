@@ -4,14 +4,22 @@ two bulletins of one template (other names, other figures) are not."""
 from app.stories.minhash import Fingerprint, jaccard
 from app.stories.verify import (
     CONFLICT_FLOOR,
+    CONTAINED,
     FIGURES_SLOT_SHARE,
+    LEAD_SHARED,
+    LEAD_SHINGLES,
     MIN_SLOTS,
     NEAR_IDENTICAL,
     SLOT_SHARE,
+    BodyShingles,
     body_tokens,
     conflicting,
+    containment,
     differing_slots,
+    later_report,
+    one_source,
     only_slots_and_spelt_numbers,
+    opening_shared,
     same_story,
     shared_figures,
     templated,
@@ -24,6 +32,8 @@ from tests.stories_texts import (
     BULLETIN_UPDATE,
     DIVIDEND,
     FERRY,
+    FERRY_ADDED,
+    FERRY_FOLLOW_UP,
     FIRST_DAY,
     MORNING,
     QUAY,
@@ -186,3 +196,87 @@ def test_a_number_spelt_out_among_ordinary_words_leaves_a_rewrite_one_story() ->
     )
     assert not only_slots_and_spelt_numbers(body_tokens(first), body_tokens(rewrite))
     assert _same(first, rewrite)
+
+
+def _words(prefix: str, count: int) -> str:
+    return " ".join(f"{prefix}{n}" for n in range(count))
+
+
+def test_body_shingles_are_lower_cased_and_the_opening_keeps_its_order() -> None:
+    shingles = BodyShingles.of("The Ferry, the ferry: STOPS.")
+    assert shingles.opening == (
+        ("the", "ferry", "the"),
+        ("ferry", "the", "ferry"),
+        ("the", "ferry", "stops"),
+    )
+    assert shingles.every == frozenset(shingles.opening)
+    assert BodyShingles.of("Two words").opening == (("two", "words"),)
+    assert BodyShingles.of("") == BodyShingles((), frozenset())
+    long = BodyShingles.of(_words("w", LEAD_SHINGLES + 10))
+    assert long.opening == tuple((f"w{n}", f"w{n + 1}", f"w{n + 2}") for n in range(LEAD_SHINGLES))
+    assert len(long.every) == LEAD_SHINGLES + 8
+
+
+def test_containment_is_the_share_of_the_smaller_body_found_in_the_other() -> None:
+    story, update = BodyShingles.of(FERRY), BodyShingles.of(FERRY + FERRY_ADDED)
+    assert containment(story, update) == containment(update, story) == 1.0
+    # 12 words: 10 shingles, of which the 4 made of the first six words are in the other.
+    first = BodyShingles.of(_words("a", 6) + " " + _words("b", 6))
+    second = BodyShingles.of(_words("a", 6) + " " + _words("c", 20))
+    assert containment(first, second) == 4 / 10
+    assert containment(first, BodyShingles.of("")) == 1.0
+
+
+def test_the_opening_shared_counts_where_the_first_shingles_are_found() -> None:
+    follow_up, story = BodyShingles.of(FERRY_FOLLOW_UP), BodyShingles.of(FERRY)
+    # The follow-up opens with news the story lacks, and its background leaves out the story's
+    # first sentence: of either's first 25 shingles only "the island council" is in the other.
+    assert opening_shared(follow_up, story) == 1 / LEAD_SHINGLES
+    assert opening_shared(story, follow_up) == 1 / LEAD_SHINGLES
+    assert opening_shared(BodyShingles.of(""), story) == 1.0
+
+
+def test_a_follow_up_of_one_source_is_a_later_report_and_an_update_is_not() -> None:
+    story = BodyShingles.of(FERRY)
+    follow_up = BodyShingles.of(FERRY_FOLLOW_UP)
+    # Both pass the text checks: what tells them apart is that one source sent them.
+    assert _same(FERRY, FERRY_FOLLOW_UP)
+    assert containment(story, follow_up) < CONTAINED
+    assert later_report(story, follow_up) and later_report(follow_up, story)
+    assert not later_report(story, BodyShingles.of(FERRY + FERRY_ADDED))
+    # A new first sentence in place of the story's: its opening is gone, but the rest is kept
+    # (contained), so a version.
+    rewritten = BodyShingles.of(
+        "Islanders will lose their late ferry in October. " + FERRY.split(". ", 1)[1]
+    )
+    assert opening_shared(story, rewritten) == 0.0
+    assert containment(story, rewritten) >= CONTAINED
+    assert not later_report(story, rewritten)
+
+
+def test_the_opening_and_containment_thresholds() -> None:
+    def shingles(opening: list[str], rest: list[str]) -> BodyShingles:
+        every = [(word, "x", "y") for word in [*opening, *rest]]
+        return BodyShingles(tuple(every[: len(opening)]), frozenset(every))
+
+    # Openings of four shingles; the other body holds two of them (the threshold: one story)
+    # or one (two reports); neither contains the other (4 of 10 shingles shared).
+    other = shingles(["a", "b", "k", "l"], ["p", "q", "r", "s", "t", "u"])
+    half = shingles(["a", "b", "c", "d"], ["k", "l", "e", "f", "g", "h"])
+    quarter = shingles(["a", "c", "d", "e"], ["b", "k", "l", "f", "g", "h"])
+    assert LEAD_SHARED == 0.5 and opening_shared(half, other) == 0.5
+    assert containment(half, other) == containment(quarter, other) == 0.4
+    assert not later_report(half, other)
+    assert later_report(quarter, other)
+    # The same quarter opening in a body mostly found in the other: a version, not a report.
+    version = shingles(["a", "c", "d", "e"], ["b", "k", "l", "p", "q", "r", "s"])
+    assert containment(version, other) == CONTAINED
+    assert not later_report(version, other)
+
+
+def test_one_source_needs_two_equal_names() -> None:
+    assert one_source("BBC News", " bbc  news ")
+    assert not one_source("Reuters", "Gazette")
+    assert not one_source("Reuters", None)
+    assert not one_source(None, None)
+    assert not one_source("", " ")

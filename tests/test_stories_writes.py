@@ -17,10 +17,13 @@ from app.ingestion.importer import Importer, ImportOptions, discover
 from app.outbox import OutboxEntry
 from app.stories.models import StoryBand
 from tests.stories_texts import (
+    BOILERPLATE,
     BULLETIN,
     BULLETIN_UPDATE,
     DIVIDEND,
     FERRY,
+    FERRY_ADDED,
+    FERRY_FOLLOW_UP,
     FIRST_DAY,
     LIBRARY,
     ORCHARD,
@@ -66,8 +69,10 @@ def queued(settings: Settings) -> list[int]:
     return ids
 
 
-def post(client: TestClient, n: int, title: str, body: str) -> int:
-    response = client.post("/articles", json=article(n, title, body, published_at=DAY))
+def post(client: TestClient, n: int, title: str, body: str, source: str | None = None) -> int:
+    response = client.post(
+        "/articles", json=article(n, title, body, published_at=DAY, source=source)
+    )
     assert response.status_code in (200, 201), response.text
     article_id: int = response.json()["id"]
     return article_id
@@ -175,6 +180,37 @@ def test_an_article_joins_no_cluster_holding_another_report_of_its_template(
     assert clusters(client, 1, 2) == [(1, 2), (1, 2)]
     # The second day's report passes against the updated version, not against the first day's.
     post(client, 3, "Harbour bulletin", BULLETIN.format(**SECOND_DAY))
+    assert clusters(client, 1, 2, 3) == [(1, 2), (1, 2), (3, 1)]
+
+
+def test_a_follow_up_from_the_same_source_is_another_story_and_its_update_is_not(
+    client: TestClient,
+) -> None:
+    post(client, 1, "Night ferry to stop", FERRY, source="Wire")
+    post(client, 2, "Council saves weekend ferry", FERRY_FOLLOW_UP, source="Wire")
+    post(client, 3, "Night ferry to stop (updated)", FERRY + FERRY_ADDED, source="wire")
+    assert clusters(client, 1, 2, 3) == [(1, 2), (2, 1), (1, 2)]
+
+
+def test_a_copy_of_a_follow_up_joins_the_follow_up_and_not_the_first_story(
+    client: TestClient,
+) -> None:
+    post(client, 1, "Night ferry to stop", FERRY, source="Wire")
+    post(client, 2, "Council saves weekend ferry", FERRY_FOLLOW_UP, source="Wire")
+    # Another paper's copy of the follow-up is like both (the first story is another source's
+    # text to it), but the two are one source's two reports: it joins the one it is nearest.
+    post(client, 3, "Weekend ferry saved", f"{FERRY_FOLLOW_UP} {BOILERPLATE}", source="Gazette")
+    assert clusters(client, 1, 2, 3) == [(1, 1), (2, 2), (2, 2)]
+
+
+def test_an_article_joins_no_cluster_holding_an_earlier_report_of_its_source(
+    client: TestClient,
+) -> None:
+    post(client, 1, "Night ferry to stop", FERRY, source="Wire")
+    post(client, 2, "Island loses its late crossing", f"{FERRY} {BOILERPLATE}", source="Gazette")
+    assert clusters(client, 1, 2) == [(1, 2), (1, 2)]
+    # Like the wire's story, but the paper's own follow-up of its copy: not that story.
+    post(client, 3, "Council saves weekend ferry", FERRY_FOLLOW_UP, source="Gazette")
     assert clusters(client, 1, 2, 3) == [(1, 2), (1, 2), (3, 1)]
 
 

@@ -5,20 +5,24 @@ band keys (app/stories/minhash.py) find the candidates in one indexed look-up of
 store, and each candidate is verified on the exact Jaccard similarity of the two texts' word
 shingles (recomputed from the stored text, so no estimate decides), then on what differs
 (app/stories/verify.py: two bulletins of one template, different names and figures, are two
-stories). A candidate counts only if its cluster's first publication is within the window of
-the new article's date (both dated), and its cluster only if no member compared and not the
-cluster's first member is another report of the new article's template (a chain of copies
-must not join two reports). When the new article verifies against members of several
-clusters, they become one, under the oldest cluster id (those whose first publications are
-within the window of each other and whose first members are not two reports of one template).
+stories; so are two texts of one source that are not versions of each other, such as a
+follow-up and the story it follows). A candidate counts only if its cluster's first
+publication is within the window of the new article's date (both dated), and its cluster only
+if no member compared and not the cluster's first member is another report of the new
+article's template or source (a chain of copies must not join two reports). When the new
+article verifies against members of several clusters, it joins the one it is most like,
+merged with those whose first publications are within the window of that one's and whose
+first members are not two reports of one template or source with its first member, under the
+oldest cluster id.
 A cluster's id is the id of the article that started it; an article alone has its own id and
 size 1. Articles stored before clustering existed, or while it was
 off, have no cluster until `newsarchive clusters rebuild`.
 
 The cost per article is bounded: at most PER_KEY rows per band key (the newest), at most
 MAX_CANDIDATES candidates ranked by shared bands, at most MAX_VERIFIED of them verified (at
-most MEMBERS_COMPARED per cluster), their texts read in one query per batch, and the first
-member of each cluster matched. Members whose `cluster_size` (or
+most MEMBERS_COMPARED per cluster), their texts (and sources) read in one query per batch,
+the sources of the batch's own articles in one more, and the first member of each cluster
+matched. Members whose `cluster_size` (or
 cluster) changed are queued for re-indexing in the same transaction.
 
 Clusters are not split when a member leaves (edited or deleted); `clusters rebuild` recomputes
@@ -42,7 +46,16 @@ from app.articles.models import Article
 from app.config import Settings, get_settings
 from app.stories.minhash import Fingerprint, Hashes, jaccard
 from app.stories.models import StoryBand
-from app.stories.verify import body_tokens, conflicting, same_story
+from app.stories.verify import (
+    CONFLICT_FLOOR,
+    NEAR_IDENTICAL,
+    BodyShingles,
+    body_tokens,
+    conflicting,
+    later_report,
+    one_source,
+    same_story,
+)
 
 ARTICLES: sa.Table = Article.__table__  # type: ignore[attr-defined]
 BANDS: sa.Table = StoryBand.__table__  # type: ignore[attr-defined]
@@ -102,18 +115,24 @@ class StoryText:
 @dataclass(frozen=True)
 class _Profile:
     """What verifying a pair compares: shingle hashes, then, only for a pair over the
-    similarity threshold, body tokens (most articles and candidates never need them)."""
+    similarity threshold, body tokens, and the body's shingles for two texts of one source
+    (most articles and candidates never need them)."""
 
     hashes: Hashes
     body: str
+    source: str | None
 
     @functools.cached_property
     def tokens(self) -> Counter[str]:
         return body_tokens(self.body)
 
+    @functools.cached_property
+    def shingles(self) -> BodyShingles:
+        return BodyShingles.of(self.body)
+
     @classmethod
-    def of(cls, title: str, summary: str | None, body: str) -> _Profile:
-        return cls(Fingerprint.of(title, summary, body).hashes, body)
+    def of(cls, title: str, summary: str | None, body: str, source: str | None) -> _Profile:
+        return cls(Fingerprint.of(title, summary, body).hashes, body, source)
 
 
 @dataclass
@@ -187,17 +206,30 @@ def assign(
         },
     )
     merged_away: set[int] = set()
+    sources = _sources(session, new_ids)
     for text in texts:
         fingerprint = prints[text.article_id]
-        known.profiles[text.article_id] = _Profile(fingerprint.hashes, text.body)
+        known.profiles[text.article_id] = _Profile(
+            fingerprint.hashes, text.body, sources.get(text.article_id)
+        )
         known.published[text.article_id] = text.published_at
         matched = _verified_clusters(session, known, text, votes[text.article_id], config)
-        target = min(matched) if matched else text.article_id
-        for other in sorted(matched - {target}):
-            # An article close to two stories joins them only if they are close in time too.
-            if _within_window(
-                known.earliest.get(other), known.earliest.get(target), config.window
-            ) and not _firsts_conflict(session, known, other, target):
+        target = text.article_id
+        if matched:
+            # The story most like the article, and those close to it in time whose first
+            # members are not two reports of one template or source: one cluster, the oldest.
+            nearest = min(matched, key=lambda cluster: (-matched[cluster], cluster))
+            joined = {nearest} | {
+                other
+                for other in matched
+                if other != nearest
+                and _within_window(
+                    known.earliest.get(other), known.earliest.get(nearest), config.window
+                )
+                and not _firsts_conflict(session, known, other, nearest)
+            }
+            target = min(joined)
+            for other in sorted(joined - {target}):
                 _merge(session, known, other, into=target)
                 merged_away.add(other)
         known.cluster_of[text.article_id] = target
@@ -304,14 +336,14 @@ def _verified_clusters(
     text: StoryText,
     votes: Counter[int],
     config: ClusterConfig,
-) -> set[int]:
-    """The clusters `text` is the same story as (app/stories/verify.py): one of its members
-    compared is, none of them (up to MEMBERS_COMPARED of each cluster) and not the cluster's
-    first member is another report of its template (`conflicting`). Checking only the member
-    that matched would let a chain join two reports: A like B, B like C, A and C two days'
-    bulletins."""
+) -> dict[int, float]:
+    """The clusters `text` is the same story as (app/stories/verify.py), each with the highest
+    similarity of a member that matched: one of its members compared is, and none of them (up
+    to MEMBERS_COMPARED of each cluster) nor the cluster's first member is another report of
+    its template or of its source (`_apart`). Checking only the member that matched would let
+    a chain join two reports: A like B, B like C, A and C two days' bulletins."""
     own = known.profiles[text.article_id]
-    passed: set[int] = set()
+    best: dict[int, float] = {}
     refused: set[int] = set()
     per_cluster: Counter[int] = Counter()
     compared = 0
@@ -328,17 +360,48 @@ def _verified_clusters(
         per_cluster[cluster] += 1
         other = _profile(session, known, candidate)
         similarity = jaccard(own.hashes, other.hashes)
-        if conflicting(similarity, own.tokens, other.tokens):
+        if _apart(similarity, own, other):
             refused.add(cluster)
-        elif similarity >= config.similarity and same_story(
-            similarity, own.tokens, other.tokens, threshold=config.similarity
+        elif (
+            similarity >= config.similarity
+            and same_story(similarity, own.tokens, other.tokens, threshold=config.similarity)
+            and not _reports_of_one_source(similarity, own, other)
         ):
-            passed.add(cluster)
+            best[cluster] = max(best.get(cluster, 0.0), similarity)
     return {
-        cluster
-        for cluster in passed - refused
-        if not _conflicts_with_first(session, known, own, cluster)
+        cluster: similarity
+        for cluster, similarity in best.items()
+        if cluster not in refused and not _conflicts_with_first(session, known, own, cluster)
     }
+
+
+def _reports_of_one_source(similarity: float, own: _Profile, other: _Profile) -> bool:
+    """Two texts of one source, neither a version of the other: a next bulletin or a
+    follow-up (app/stories/verify.py `later_report`)."""
+    return (
+        similarity < NEAR_IDENTICAL
+        and one_source(own.source, other.source)
+        and later_report(own.shingles, other.shingles)
+    )
+
+
+def _apart(similarity: float, own: _Profile, other: _Profile) -> bool:
+    """Two texts that must not share a cluster, however it was reached: two reports of one
+    template, or (from the same least likeness, `CONFLICT_FLOOR`) two reports of one source."""
+    return conflicting(similarity, own.tokens, other.tokens) or (
+        similarity >= CONFLICT_FLOOR and _reports_of_one_source(similarity, own, other)
+    )
+
+
+def _sources(session: Session, ids: Sequence[int]) -> dict[int, str | None]:
+    """The stored source of each article just written (the caller has flushed it)."""
+    found: dict[int, str | None] = {}
+    for part in _slices(ids):
+        rows = session.execute(
+            sa.select(ARTICLES.c.id, ARTICLES.c.source).where(ARTICLES.c.id.in_(part))
+        )
+        found.update((article_id, source) for article_id, source in rows)
+    return found
 
 
 def _conflicts_with_first(session: Session, known: _Known, own: _Profile, cluster: int) -> bool:
@@ -347,7 +410,7 @@ def _conflicts_with_first(session: Session, known: _Known, own: _Profile, cluste
     first = _first_member(session, known, cluster)
     if first is None or first is own:
         return False
-    return conflicting(jaccard(own.hashes, first.hashes), own.tokens, first.tokens)
+    return _apart(jaccard(own.hashes, first.hashes), own, first)
 
 
 def _first_member(session: Session, known: _Known, cluster: int) -> _Profile | None:
@@ -357,13 +420,13 @@ def _first_member(session: Session, known: _Known, cluster: int) -> _Profile | N
     if member_of == cluster and cluster in known.profiles:
         return known.profiles[cluster]
     row = session.execute(
-        sa.select(ARTICLES.c.title, ARTICLES.c.summary, ARTICLES.c.body).where(
+        sa.select(ARTICLES.c.title, ARTICLES.c.summary, ARTICLES.c.body, ARTICLES.c.source).where(
             ARTICLES.c.id == cluster, ARTICLES.c.cluster_id == cluster
         )
     ).one_or_none()
     if row is None:
         return None
-    known.profiles[cluster] = _Profile.of(row.title, row.summary, row.body)
+    known.profiles[cluster] = _Profile.of(row.title, row.summary, row.body, row.source)
     known.cluster_of.setdefault(cluster, cluster)
     return known.profiles[cluster]
 
@@ -374,17 +437,17 @@ def _firsts_conflict(session: Session, known: _Known, first: int, second: int) -
     ours, theirs = _first_member(session, known, first), _first_member(session, known, second)
     if ours is None or theirs is None:
         return False
-    return conflicting(jaccard(ours.hashes, theirs.hashes), ours.tokens, theirs.tokens)
+    return _apart(jaccard(ours.hashes, theirs.hashes), ours, theirs)
 
 
 def _profile(session: Session, known: _Known, article_id: int) -> _Profile:
     if article_id not in known.profiles:
         row = session.execute(
-            sa.select(ARTICLES.c.title, ARTICLES.c.summary, ARTICLES.c.body).where(
-                ARTICLES.c.id == article_id
-            )
+            sa.select(
+                ARTICLES.c.title, ARTICLES.c.summary, ARTICLES.c.body, ARTICLES.c.source
+            ).where(ARTICLES.c.id == article_id)
         ).one()
-        known.profiles[article_id] = _Profile.of(row.title, row.summary, row.body)
+        known.profiles[article_id] = _Profile.of(row.title, row.summary, row.body, row.source)
     return known.profiles[article_id]
 
 
@@ -393,12 +456,16 @@ def _prefetch(session: Session, known: _Known, ids: set[int]) -> None:
     ordered = sorted(ids - known.profiles.keys())
     for part in _slices(ordered):
         rows = session.execute(
-            sa.select(ARTICLES.c.id, ARTICLES.c.title, ARTICLES.c.summary, ARTICLES.c.body).where(
-                ARTICLES.c.id.in_(part)
-            )
+            sa.select(
+                ARTICLES.c.id,
+                ARTICLES.c.title,
+                ARTICLES.c.summary,
+                ARTICLES.c.body,
+                ARTICLES.c.source,
+            ).where(ARTICLES.c.id.in_(part))
         )
         for row in rows:
-            known.profiles[row.id] = _Profile.of(row.title, row.summary, row.body)
+            known.profiles[row.id] = _Profile.of(row.title, row.summary, row.body, row.source)
 
 
 def _merge(session: Session, known: _Known, cluster: int, *, into: int) -> None:

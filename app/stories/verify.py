@@ -22,12 +22,24 @@ differs only in names, figures and numbers spelt out ("five ships" against "six"
 `conflicting` asks the same question of any two texts of one cluster, even under the
 threshold: clustering lets no chain of copies join two reports of one template.
 The check counts tokens only, so it costs as little as reading the text.
+
+One source seldom sends its own story twice with another body, except to correct or update it,
+and then the new version keeps the old one's text, most of all its opening. What it does send
+twice is a later report on the same subject: the next bulletin of the money market or of a
+bond issue, the follow-up of yesterday's story, which opens with the news the earlier text
+lacks and repeats its background further down. So two texts of one source are one story only
+when one is mostly contained in the other (`CONTAINED`: a version with paragraphs added or
+dropped) or each opens with text the other has (`LEAD_SHARED` of its first `LEAD_SHINGLES`
+word 3-shingles found anywhere in the other) (`later_report`). Copies from different
+sources (syndication, rewrites across outlets) are judged by the rest alone: their openings
+are the part an outlet most often rewrites.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from typing import Final
 
 #: Word-like tokens that keep figures whole: "7-3/4", "1,000", "6.6", "U.S.".
@@ -48,6 +60,18 @@ MIN_SLOTS: Final = 2
 #: below the clustering threshold (`conflicting`): two members of one cluster must not be two
 #: reports, however the cluster was reached.
 CONFLICT_FLOOR: Final = 0.15
+
+
+#: Share of the smaller body's word 3-shingles found in the other from which it is a version of
+#: the other (paragraphs added or dropped, the rest kept).
+CONTAINED: Final = 0.8
+#: Word 3-shingles at the start of a body that make its opening.
+LEAD_SHINGLES: Final = 25
+#: Least share of either opening found in the other body for two texts of one source to be one
+#: story when neither contains the other.
+LEAD_SHARED: Final = 0.5
+
+_WORD = re.compile(r"\w+")
 
 
 #: Numbers spelt out: a bulletin writes "five grain ships" where another day's writes "six".
@@ -156,3 +180,51 @@ def conflicting(similarity: float, first: Counter[str], second: Counter[str]) ->
     edited copy of a copy may fall under it, two reports of one template differ in their
     slots however far apart they are."""
     return CONFLICT_FLOOR <= similarity < NEAR_IDENTICAL and templated(first, second)
+
+
+@dataclass(frozen=True)
+class BodyShingles:
+    """A body's lower-cased word 3-shingles: all of them, and those of its opening in order."""
+
+    opening: tuple[tuple[str, ...], ...]
+    every: frozenset[tuple[str, ...]]
+
+    @classmethod
+    def of(cls, body: str) -> BodyShingles:
+        words = _WORD.findall(body.lower())
+        width = min(3, len(words))
+        shingles = [
+            tuple(words[n : n + width]) for n in range(len(words) - width + 1 if words else 0)
+        ]
+        return cls(tuple(shingles[:LEAD_SHINGLES]), frozenset(shingles))
+
+
+def containment(first: BodyShingles, second: BodyShingles) -> float:
+    """Share of the smaller body's shingles found in the other (1.0 when either is empty)."""
+    smaller = min(len(first.every), len(second.every))
+    if smaller == 0:
+        return 1.0
+    return len(first.every & second.every) / smaller
+
+
+def opening_shared(first: BodyShingles, second: BodyShingles) -> float:
+    """Share of the first body's opening shingles found anywhere in the second."""
+    if not first.opening:
+        return 1.0
+    return sum(shingle in second.every for shingle in first.opening) / len(first.opening)
+
+
+def later_report(first: BodyShingles, second: BodyShingles) -> bool:
+    """Whether two texts of one source are two reports: neither mostly contains the other and
+    one of them opens with text the other lacks (a next bulletin, a follow-up)."""
+    if containment(first, second) >= CONTAINED:
+        return False
+    return min(opening_shared(first, second), opening_shared(second, first)) < LEAD_SHARED
+
+
+def one_source(first: str | None, second: str | None) -> bool:
+    """Whether two articles come from one named source (case and spacing aside)."""
+    if first is None or second is None:
+        return False
+    ours, theirs = " ".join(first.split()).casefold(), " ".join(second.split()).casefold()
+    return bool(ours) and ours == theirs
