@@ -25,9 +25,9 @@
   of the index, and its quality below;
 - end to end through `newsarchive serve` at --precision (unless --no-api): GET /search
   keyword, hybrid on a query the server has not seen (the vector computed in the request),
-  the same hybrid again (the vector kept), semantic; with --baseline REVISION, that
-  revision's app served beside this one's (same virtualenv, same Meilisearch), the two
-  interleaved query by query, and this one's p50s over the baseline's;
+  the same hybrid again (the vector kept), semantic; with --baseline REVISION (repeatable),
+  that revision's app served beside this one's (same virtualenv, same Meilisearch), the two
+  interleaved query by query, and this one's p50s over each baseline's;
 - related articles (`/similar`) p50;
 - related-articles quality: the share of an article's 10 nearest neighbours that share one
   of its TOPICS tags (target >= 0.6), against 10 random articles;
@@ -174,17 +174,22 @@ def ids_of(api: Meili, index: str, body: dict[str, Any]) -> list[int]:
     return [hit["id"] for hit in api.post(f"/indexes/{index}/search", body)["hits"]]
 
 
-def split_answer(api: Meili, q: str, vector_of: Any) -> dict[str, Any]:
+def split_answer(api: Meili, q: str, vector_of: Any, *, on_loop: bool = False) -> dict[str, Any]:
     """The API's split hybrid search (app/search/hybrid_split.py), page 1 at ratio 0.5: the
-    keyword side sent at once, `vector_of()` (the model run) on a worker thread meanwhile,
-    then the vector side, merged by app/search/hybrid_merge.py."""
+    keyword side sent at once, `vector_of()` (the model run) on a worker thread meanwhile
+    (`on_loop`: on the event loop's own thread, once the keyword side is sent), then the
+    vector side, merged by app/search/hybrid_merge.py."""
     request = api_body(INDEX, q, "hybrid")
     path = f"/indexes/{INDEX}/search"
 
     async def run() -> dict[str, Any]:
         keyword_side = hybrid_merge.keyword_request(request)
         keyword_sent = asyncio.ensure_future(api.http.post(path, keyword_side))
-        vector = await asyncio.get_running_loop().run_in_executor(api.pool, vector_of)
+        if on_loop:
+            await asyncio.sleep(0)  # the keyword side goes out on a kept connection
+            vector = vector_of()
+        else:
+            vector = await asyncio.get_running_loop().run_in_executor(api.pool, vector_of)
         keyword = (await keyword_sent).json()
         if hybrid_merge.keyword_suffices(keyword, keyword_side["hitsPerPage"], 0.5):
             return hybrid_merge.keyword_answer(request, keyword)
@@ -294,22 +299,22 @@ def api_figures(
     meili: MeiliProcess, data_dir: Path, corpus: list[ReutersRecord], args: argparse.Namespace
 ) -> dict[str, Any]:
     """GET/POST /search through `newsarchive serve`; with --baseline, that revision's server
-    beside this one's, interleaved, and this one's p50s over the baseline's."""
+    (repeatable) beside this one's, interleaved, and this one's p50s over each's."""
     servers: dict[str, ApiServer] = {}
     try:
         servers["this"] = ApiServer(
             meili.url, meili.master_key, data_dir, index=INDEX, precision=args.precision
         )
-        if args.baseline:
-            source = baseline_source(args.baseline, data_dir / "baseline")
-            servers["baseline"] = ApiServer(
+        for n, revision in enumerate(args.baseline):
+            source = baseline_source(revision, data_dir / f"baseline{n}")
+            servers[revision] = ApiServer(
                 meili.url,
                 meili.master_key,
                 data_dir,
                 index=INDEX,
                 precision=args.precision,
                 source=source,
-                name="baseline",
+                name=f"baseline{n}",
             )
         figures = through_the_api(
             servers, latency_queries(corpus, args.queries, 13), latency_queries(corpus, 10, 14)
@@ -317,10 +322,10 @@ def api_figures(
     finally:
         for server in servers.values():
             server.stop()
-    if args.baseline:
-        this, baseline = figures["this"]["p50_ms"], figures["baseline"]["p50_ms"]
-        figures["baseline_revision"] = args.baseline
-        figures["this_over_baseline_p50"] = {
+    this = figures["this"]["p50_ms"]
+    for revision in args.baseline:
+        baseline = figures[revision]["p50_ms"]
+        figures[f"this_over_{revision}_p50"] = {
             kind: round(this[kind] / baseline[kind], 2) for kind in this
         }
     return figures
@@ -414,6 +419,24 @@ def measure(
         the keyword side while the model runs on a worker thread, then the vector side."""
         split_answer(api, q, lambda: embedder.embed_tokens(embedder.tokens(q))[0].tolist())
 
+    def split_on_loop(q: str, _vector: list[float]) -> None:
+        """As `split`, the model run on the loop's thread while Meilisearch searches."""
+        vector_of = lambda: embedder.embed_tokens(embedder.tokens(q))[0].tolist()  # noqa: E731
+        split_answer(api, q, vector_of, on_loop=True)
+
+    def embed_on_a_thread_then(q: str, _vector: list[float]) -> None:
+        """What the API does unsplit: the model run on a worker thread, then the search."""
+
+        async def run() -> None:
+            tokens = embedder.tokens(q)
+            loop = asyncio.get_running_loop()
+            fresh = await loop.run_in_executor(api.pool, embedder.embed_tokens, tokens)
+            await api.http.post(
+                f"/indexes/{INDEX}/search", api_body(INDEX, q, "hybrid", fresh[0].tolist())
+            )
+
+        api.loop.run_until_complete(run())
+
     def sides_at_once(q: str, vector: list[float]) -> None:
         """Both sides of the split with the vector at hand, sent at the same time."""
         request = api_body(INDEX, q, "hybrid")
@@ -458,6 +481,8 @@ def measure(
         "query_tokens_only": lambda q, v: embedder.tokens(q),
         "hybrid_with_query_embedding": embed_then(INDEX, "hybrid"),
         "hybrid_split_with_query_embedding": split,
+        "hybrid_split_model_on_loop_with_query_embedding": split_on_loop,
+        "hybrid_with_query_embedding_on_a_thread": embed_on_a_thread_then,
         "meili_hybrid_split_sides_at_once_vector_kept": sides_at_once,
         "semantic_with_query_embedding": embed_then(INDEX, "semantic"),
     }
@@ -522,7 +547,14 @@ def measure(
             p50s["hybrid_split_with_query_embedding"] / keyword, 2
         ),
         "hybrid_split_over_unsplit_p50": round(
-            p50s["hybrid_split_with_query_embedding"] / p50s["hybrid_with_query_embedding"], 2
+            p50s["hybrid_split_with_query_embedding"]
+            / p50s["hybrid_with_query_embedding_on_a_thread"],
+            2,
+        ),
+        "hybrid_split_model_on_loop_over_unsplit_p50": round(
+            p50s["hybrid_split_model_on_loop_with_query_embedding"]
+            / p50s["hybrid_with_query_embedding_on_a_thread"],
+            2,
         ),
         "split": {
             "same_page_as_meili_hybrid": split_same,
@@ -675,8 +707,10 @@ def main() -> None:
     parser.add_argument(
         "--baseline",
         metavar="REVISION",
-        help="Also serve this git revision's app (same virtualenv) and time the two "
-        "interleaved through the API (e.g. main).",
+        action="append",
+        default=[],
+        help="Also serve this git revision's app (same virtualenv) and time it interleaved "
+        "with this one through the API (e.g. main); repeatable.",
     )
     search_main(parser.parse_args())
 

@@ -28,13 +28,17 @@ async def search(
     ratio = search_plan.semantic_ratio
     assert ratio is not None
     keyword_side = hybrid_merge.keyword_request(request)
-    embedding = asyncio.ensure_future(pending.embed_async())
-    embedding.add_done_callback(_retrieve)
-    [keyword] = await service.run_async(backend, [keyword_side])
+    keyword_sent = asyncio.ensure_future(service.run_async(backend, [keyword_side]))
+    await asyncio.sleep(0)  # the keyword side goes out (on a kept-alive connection)
+    try:
+        vector = pending.embed_now()  # on the loop's thread, while Meilisearch searches
+    except BaseException:
+        keyword_sent.add_done_callback(_retrieve)
+        raise
+    [keyword] = await keyword_sent
     if hybrid_merge.keyword_suffices(keyword, keyword_side["hitsPerPage"], ratio):
         result = hybrid_merge.keyword_answer(request, keyword)
     else:
-        vector = await embedding
         vector_side = hybrid_merge.vector_request(request, vector)
         [semantic] = await service.run_async(backend, [vector_side])
         result = hybrid_merge.merge(request, keyword, semantic, ratio)

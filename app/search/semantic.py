@@ -84,6 +84,10 @@ class Pending:
         """The vector, made on a worker thread (and kept)."""
         return await run_in_threadpool(_embed_and_keep, self.embedder, self.tokens)
 
+    def embed_now(self) -> list[float]:
+        """The vector, made on the calling thread (and kept)."""
+        return _embed_and_keep(self.embedder, self.tokens)
+
 
 def kept_or_pending(provider: EmbeddingProvider, text: str) -> list[float] | Pending | None:
     """From the event loop, once the model is loaded: the query's kept vector, or what is
