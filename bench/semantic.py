@@ -11,11 +11,14 @@
   the exact shape the API sends them (app/search/service.py: page 1 of 20, the default
   filter, every public field), and hybrid with the query embedding included against keyword
   (target: <= 1.5x);
-- the API's split hybrid search on a query it has not seen (app/search/hybrid_split.py):
-  the keyword side (with ranking scores) sent while the model runs on a worker thread, then
-  the vector side, merged as Meilisearch does (app/search/hybrid_merge.py), against embed-
-  then-hybrid; both sides sent at once with the vector at hand, against Meilisearch's
-  hybrid; and how often the split page (hits, order, total, semantic hits) is Meilisearch's;
+- a hybrid search on a query not seen before split in two (bench/hybrid_merge.py): the
+  keyword side (with ranking scores) sent while the model runs (on a worker thread, or on
+  the loop's own thread once the request is out), then the vector side, merged as
+  Meilisearch merges them, against the model run on a worker thread then Meilisearch's
+  hybrid search (what the API does); both sides sent at once with the vector at hand,
+  against Meilisearch's hybrid; whether the machine lets Meilisearch's keyword search and
+  the model run overlap at all (the two at once against one after the other); and on how
+  many queries the split page (hits, order, total, semantic hits) is Meilisearch's;
 - the semantic and hybrid bodies with one thing changed each (no `facets` key, offset+limit
   for page+hitsPerPage, no filter, the id only, ranking scores, highlight and crop): p50,
   over the body as sent, and on how many queries the hits stayed the same;
@@ -71,12 +74,13 @@ from app.embeddings.provider import EmbeddingProvider
 from app.embeddings.text import article_text
 from app.ingestion.reuters import ReutersRecord, iter_reuters
 from app.paths import SHARED_DATA
-from app.search import hybrid_merge, service
+from app.search import service
 from app.search.client import build_client, wait_for_success
 from app.search.index_settings import EMBEDDER, ensure_index, index_settings
 from app.search.meili_http import AsyncMeiliHttp
 from app.search.meili_process import MeiliProcess
 from app.search.schemas import SearchMode, SearchParams
+from bench import hybrid_merge
 from bench.semantic_api import ApiServer, baseline_source, through_the_api
 
 REUTERS = SHARED_DATA / "reuters21578"
@@ -175,10 +179,10 @@ def ids_of(api: Meili, index: str, body: dict[str, Any]) -> list[int]:
 
 
 def split_answer(api: Meili, q: str, vector_of: Any, *, on_loop: bool = False) -> dict[str, Any]:
-    """The API's split hybrid search (app/search/hybrid_split.py), page 1 at ratio 0.5: the
-    keyword side sent at once, `vector_of()` (the model run) on a worker thread meanwhile
-    (`on_loop`: on the event loop's own thread, once the keyword side is sent), then the
-    vector side, merged by app/search/hybrid_merge.py."""
+    """A hybrid search split in two, page 1 at ratio 0.5: the keyword side sent at once,
+    `vector_of()` (the model run) on a worker thread meanwhile (`on_loop`: on the event
+    loop's own thread, once the keyword side is sent), then the vector side, merged by
+    bench/hybrid_merge.py."""
     request = api_body(INDEX, q, "hybrid")
     path = f"/indexes/{INDEX}/search"
 
@@ -415,8 +419,8 @@ def measure(
         return run
 
     def split(q: str, _vector: list[float]) -> None:
-        """What the API does on a hybrid query it has not seen (app/search/hybrid_split.py):
-        the keyword side while the model runs on a worker thread, then the vector side."""
+        """A hybrid query not seen before split in two: the keyword side while the model
+        runs on a worker thread, then the vector side."""
         split_answer(api, q, lambda: embedder.embed_tokens(embedder.tokens(q))[0].tolist())
 
     def split_on_loop(q: str, _vector: list[float]) -> None:
@@ -436,6 +440,23 @@ def measure(
             )
 
         api.loop.run_until_complete(run())
+
+    def overlapped(q: str, _vector: list[float]) -> None:
+        """The keyword side sent, the model run on this thread meanwhile, then its answer."""
+
+        async def run() -> None:
+            keyword_side = hybrid_merge.keyword_request(api_body(INDEX, q, "hybrid"))
+            sent = asyncio.ensure_future(api.http.post(f"/indexes/{INDEX}/search", keyword_side))
+            await asyncio.sleep(0)  # the request goes out
+            embedder.embed_tokens(embedder.tokens(q))
+            await sent
+
+        api.loop.run_until_complete(run())
+
+    def one_after_the_other(q: str, _vector: list[float]) -> None:
+        keyword_side = hybrid_merge.keyword_request(api_body(INDEX, q, "hybrid"))
+        api.post(f"/indexes/{INDEX}/search", keyword_side)
+        embedder.embed_tokens(embedder.tokens(q))
 
     def sides_at_once(q: str, vector: list[float]) -> None:
         """Both sides of the split with the vector at hand, sent at the same time."""
@@ -484,6 +505,8 @@ def measure(
         "hybrid_split_model_on_loop_with_query_embedding": split_on_loop,
         "hybrid_with_query_embedding_on_a_thread": embed_on_a_thread_then,
         "meili_hybrid_split_sides_at_once_vector_kept": sides_at_once,
+        "keyword_side_and_model_run_at_once": overlapped,
+        "keyword_side_then_model_run": one_after_the_other,
         "semantic_with_query_embedding": embed_then(INDEX, "semantic"),
     }
     bodies = body_variants()
@@ -511,7 +534,7 @@ def measure(
             run(q, vectors[q])
             times[name].append(time.perf_counter() - started)
     split_same = split_sufficed = 0
-    for q in queries:  # the split path answers exactly as Meilisearch's hybrid search
+    for q in queries:  # the split answers exactly as Meilisearch's hybrid search
         theirs = api.post(f"/indexes/{INDEX}/search", api_body(INDEX, q, "hybrid", vectors[q]))
         ours = split_answer(api, q, lambda q=q: vectors[q])
         split_same += [h["id"] for h in ours["hits"]] == [h["id"] for h in theirs["hits"]] and (
@@ -555,6 +578,12 @@ def measure(
             p50s["hybrid_split_model_on_loop_with_query_embedding"]
             / p50s["hybrid_with_query_embedding_on_a_thread"],
             2,
+        ),
+        "meili_hybrid_split_sides_at_once_over_meili_hybrid_p50": round(
+            p50s["meili_hybrid_split_sides_at_once_vector_kept"] / p50s["meili_hybrid"], 2
+        ),
+        "keyword_side_and_model_run_at_once_over_one_after_the_other_p50": round(
+            p50s["keyword_side_and_model_run_at_once"] / p50s["keyword_side_then_model_run"], 2
         ),
         "split": {
             "same_page_as_meili_hybrid": split_same,

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from app.deps import EngineDep, JsonBody
 from app.entities import service as entity_service
 from app.errors import ServiceUnavailable, problem_responses
-from app.search import hybrid_merge, hybrid_split, semantic, service
+from app.search import semantic, service
 from app.search.backend import SearchBackend
 from app.search.schemas import SearchBody, SearchParams, SearchResponse
 
@@ -71,25 +71,10 @@ async def _search(
 async def run_plan(
     backend: SearchBackend, search_plan: service.SearchPlan, q: str | None
 ) -> dict[str, Any]:
-    """A planned search's answer; one that ranks by meaning gets the query's vector first.
-
-    A hybrid search whose vector has to be made now is split (app/search/hybrid_merge.py):
-    its keyword side is searched while the model runs, then only its vector side is left."""
-    if search_plan.semantic_ratio is None:
-        return await service.search_async(backend=backend, search_plan=search_plan)
-    text = q or ""
-    found = semantic.kept_or_pending(backend.embeddings, text)
-    if isinstance(found, semantic.Pending) and hybrid_merge.splittable(
-        search_plan.queries[0], search_plan.semantic_ratio
-    ):
-        return await hybrid_split.search(backend, search_plan, found)
-    if isinstance(found, list):
-        vector = found
-    elif isinstance(found, semantic.Pending):
-        vector = await found.embed_async()
-    else:
-        vector = await semantic.query_vector_async(backend.embeddings, text)
-    search_plan.with_vector(vector)
+    """A planned search's answer; one that ranks by meaning gets the query's vector first."""
+    if search_plan.semantic_ratio is not None:
+        vector = await semantic.query_vector_async(backend.embeddings, q or "")
+        search_plan.with_vector(vector)
     return await service.search_async(backend=backend, search_plan=search_plan)
 
 

@@ -74,31 +74,6 @@ def query_vector(provider: EmbeddingProvider, text: str) -> list[float]:
     return kept if kept is not None else _embed_and_keep(embedder, tokens)
 
 
-class Pending:
-    """A query whose vector is not kept: its model run is still to be made (`embed_async`)."""
-
-    def __init__(self, embedder: "TextEmbedder", tokens: tuple[int, ...]) -> None:
-        self.embedder, self.tokens = embedder, tokens
-
-    async def embed_async(self) -> list[float]:
-        """The vector, made on a worker thread (and kept)."""
-        return await run_in_threadpool(_embed_and_keep, self.embedder, self.tokens)
-
-    def embed_now(self) -> list[float]:
-        """The vector, made on the calling thread (and kept)."""
-        return _embed_and_keep(self.embedder, self.tokens)
-
-
-def kept_or_pending(provider: EmbeddingProvider, text: str) -> list[float] | Pending | None:
-    """From the event loop, once the model is loaded: the query's kept vector, or what is
-    needed to make it. None while the model is not loaded yet (`query_vector_async` loads
-    it). Raises SemanticUnavailable when embeddings are off or failed."""
-    if provider.enabled and not provider.loaded:
-        return None
-    embedder, tokens, kept = _look_up(provider, text)
-    return kept if kept is not None else Pending(embedder, tokens)
-
-
 async def query_vector_async(provider: EmbeddingProvider, text: str) -> list[float]:
     """As query_vector, from the event loop. Once the model is loaded, a kept vector is found
     on the loop (tokenising a query is far cheaper than a hop to a worker thread, which on a

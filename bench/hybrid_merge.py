@@ -1,10 +1,12 @@
 """A hybrid search answered from a keyword search and a vector search, merged here exactly as
-Meilisearch 1.21 merges them (milli/src/search/hybrid.rs, `execute_hybrid`).
+Meilisearch 1.21 merges them (milli/src/search/hybrid.rs, `execute_hybrid`): how
+bench/semantic.py times a hybrid search split in two.
 
-Why: a query not seen before needs its vector first (a model run of a few milliseconds), and
-Meilisearch's own hybrid search is the keyword search and the vector search one after the
-other. Split in two, the keyword search runs while the model does, and once the vector is
-there only the vector search is left to wait for.
+The idea measured: a query not seen before needs its vector first (a model run of a few
+milliseconds), and Meilisearch's own hybrid search is the keyword search and the vector
+search one after the other. Split in two, the keyword side could run while the model does,
+leaving only the vector side to wait for once the vector is there. (It did not pay on the
+2-core machine measured; see README, Semantic and hybrid search.)
 
 What Meilisearch does, and so what is done here:
 
@@ -21,7 +23,7 @@ What Meilisearch does, and so what is done here:
 - total and facets describe the union of both sides' candidates, which is the vector
   side's (a vector search ranks every document the filters let through).
 
-Only searches whose answer this reproduces are split (`splittable`): no highlights (the
+Only searches whose answer this reproduces can be split (`splittable`): no highlights (the
 semantic side has no matched words), no `distinct` (collapse), a ratio strictly between 0
 and 1 (Meilisearch answers 0 as keyword and 1 as semantic searches).
 """
