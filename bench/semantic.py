@@ -473,7 +473,7 @@ def measure(
         hybrid_merge.merge(request, keyword.json(), semantic.json(), 0.5)
 
     def embed_then(index: str, mode: str) -> Any:
-        """What the API does on a query it has not seen: embed, then search."""
+        """A query not seen before: the model run on this thread, then the search."""
 
         def run(q: str, _vector: list[float]) -> None:
             fresh = embedder.embed_tokens(embedder.tokens(q))[0].tolist()
