@@ -11,16 +11,26 @@
   the exact shape the API sends them (app/search/service.py: page 1 of 20, the default
   filter, every public field), and hybrid with the query embedding included against keyword
   (target: <= 1.5x);
-- the keyword page first: the keyword search (with ranking scores) while the model runs in a
-  thread, the hybrid search only when Meilisearch's rule for skipping the vector side does
-  not hold; how often the keyword page sufficed, and that its hits are the hybrid search's;
+- a hybrid search on a query not seen before split in two (bench/hybrid_merge.py): the
+  keyword side (with ranking scores) sent while the model runs (on a worker thread, or on
+  the loop's own thread once the request is out), then the vector side, merged as
+  Meilisearch merges them, against the model run on a worker thread then Meilisearch's
+  hybrid search (what the API does); both sides sent at once with the vector at hand,
+  against Meilisearch's hybrid; whether the machine lets Meilisearch's keyword search and
+  the model run overlap at all (the two at once against one after the other); and on how
+  many queries the split page (hits, order, total, semantic hits) is Meilisearch's;
+- the semantic and hybrid bodies with one thing changed each (no `facets` key, offset+limit
+  for page+hitsPerPage, no filter, the id only, ranking scores, highlight and crop): p50,
+  over the body as sent, and on how many queries the hits stayed the same;
 - a query's model run under other onnxruntime session options (graph optimisation level,
   spinning, two threads), interleaved, and the queries' token counts (never padded);
 - with --binary-quantized, the same hybrid and semantic searches on a binaryQuantized copy
   of the index, and its quality below;
 - end to end through `newsarchive serve` at --precision (unless --no-api): GET /search
   keyword, hybrid on a query the server has not seen (the vector computed in the request),
-  the same hybrid again (the vector kept), semantic;
+  the same hybrid again (the vector kept), semantic; with --baseline REVISION (repeatable),
+  that revision's app served beside this one's (same virtualenv, same Meilisearch), the two
+  interleaved query by query, and this one's p50s over each baseline's;
 - related articles (`/similar`) p50;
 - related-articles quality: the share of an article's 10 nearest neighbours that share one
   of its TOPICS tags (target >= 0.6), against 10 random articles;
@@ -31,7 +41,7 @@ Meilisearch is reached through the API server's own transport (app/search/meili_
 
     .venv/bin/python -m bench.semantic [--limit 1500] [--queries 200] [--sample 300]
         [--precision int8|fp32] [--vectors /tmp/reuters-vectors.npy] [--binary-quantized]
-        [--no-api]
+        [--no-api] [--baseline main]
 
 Quality at each precision takes a run each (`--precision int8`, then `--precision fp32`).
 With --vectors, the articles' vectors are kept in a file named after that one and the model
@@ -49,11 +59,10 @@ import random
 import resource
 import shutil
 import statistics
-import struct
 import sys
 import tempfile
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +80,8 @@ from app.search.index_settings import EMBEDDER, ensure_index, index_settings
 from app.search.meili_http import AsyncMeiliHttp
 from app.search.meili_process import MeiliProcess
 from app.search.schemas import SearchMode, SearchParams
-from bench.semantic_api import ApiServer, through_the_api
+from bench import hybrid_merge
+from bench.semantic_api import ApiServer, baseline_source, through_the_api
 
 REUTERS = SHARED_DATA / "reuters21578"
 INDEX = "semantic_bench"
@@ -126,6 +136,7 @@ class Meili:
     def __init__(self, url: str, key: str) -> None:
         self.loop = asyncio.new_event_loop()
         self.http = AsyncMeiliHttp(url, key, 30.0)
+        self.pool = ThreadPoolExecutor(1)  # the API's model runs leave the loop too
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = self.loop.run_until_complete(self.http.post(path, body))
@@ -137,6 +148,7 @@ class Meili:
     def close(self) -> None:
         self.loop.run_until_complete(self.http.aclose())
         self.loop.close()
+        self.pool.shutdown()
 
     def search(self, body: dict[str, Any]) -> list[int]:
         return [hit["id"] for hit in self.post(f"/indexes/{INDEX}/search", body)["hits"]]
@@ -166,26 +178,29 @@ def ids_of(api: Meili, index: str, body: dict[str, Any]) -> list[int]:
     return [hit["id"] for hit in api.post(f"/indexes/{index}/search", body)["hits"]]
 
 
-def keyword_page_suffices(answer: dict[str, Any], per_page: int, semantic_ratio: float) -> bool:
-    """Meilisearch 1.21's rule for skipping a hybrid search's vector side (milli/src/search/
-    hybrid.rs, `results_good_enough`): a full page of keyword hits, each one's ranking score
-    x (1 - semanticRatio, reckoned in f32) at least 0.45."""
+def split_answer(api: Meili, q: str, vector_of: Any, *, on_loop: bool = False) -> dict[str, Any]:
+    """A hybrid search split in two, page 1 at ratio 0.5: the keyword side sent at once,
+    `vector_of()` (the model run) on a worker thread meanwhile (`on_loop`: on the event
+    loop's own thread, once the keyword side is sent), then the vector side, merged by
+    bench/hybrid_merge.py."""
+    request = api_body(INDEX, q, "hybrid")
+    path = f"/indexes/{INDEX}/search"
 
-    def f32(value: float) -> float:
-        return float(struct.unpack("<f", struct.pack("<f", value))[0])
+    async def run() -> dict[str, Any]:
+        keyword_side = hybrid_merge.keyword_request(request)
+        keyword_sent = asyncio.ensure_future(api.http.post(path, keyword_side))
+        if on_loop:
+            await asyncio.sleep(0)  # the keyword side goes out on a kept connection
+            vector = vector_of()
+        else:
+            vector = await asyncio.get_running_loop().run_in_executor(api.pool, vector_of)
+        keyword = (await keyword_sent).json()
+        if hybrid_merge.keyword_suffices(keyword, keyword_side["hitsPerPage"], 0.5):
+            return hybrid_merge.keyword_answer(request, keyword)
+        semantic = (await api.http.post(path, hybrid_merge.vector_request(request, vector))).json()
+        return hybrid_merge.merge(request, keyword, semantic, 0.5)
 
-    weight = f32(1.0 - f32(semantic_ratio))
-    hits = answer["hits"]
-    return len(hits) >= per_page and all(h["_rankingScore"] * weight >= 0.45 for h in hits)
-
-
-def keyword_first_ids(api: Meili, q: str, vector: Any) -> tuple[list[int], bool]:
-    """Hit ids by the API's keyword-first hybrid path (page 1, ratio 0.5), and whether the
-    keyword page was the answer; `vector()` gives the query's vector when it is needed."""
-    answer = api.post(f"/indexes/{INDEX}/search", api_body(INDEX, q) | {"showRankingScore": True})
-    if keyword_page_suffices(answer, 20, 0.5):
-        return [hit["id"] for hit in answer["hits"]], True
-    return ids_of(api, INDEX, api_body(INDEX, q, "hybrid", vector())), False
+    return api.loop.run_until_complete(run())
 
 
 def build_index(
@@ -263,20 +278,8 @@ def search_main(args: argparse.Namespace) -> None:
         api = Meili(meili.url, meili.master_key)
         try:
             figures = measure(api, embedder, corpus, topics, args)
-            server = None
             if args.api:
-                server = ApiServer(
-                    meili.url, meili.master_key, data_dir, index=INDEX, precision=args.precision
-                )
-            if server is not None:
-                try:
-                    figures["through_the_api"] = through_the_api(
-                        server,
-                        latency_queries(corpus, args.queries, 13),
-                        latency_queries(corpus, 10, 14),
-                    )
-                finally:
-                    server.stop()
+                figures["through_the_api"] = api_figures(meili, data_dir, corpus, args)
         finally:
             api.close()
     finally:
@@ -294,6 +297,42 @@ def search_main(args: argparse.Namespace) -> None:
         "rss_before_model_mb": round(rss_before, 0),
     }
     print(json.dumps(figures, indent=2))
+
+
+def api_figures(
+    meili: MeiliProcess, data_dir: Path, corpus: list[ReutersRecord], args: argparse.Namespace
+) -> dict[str, Any]:
+    """GET/POST /search through `newsarchive serve`; with --baseline, that revision's server
+    (repeatable) beside this one's, interleaved, and this one's p50s over each's."""
+    servers: dict[str, ApiServer] = {}
+    try:
+        servers["this"] = ApiServer(
+            meili.url, meili.master_key, data_dir, index=INDEX, precision=args.precision
+        )
+        for n, revision in enumerate(args.baseline):
+            source = baseline_source(revision, data_dir / f"baseline{n}")
+            servers[revision] = ApiServer(
+                meili.url,
+                meili.master_key,
+                data_dir,
+                index=INDEX,
+                precision=args.precision,
+                source=source,
+                name=f"baseline{n}",
+            )
+        figures = through_the_api(
+            servers, latency_queries(corpus, args.queries, 13), latency_queries(corpus, 10, 14)
+        )
+    finally:
+        for server in servers.values():
+            server.stop()
+    this = figures["this"]["p50_ms"]
+    for revision in args.baseline:
+        baseline = figures[revision]["p50_ms"]
+        figures[f"this_over_{revision}_p50"] = {
+            kind: round(this[kind] / baseline[kind], 2) for kind in this
+        }
+    return figures
 
 
 def load(precision: Any, data_dir: Path) -> TextEmbedder:
@@ -379,18 +418,62 @@ def measure(
 
         return run
 
-    pool = ThreadPoolExecutor(1)
-    pending: list[Future[list[float]]] = []
+    def split(q: str, _vector: list[float]) -> None:
+        """A hybrid query not seen before split in two: the keyword side while the model
+        runs on a worker thread, then the vector side."""
+        split_answer(api, q, lambda: embedder.embed_tokens(embedder.tokens(q))[0].tolist())
 
-    def keyword_first(q: str, _vector: list[float]) -> None:
-        """What the API does on a first page of a hybrid search not seen before
-        (app/search/hybrid.py): the keyword page while the model runs, the hybrid search
-        only when that page is not good enough. The model run is waited for untimed."""
-        pending.append(pool.submit(lambda: embedder.embed_tokens(embedder.tokens(q))[0].tolist()))
-        keyword_first_ids(api, q, pending[-1].result)
+    def split_on_loop(q: str, _vector: list[float]) -> None:
+        """As `split`, the model run on the loop's thread while Meilisearch searches."""
+        vector_of = lambda: embedder.embed_tokens(embedder.tokens(q))[0].tolist()  # noqa: E731
+        split_answer(api, q, vector_of, on_loop=True)
+
+    def embed_on_a_thread_then(q: str, _vector: list[float]) -> None:
+        """What the API does unsplit: the model run on a worker thread, then the search."""
+
+        async def run() -> None:
+            tokens = embedder.tokens(q)
+            loop = asyncio.get_running_loop()
+            fresh = await loop.run_in_executor(api.pool, embedder.embed_tokens, tokens)
+            await api.http.post(
+                f"/indexes/{INDEX}/search", api_body(INDEX, q, "hybrid", fresh[0].tolist())
+            )
+
+        api.loop.run_until_complete(run())
+
+    def overlapped(q: str, _vector: list[float]) -> None:
+        """The keyword side sent, the model run on this thread meanwhile, then its answer."""
+
+        async def run() -> None:
+            keyword_side = hybrid_merge.keyword_request(api_body(INDEX, q, "hybrid"))
+            sent = asyncio.ensure_future(api.http.post(f"/indexes/{INDEX}/search", keyword_side))
+            await asyncio.sleep(0)  # the request goes out
+            embedder.embed_tokens(embedder.tokens(q))
+            await sent
+
+        api.loop.run_until_complete(run())
+
+    def one_after_the_other(q: str, _vector: list[float]) -> None:
+        keyword_side = hybrid_merge.keyword_request(api_body(INDEX, q, "hybrid"))
+        api.post(f"/indexes/{INDEX}/search", keyword_side)
+        embedder.embed_tokens(embedder.tokens(q))
+
+    def sides_at_once(q: str, vector: list[float]) -> None:
+        """Both sides of the split with the vector at hand, sent at the same time."""
+        request = api_body(INDEX, q, "hybrid")
+        path = f"/indexes/{INDEX}/search"
+
+        async def both() -> Any:
+            return await asyncio.gather(
+                api.http.post(path, hybrid_merge.keyword_request(request)),
+                api.http.post(path, hybrid_merge.vector_request(request, vector)),
+            )
+
+        keyword, semantic = api.loop.run_until_complete(both())
+        hybrid_merge.merge(request, keyword.json(), semantic.json(), 0.5)
 
     def embed_then(index: str, mode: str) -> Any:
-        """What the API does on a query it has not seen: embed, then search."""
+        """A query not seen before: the model run on this thread, then the search."""
 
         def run(q: str, _vector: list[float]) -> None:
             fresh = embedder.embed_tokens(embedder.tokens(q))[0].tolist()
@@ -418,9 +501,20 @@ def measure(
         "query_embedding": lambda q, v: embedder.embed_tokens(embedder.tokens(q)),
         "query_tokens_only": lambda q, v: embedder.tokens(q),
         "hybrid_with_query_embedding": embed_then(INDEX, "hybrid"),
-        "hybrid_keyword_first_with_query_embedding": keyword_first,
+        "hybrid_split_with_query_embedding": split,
+        "hybrid_split_model_on_loop_with_query_embedding": split_on_loop,
+        "hybrid_with_query_embedding_on_a_thread": embed_on_a_thread_then,
+        "meili_hybrid_split_sides_at_once_vector_kept": sides_at_once,
+        "keyword_side_and_model_run_at_once": overlapped,
+        "keyword_side_then_model_run": one_after_the_other,
         "semantic_with_query_embedding": embed_then(INDEX, "semantic"),
     }
+    bodies = body_variants()
+    for mode, shapes in bodies.items():
+        for shape, body_of in shapes.items():
+            variants[f"body:{mode}:{shape}"] = timed_search(
+                INDEX, lambda i, q, v, body_of=body_of, mode=mode: body_of(api_body(i, q, mode, v))
+            )
     if args.binary_quantized:
         variants |= {
             "meili_hybrid_binary_quantized": timed_search(
@@ -439,17 +533,26 @@ def measure(
             started = time.perf_counter()
             run(q, vectors[q])
             times[name].append(time.perf_counter() - started)
-            for future in pending:
-                future.result()
-            pending.clear()
-    pool.shutdown()
-    sufficed = same = 0
-    for q in queries:  # the keyword-first path answers exactly as the hybrid search
-        hybrid_ids = ids_of(api, INDEX, api_body(INDEX, q, "hybrid", vectors[q]))
-        answer, from_keywords = keyword_first_ids(api, q, lambda q=q: vectors[q])
-        same += answer == hybrid_ids
-        sufficed += from_keywords
+    split_same = split_sufficed = 0
+    for q in queries:  # the split answers exactly as Meilisearch's hybrid search
+        theirs = api.post(f"/indexes/{INDEX}/search", api_body(INDEX, q, "hybrid", vectors[q]))
+        ours = split_answer(api, q, lambda q=q: vectors[q])
+        split_same += [h["id"] for h in ours["hits"]] == [h["id"] for h in theirs["hits"]] and (
+            ours["totalHits"],
+            ours["semanticHitCount"],
+        ) == (theirs["totalHits"], theirs["semanticHitCount"])
+        split_sufficed += theirs["semanticHitCount"] == 0
+    same_hits = {
+        f"{mode}:{shape}": sum(
+            ids_of(api, INDEX, body_of(api_body(INDEX, q, mode, vectors[q])))
+            == ids_of(api, INDEX, api_body(INDEX, q, mode, vectors[q]))
+            for q in queries
+        )
+        for mode, shapes in bodies.items()
+        for shape, body_of in shapes.items()
+    }
     p50s = {name: p50(values) for name, values in times.items()}
+    body_p50s = {name.split(":", 1)[1]: p50s.pop(name) for name in list(p50s) if ":" in name}
     keyword = p50s["meili_keyword"]
     model_runs = session_options(embedder, queries)
 
@@ -463,19 +566,68 @@ def measure(
         "p50_ms": {name: round(value, 2) for name, value in p50s.items()},
         "over_meili_keyword_p50": {name: round(value / keyword, 2) for name, value in p50s.items()},
         "hybrid_over_keyword_p50": round(p50s["hybrid_with_query_embedding"] / keyword, 2),
-        "hybrid_keyword_first_over_keyword_p50": round(
-            p50s["hybrid_keyword_first_with_query_embedding"] / keyword, 2
+        "hybrid_split_over_keyword_p50": round(
+            p50s["hybrid_split_with_query_embedding"] / keyword, 2
         ),
-        "keyword_first": {
-            "keyword_page_sufficed": sufficed,
-            "same_hits_as_hybrid": same,
+        "hybrid_split_over_unsplit_p50": round(
+            p50s["hybrid_split_with_query_embedding"]
+            / p50s["hybrid_with_query_embedding_on_a_thread"],
+            2,
+        ),
+        "hybrid_split_model_on_loop_over_unsplit_p50": round(
+            p50s["hybrid_split_model_on_loop_with_query_embedding"]
+            / p50s["hybrid_with_query_embedding_on_a_thread"],
+            2,
+        ),
+        "meili_hybrid_split_sides_at_once_over_meili_hybrid_p50": round(
+            p50s["meili_hybrid_split_sides_at_once_vector_kept"] / p50s["meili_hybrid"], 2
+        ),
+        "keyword_side_and_model_run_at_once_over_one_after_the_other_p50": round(
+            p50s["keyword_side_and_model_run_at_once"] / p50s["keyword_side_then_model_run"], 2
+        ),
+        "split": {
+            "same_page_as_meili_hybrid": split_same,
+            "keyword_side_sufficed": split_sufficed,
             "queries": len(queries),
+        },
+        "meili_body_variants": {
+            name: {
+                "p50_ms": round(value, 2),
+                "over_as_sent": round(value / body_p50s[name.split(":")[0] + ":as_sent"], 2),
+                "same_hits": same_hits[name],
+            }
+            for name, value in body_p50s.items()
         },
         "query_model_run_p50_ms_by_session_options": model_runs,
         "query_tokens_p50": statistics.median(len(embedder.tokens(q)) for q in queries),
         "related_p50_ms": quality["exact"].pop("related_p50_ms"),
         "quality": quality,
     }
+
+
+def _without(*keys: str) -> Any:
+    return lambda body: {key: value for key, value in body.items() if key not in keys}
+
+
+def body_variants() -> dict[str, dict[str, Any]]:
+    """The API's semantic and hybrid bodies (page 1 of 20) with one thing changed each."""
+    shapes: dict[str, Any] = {
+        "as_sent": lambda body: body,
+        "no_facets_key": _without("facets"),
+        "offset_limit": lambda body: _without("page", "hitsPerPage")(body) | {"limit": 20},
+        "no_filter": _without("filter"),
+        "id_only": lambda body: body | {"attributesToRetrieve": ["id"]},
+        "ranking_score": lambda body: body | {"showRankingScore": True},
+        "highlight_crop": lambda body: (
+            body
+            | {
+                "attributesToHighlight": ["title", "summary", "body"],
+                "attributesToCrop": ["body"],
+                "showMatchesPosition": True,
+            }
+        ),
+    }
+    return {"semantic": shapes, "hybrid": shapes}
 
 
 def session_options(embedder: TextEmbedder, queries: list[str]) -> dict[str, float]:
@@ -580,6 +732,14 @@ def main() -> None:
     )
     parser.add_argument(
         "--no-api", dest="api", action="store_false", help="Skip the end-to-end API figures."
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REVISION",
+        action="append",
+        default=[],
+        help="Also serve this git revision's app (same virtualenv) and time it interleaved "
+        "with this one through the API (e.g. main); repeatable.",
     )
     search_main(parser.parse_args())
 

@@ -1,10 +1,13 @@
 """End-to-end figures of bench/semantic.py: `newsarchive serve` over the benchmark's index,
-GET and POST /search by keyword and by meaning, timed from a client on loopback."""
+GET and POST /search by keyword and by meaning, timed from a client on loopback; with a
+baseline revision, its server beside this one's, the two interleaved."""
 
 import os
+import random
 import statistics
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +19,18 @@ class ApiServer:
     """`newsarchive serve` on loopback over the benchmark's index, embeddings on."""
 
     def __init__(
-        self, meili_url: str, master_key: str, data_dir: Path, *, index: str, precision: str
+        self,
+        meili_url: str,
+        master_key: str,
+        data_dir: Path,
+        *,
+        index: str,
+        precision: str,
+        source: Path | None = None,
+        name: str = "archive",
     ) -> None:
+        """`source`: a checkout of another revision whose `app` package the server runs
+        (the same virtualenv), to time it against this one in the same run."""
         import httpx
 
         from app.paths import PROJECT_ROOT
@@ -26,7 +39,7 @@ class ApiServer:
         port = free_port()
         env = {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{data_dir / 'archive.db'}",
+            "DATABASE_URL": f"sqlite:///{data_dir / f'{name}.db'}",
             "DATA_DIR": str(data_dir),
             "MEILI_URL": meili_url,
             "MEILI_MASTER_KEY": master_key,
@@ -37,6 +50,8 @@ class ApiServer:
             "EMBEDDING_THREADS": "1",
             "EMBEDDING_PRECISION": precision,
         }
+        if source is not None:
+            env["PYTHONPATH"] = str(source)
         command = [str(PROJECT_ROOT / ".venv/bin/newsarchive"), "serve", "--port", str(port)]
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
         self.url = f"http://127.0.0.1:{port}"
@@ -59,51 +74,90 @@ def p50(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
 
-def through_the_api(server: ApiServer, queries: list[str], warm_up: list[str]) -> dict[str, Any]:
-    """/search end to end: keyword (GET, which anonymous readers get through the lean path,
-    and POST, through the route as every search by meaning goes), hybrid on a query the
-    server has not seen (its vector computed in the request), the same again (vector kept),
-    and semantic."""
+def baseline_source(revision: str, into: Path) -> Path:
+    """The `app` package, migrations and alembic.ini of `revision`, extracted under `into`."""
+    from app.paths import PROJECT_ROOT
+
+    into.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "archive", revision, "app", "migrations", "alembic.ini"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+KINDS = (
+    "keyword",
+    "keyword_post_through_the_route",
+    "hybrid_first_time",
+    "hybrid_again",
+    "semantic_vector_kept",
+)
+
+
+def through_the_api(
+    servers: dict[str, ApiServer], queries: list[str], warm_up: list[str], seed: int = 17
+) -> dict[str, Any]:
+    """/search end to end on each server (this revision's, and a baseline's if given), each
+    kind of search asked of every server in turn, in a shuffled order: keyword (GET, which anonymous readers get
+    through the lean path, and POST, through the route as every search by meaning goes),
+    hybrid on a query the server has not seen (its vector computed in the request), the same
+    again (vector kept), and semantic."""
     import httpx
 
-    times: dict[str, list[float]] = {
-        "keyword": [],
-        "keyword_post_through_the_route": [],
-        "hybrid_first_time": [],
-        "hybrid_again": [],
-        "semantic_vector_kept": [],
+    times: dict[str, dict[str, list[float]]] = {
+        name: {kind: [] for kind in KINDS} for name in servers
     }
-    with httpx.Client(base_url=server.url, timeout=30) as http:
+    clients = {
+        name: httpx.Client(base_url=server.url, timeout=30) for name, server in servers.items()
+    }
+    try:
 
-        def get(q: str, mode: str) -> float:
+        def get(http: httpx.Client, q: str, mode: str) -> float:
             started = time.perf_counter()
             response = http.get("/search", params={"q": q, "mode": mode, "per_page": 20})
             elapsed = time.perf_counter() - started
             response.raise_for_status()
             return elapsed
 
-        for q in warm_up:  # loads the model in the server
-            get(q, "keyword")
-            get(q, "hybrid")
-
-        def post(q: str) -> float:
+        def post(http: httpx.Client, q: str) -> float:
             started = time.perf_counter()
             response = http.post("/search", json={"q": q, "per_page": 20})
             elapsed = time.perf_counter() - started
             response.raise_for_status()
             return elapsed
 
+        for http in clients.values():
+            for q in warm_up:  # loads the model in the server
+                get(http, q, "keyword")
+                get(http, q, "hybrid")
+
+        ask: dict[str, Callable[[httpx.Client, str], float]] = {
+            "keyword": lambda http, q: get(http, q, "keyword"),
+            "keyword_post_through_the_route": post,
+            "hybrid_first_time": lambda http, q: get(http, q, "hybrid"),
+            "hybrid_again": lambda http, q: get(http, q, "hybrid"),
+            "semantic_vector_kept": lambda http, q: get(http, q, "semantic"),
+        }
+        rng = random.Random(seed)
+        names = list(servers)
         for q in queries:
-            times["keyword"].append(get(q, "keyword"))
-            times["keyword_post_through_the_route"].append(post(q))
-            times["hybrid_first_time"].append(get(q, "hybrid"))
-            times["hybrid_again"].append(get(q, "hybrid"))
-            times["semantic_vector_kept"].append(get(q, "semantic"))
-    p50s = {name: p50(values) for name, values in times.items()}
-    return {
-        "queries": len(queries),
-        "p50_ms": {name: round(value, 2) for name, value in p50s.items()},
-        "over_keyword_p50": {
-            name: round(value / p50s["keyword"], 2) for name, value in p50s.items()
-        },
-    }
+            for kind in KINDS:  # in this order: the first hybrid search makes the vector
+                rng.shuffle(names)
+                for name in names:
+                    times[name][kind].append(ask[kind](clients[name], q))
+    finally:
+        for http in clients.values():
+            http.close()
+    figures: dict[str, Any] = {"queries": len(queries)}
+    for name, kinds in times.items():
+        p50s = {kind: p50(values) for kind, values in kinds.items()}
+        figures[name] = {
+            "p50_ms": {kind: round(value, 2) for kind, value in p50s.items()},
+            "over_keyword_p50": {
+                kind: round(value / p50s["keyword"], 2) for kind, value in p50s.items()
+            },
+        }
+    return figures
