@@ -6,7 +6,7 @@ store, and each candidate is verified on the exact Jaccard similarity of the two
 shingles (recomputed from the stored text, so no estimate decides), then on what differs
 (app/stories/verify.py: two bulletins of one template, different names and figures, are two
 stories; so are two texts of one source that are not versions of each other, such as a
-follow-up and the story it follows). A candidate counts only if its cluster's first
+follow-up and the story it follows, or whose headlines each name a subject the other lacks). A candidate counts only if its cluster's first
 publication is within the window of the new article's date (both dated), and its cluster only
 if no member compared and not the cluster's first member is another report of the new
 article's template or source (a chain of copies must not join two reports). When the new
