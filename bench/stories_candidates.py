@@ -118,6 +118,16 @@ def candidates(entities: dict[str, Entities]) -> dict[str, Callable[[Doc, Doc], 
                 verify.Headline.of(a.title, a.body), verify.Headline.of(b.title, b.body)
             )
         ),
+        "headline names missing from the other text, one way": lambda a, b: (
+            bool(
+                verify.Headline.of(a.title, a.body).names
+                - verify.Headline.of(b.title, b.body).words
+            )
+            or bool(
+                verify.Headline.of(b.title, b.body).names
+                - verify.Headline.of(a.title, a.body).words
+            )
+        ),
         "headline names differ, missing from the other text one way": names_one_way,
         "headline numbers differ, both ways": lambda a, b: swapped(
             headline_numbers(a), headline_numbers(b)
