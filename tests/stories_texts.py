@@ -140,3 +140,29 @@ BERTHS = (
     "HARBOUR CITY, October {day} - There were {loading} ships loading at the north quay and "
     "{waiting} ships waiting in the bay for a berth, according to the harbour office."
 )
+
+#: One source's filing notice: one opening, the subject (and the closing) its own.
+FILING = (
+    "{name} said on Monday it had filed with the harbour commission for a permit to build up "
+    "to 400 metres of new quay wall on terms to be agreed when the work is put out to tender. "
+    "The contractors were not named in the draft application. {closing}"
+)
+QUAY_FILING = FILING.format(
+    name="Northern Quay Holdings",
+    closing=(
+        "The company said the new wall would be used for general cargo and to shorten the "
+        "queue of ships waiting for a berth in the busy summer months."
+    ),
+)
+SALTMARSH_FILING = FILING.format(
+    name="Saltmarsh Ferries",
+    closing=(
+        "The ferry operator said the money would go towards replacing its oldest vessels and "
+        "paying down the loans it took out last year to buy the old fish market."
+    ),
+)
+#: The first notice again with a sentence added: a version of it.
+QUAY_FILING_UPDATED = (
+    f"{QUAY_FILING} Work could begin in the autumn if the commission agrees before the summer "
+    "recess."
+)

@@ -12,6 +12,7 @@ from app.stories.verify import (
     NEAR_IDENTICAL,
     SLOT_SHARE,
     BodyShingles,
+    Headline,
     body_tokens,
     conflicting,
     containment,
@@ -22,6 +23,7 @@ from app.stories.verify import (
     opening_shared,
     same_story,
     shared_figures,
+    subjects_apart,
     templated,
 )
 from tests.stories_texts import (
@@ -37,7 +39,10 @@ from tests.stories_texts import (
     FIRST_DAY,
     MORNING,
     QUAY,
+    QUAY_FILING,
+    QUAY_FILING_UPDATED,
     SALTMARSH,
+    SALTMARSH_FILING,
     SECOND_DAY,
     TONNAGE,
     reworded,
@@ -280,3 +285,48 @@ def test_one_source_needs_two_equal_names() -> None:
     assert not one_source("Reuters", None)
     assert not one_source(None, None)
     assert not one_source("", " ")
+
+
+def test_a_headline_names_the_words_its_body_writes_with_a_capital() -> None:
+    headline = Headline.of("HARBOUR QUAY FILES 400 MLN PLAN", "Harbour Quay filed a 400 mln plan.")
+    assert headline.names == {"harbour", "quay"}
+    assert headline.words == {"harbour", "quay", "files", "filed", "400", "mln", "plan", "a"}
+
+
+def test_a_possessive_names_what_its_word_names() -> None:
+    headline = Headline.of("QUAY'S PLAN FILED", "The plan of Harbour Quay was filed.")
+    assert headline.names == {"quay"}
+    assert "quay" in headline.words and "quay's" not in headline.words
+
+
+def test_a_body_in_capitals_marks_no_names() -> None:
+    assert Headline.of("Harbour Quay files plan", "HARBOUR QUAY FILED A PLAN.").names == set()
+
+
+def test_two_subjects_on_one_opening_are_apart_and_a_version_is_not() -> None:
+    quay = Headline.of("Northern Quay files for quay permit", QUAY_FILING)
+    saltmarsh = Headline.of("Saltmarsh Ferries files for quay permit", SALTMARSH_FILING)
+    updated = Headline.of("NORTHERN QUAY SEEKS PERMIT FOR NEW WALL", QUAY_FILING_UPDATED)
+    # Neither rule on the bodies tells the two notices apart: their headlines do.
+    similarity = _similarity(QUAY_FILING, SALTMARSH_FILING)
+    assert _same(QUAY_FILING, SALTMARSH_FILING)
+    assert not later_report(BodyShingles.of(QUAY_FILING), BodyShingles.of(SALTMARSH_FILING))
+    assert THRESHOLD <= similarity < NEAR_IDENTICAL
+    assert subjects_apart(quay, saltmarsh) and subjects_apart(saltmarsh, quay)
+    assert not subjects_apart(quay, updated)
+    assert subjects_apart(saltmarsh, updated)
+
+
+def test_subjects_are_apart_only_when_each_headline_names_one_the_other_lacks() -> None:
+    quay = Headline.of("Northern Quay files", "Northern Quay filed a plan.")
+    # A headline naming nothing the other text lacks: the other may be its version.
+    assert not subjects_apart(quay, Headline.of("Plan filed", "Northern Quay filed a plan."))
+    # Only one side names something new: an update adding a name, not another subject.
+    added = Headline.of("Northern Quay and Ebb Docks file", "Northern Quay and Ebb Docks filed.")
+    assert not subjects_apart(quay, added)
+    # A figure in the headline is not a name.
+    assert not subjects_apart(
+        Headline.of("Quay files 400", "Quay filed 400."),
+        Headline.of("Quay files 500", "Quay filed 500."),
+    )
+    assert subjects_apart(quay, Headline.of("Ebb Docks files", "Ebb Docks filed a plan."))

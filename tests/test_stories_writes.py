@@ -28,7 +28,10 @@ from tests.stories_texts import (
     LIBRARY,
     ORCHARD,
     QUAY,
+    QUAY_FILING,
+    QUAY_FILING_UPDATED,
     SALTMARSH,
+    SALTMARSH_FILING,
     SECOND_DAY,
     TIDES,
     article,
@@ -278,3 +281,12 @@ def test_rebuild_clusters_what_was_stored_without_clustering(
     get_settings.cache_clear()
     assert "0 queued for re-indexing" in again.stdout
     assert queued(settings) == []
+
+
+def test_one_sources_notices_on_two_subjects_stay_apart_and_a_version_joins_its_own(
+    client: TestClient,
+) -> None:
+    post(client, 1, "Northern Quay files for quay permit", QUAY_FILING, source="Wire")
+    post(client, 2, "Saltmarsh Ferries files for quay permit", SALTMARSH_FILING, source="Wire")
+    post(client, 3, "NORTHERN QUAY SEEKS PERMIT FOR NEW WALL", QUAY_FILING_UPDATED, source="Wire")
+    assert clusters(client, 1, 2, 3) == [(1, 2), (2, 1), (1, 2)]

@@ -6,7 +6,7 @@ store, and each candidate is verified on the exact Jaccard similarity of the two
 shingles (recomputed from the stored text, so no estimate decides), then on what differs
 (app/stories/verify.py: two bulletins of one template, different names and figures, are two
 stories; so are two texts of one source that are not versions of each other, such as a
-follow-up and the story it follows). A candidate counts only if its cluster's first
+follow-up and the story it follows, or whose headlines each name a subject the other lacks). A candidate counts only if its cluster's first
 publication is within the window of the new article's date (both dated), and its cluster only
 if no member compared and not the cluster's first member is another report of the new
 article's template or source (a chain of copies must not join two reports). When the new
@@ -50,11 +50,13 @@ from app.stories.verify import (
     CONFLICT_FLOOR,
     NEAR_IDENTICAL,
     BodyShingles,
+    Headline,
     body_tokens,
     conflicting,
     later_report,
     one_source,
     same_story,
+    subjects_apart,
 )
 
 ARTICLES: sa.Table = Article.__table__  # type: ignore[attr-defined]
@@ -121,6 +123,7 @@ class _Profile:
     hashes: Hashes
     body: str
     source: str | None
+    title: str = ""
 
     @functools.cached_property
     def tokens(self) -> Counter[str]:
@@ -130,9 +133,13 @@ class _Profile:
     def shingles(self) -> BodyShingles:
         return BodyShingles.of(self.body)
 
+    @functools.cached_property
+    def headline(self) -> Headline:
+        return Headline.of(self.title, self.body)
+
     @classmethod
     def of(cls, title: str, summary: str | None, body: str, source: str | None) -> _Profile:
-        return cls(Fingerprint.of(title, summary, body).hashes, body, source)
+        return cls(Fingerprint.of(title, summary, body).hashes, body, source, title)
 
 
 @dataclass
@@ -210,7 +217,7 @@ def assign(
     for text in texts:
         fingerprint = prints[text.article_id]
         known.profiles[text.article_id] = _Profile(
-            fingerprint.hashes, text.body, sources.get(text.article_id)
+            fingerprint.hashes, text.body, sources.get(text.article_id), text.title
         )
         known.published[text.article_id] = text.published_at
         matched = _verified_clusters(session, known, text, votes[text.article_id], config)
@@ -377,11 +384,15 @@ def _verified_clusters(
 
 def _reports_of_one_source(similarity: float, own: _Profile, other: _Profile) -> bool:
     """Two texts of one source, neither a version of the other: a next bulletin or a
-    follow-up (app/stories/verify.py `later_report`)."""
+    follow-up (app/stories/verify.py `later_report`), or one template's bulletins on two
+    subjects their headlines name (`subjects_apart`)."""
     return (
         similarity < NEAR_IDENTICAL
         and one_source(own.source, other.source)
-        and later_report(own.shingles, other.shingles)
+        and (
+            later_report(own.shingles, other.shingles)
+            or subjects_apart(own.headline, other.headline)
+        )
     )
 
 
