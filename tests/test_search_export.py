@@ -395,6 +395,8 @@ def run_export(archive: TestClient, monkeypatch: pytest.MonkeyPatch, *args: str)
         monkeypatch.setenv(name, str(getattr(settings, name)))
     monkeypatch.setenv("MEILI_MASTER_KEY", settings.MEILI_MASTER_KEY.get_secret_value())
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    # No wrapping: rich would cut a long path (a temporary directory's) where it has no space.
+    monkeypatch.setenv("COLUMNS", "1000")
     get_settings.cache_clear()
     try:
         return CliRunner().invoke(cli, ["export", *args])
