@@ -8,6 +8,7 @@ A batch the model cannot embed is retried with backoff and parked as failed afte
 MAX_ATTEMPTS; a model that cannot be loaded leaves the queue untouched.
 """
 
+import contextlib
 import logging
 import threading
 import time
@@ -278,11 +279,19 @@ def last_entry_id(engine: Engine) -> int:
 
 
 class EmbedWorker:
-    """Runs EmbedSync in a background thread until stopped."""
+    """Runs EmbedSync in a background thread until stopped.
 
-    def __init__(self, sync: EmbedSync, *, poll_seconds: float = 1.0) -> None:
+    With `load_first` the thread loads the model before it looks for work: an import that
+    embeds gets it loaded while its extraction workers load spaCy, not when the first
+    articles are already waiting.
+    """
+
+    def __init__(
+        self, sync: EmbedSync, *, poll_seconds: float = 1.0, load_first: bool = False
+    ) -> None:
         self.sync = sync
         self.poll_seconds = poll_seconds
+        self.load_first = load_first
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="embed", daemon=True)
 
@@ -294,6 +303,10 @@ class EmbedWorker:
         self._thread.join(timeout)
 
     def _run(self) -> None:
+        if self.load_first:
+            # A failure is remembered by the provider and met again by the first batch.
+            with contextlib.suppress(EmbeddingsUnavailable):
+                self.sync.provider.get()
         while not self._stop.is_set():
             try:
                 done = self.sync.run_once()
