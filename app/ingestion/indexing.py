@@ -65,6 +65,7 @@ class ImportIndexing:
         disk) for the end of the import.
         """
         assert self.embed_sync is not None
+        self.embed_sync.runs = tail_runs(self.embed_sync.provider.threads)
         if during_import:
             self._embedder = EmbedWorker(
                 self.embed_sync, poll_seconds=EMBED_POLL_SECONDS, load_first=True
@@ -113,5 +114,18 @@ def embeds_during_import(processes: int, threads: int) -> bool:
     """
     if threads == 1:
         return True
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return threads >= 1 and (cores or 1) - processes >= threads
+    return threads >= 1 and _cores() - processes >= threads
+
+
+def tail_runs(threads: int) -> int:
+    """Model runs at once for what is left to embed when the import is done: as many as the
+    cores hold runs of `threads` threads (0: one per core, a single run)."""
+    if threads < 1:
+        return 1
+    return max(1, _cores() // threads)
+
+
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
