@@ -5,10 +5,10 @@ limits):
 
 1. `newsarchive import --index` of the first --limit Reuters-21578 records, as a user runs it:
    entities extracted by --processes processes, each article queued for indexing and for
-   embedding as it is stored, every article embedded (EMBEDDING_THREADS=--threads: during the
-   import where the processes leave cores for it, else once it is done) and sent with its
-   vector while the next ones are made; the command returns when every article is searchable
-   both ways;
+   embedding as it is stored, every article embedded (EMBEDDING_THREADS=--threads: a
+   one-thread model during the import beside the processes, what it has not reached once the
+   import is done one run per core) and sent with its vector while the next ones are made;
+   the command returns when every article is searchable both ways;
 2. entity extraction alone over the same texts (same batch size and processes), then the
    embedding alone of the same articles' texts (title and opening, as the worker embeds
    them), in this process with the same thread count and precision (--precision, the
