@@ -271,6 +271,39 @@ def test_drain_of_what_is_queued_leaves_later_entries_for_the_next(
 
 
 @sqlite_only
+def test_drain_runs_the_model_in_several_threads_each_article_once(
+    client: TestClient, engine: Engine, provider: EmbeddingProvider
+) -> None:
+    ids = post(client, 12)
+    with Session(engine) as session:
+        queue.enqueue_indexed(session, ids)
+        session.commit()
+    worker = EmbedSync(engine=engine, provider=provider, batch_size=2)
+    worker.runs = 3
+    # Each run's first batch waits here for the other two: only three at once get past.
+    together = threading.Barrier(3, timeout=60)
+    first_batches: set[int] = set()
+    done: list[int] = []
+
+    def on_batch(entries: int) -> None:
+        done.append(entries)
+        thread = threading.get_ident()
+        if thread not in first_batches:
+            first_batches.add(thread)
+            together.wait()
+
+    assert drain(worker, on_batch=on_batch, only_queued=True) == 12
+    assert len(first_batches) == 3
+    assert worker.vectors_made == 12
+    assert sum(done) == 12
+    assert queue_ids(engine) == []
+    with Session(engine) as session:
+        stored = session.exec(select(ArticleEmbedding.article_id)).all()
+    assert sorted(stored) == ids
+    assert worker.last_entry_id is None
+
+
+@sqlite_only
 def test_a_changed_text_replaces_its_vector_and_queues_one_index_update(
     client: TestClient, engine: Engine, provider: EmbeddingProvider
 ) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.config import Settings, get_settings
-from app.ingestion.indexing import spare_cores
+from app.ingestion.indexing import embeds_during_import, tail_runs
 from app.search.client import SearchClient, build_client
 from app.search.meili_process import MeiliProcess
 from tests.test_faults import free_port
@@ -125,9 +125,19 @@ def test_without_meili_url_a_local_meilisearch_is_started(
     assert stats.number_of_documents == 3
 
 
-def test_embedding_runs_during_the_import_only_on_a_core_it_leaves_idle() -> None:
+def test_a_one_thread_model_embeds_during_the_import_however_many_processes_extract() -> None:
     cores = len(os.sched_getaffinity(0))
-    assert spare_cores(cores - 1, 1) is True
-    assert spare_cores(cores, 1) is False
-    assert spare_cores(cores - 1, 2) is (cores - 1 >= 2)
-    assert spare_cores(1, 0) is False  # 0: one thread per core, none left for the import
+    assert embeds_during_import(cores, 1) is True
+    assert embeds_during_import(cores + 1, 1) is True
+    # A run of several threads only on cores the processes leave idle.
+    assert embeds_during_import(1, 2) is (cores - 1 >= 2)
+    assert embeds_during_import(cores, 2) is False
+    assert embeds_during_import(1, 0) is False  # 0: one thread per core, none left
+
+
+def test_what_is_left_after_the_import_is_embedded_on_every_core() -> None:
+    cores = len(os.sched_getaffinity(0))
+    assert tail_runs(1) == cores
+    assert tail_runs(2) == max(1, cores // 2)
+    assert tail_runs(cores + 1) == 1
+    assert tail_runs(0) == 1  # one run already takes every core

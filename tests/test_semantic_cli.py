@@ -16,7 +16,7 @@ from app.embeddings import queue
 from app.embeddings.backfill import VectorSender, embed_and_send
 from app.embeddings.models import ArticleEmbedding, EmbeddingQueueEntry
 from app.ingestion.importer import Importer, ImportOptions, discover
-from app.ingestion.indexing import ImportIndexing
+from app.ingestion.indexing import ImportIndexing, tail_runs
 from app.search.backend import build_backend
 from app.search.client import SearchClient
 from tests.test_ingestion_import_cli import (
@@ -199,8 +199,9 @@ def test_the_sender_lets_a_partial_batch_fill_for_its_time(
     assert found["estimatedTotalHits"] == 3
 
 
-def test_embedding_during_the_import_embeds_what_is_stored(
+def test_embedding_during_the_import_embeds_each_article_once_and_sends_every_vector(
     index_settings: Settings,  # noqa: F811 - the fixture imported above
+    meili_client: SearchClient,
     tmp_path: Path,
 ) -> None:
     engine = make_engine(index_settings)
@@ -216,17 +217,65 @@ def test_embedding_during_the_import_embeds_what_is_stored(
     indexing.start()
     indexing.start_embedding(during_import=True)
     try:
+        # The model is loaded before anything is stored (while spaCy loads, in an import).
+        deadline = time.monotonic() + 60
+        while not backend.embed_sync.provider.loaded and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert backend.embed_sync.provider.loaded
+        assert backend.embed_sync.vectors_made == 0
         path = write_jsonl(tmp_path / "a.jsonl", [jsonl_article(n) for n in range(4)])
         ids = imported_ids(index_settings, path, queue_embeddings=True)
-        deadline = time.monotonic() + 60
         while queued(index_settings) and time.monotonic() < deadline:
             time.sleep(0.1)
         indexing.stop_embedding()
+        assert stored_vectors(index_settings) == ids
+        assert backend.embed_sync.vectors_made == 4
+        # Each article waits for the index with its keyword document and its vector's update.
+        assert outbox_article_ids(index_settings) == ids
+        # What the import does once it is done: nothing is embedded again, all is sent.
+        indexing.stop()
+        made = embed_and_send(embed_sync=backend.embed_sync, index_sync=backend.sync, send_every=0)
     finally:
         indexing.stop()
         backend.close()
-    assert stored_vectors(index_settings) == ids
+    assert made == 0
     assert backend.embed_sync.vectors_made == 4
-    # Each article waits for the index with its keyword document and its vector's update.
-    assert outbox_article_ids(index_settings) == ids
+    assert queued(index_settings) == []
+    assert outbox_article_ids(index_settings) == []
+    assert vectors_in_index(meili_client, index_settings.MEILI_INDEX) == dict.fromkeys(ids, True)
+    engine.dispose()
+
+
+def test_what_the_import_leaves_is_embedded_on_every_core_each_article_once(
+    index_settings: Settings,  # noqa: F811 - the fixture imported above
+    meili_client: SearchClient,
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(index_settings)
+    backend = build_backend(
+        index_settings.model_copy(
+            update={"EMBEDDINGS_ENABLED": True, "SYNC_WORKER_ENABLED": False}
+        ),
+        engine,
+    )
+    assert backend is not None and backend.embed_sync is not None
+    indexing = ImportIndexing(backend.sync, batch_size=10_000, fill_seconds=3600)
+    indexing.embed_sync = backend.embed_sync
+    indexing.embed_sync.batch_size = 2
+    indexing.start()
+    indexing.start_embedding(during_import=False)
+    assert backend.embed_sync.runs == tail_runs(backend.embed_sync.provider.threads)
+    try:
+        path = write_jsonl(tmp_path / "a.jsonl", [jsonl_article(n) for n in range(6)])
+        ids = imported_ids(index_settings, path, queue_embeddings=True)
+        indexing.stop()
+        made = embed_and_send(embed_sync=backend.embed_sync, index_sync=backend.sync, send_every=0)
+    finally:
+        indexing.stop()
+        backend.close()
+    assert made == backend.embed_sync.vectors_made == 6
+    assert stored_vectors(index_settings) == ids
+    assert queued(index_settings) == []
+    assert outbox_article_ids(index_settings) == []
+    assert vectors_in_index(meili_client, index_settings.MEILI_INDEX) == dict.fromkeys(ids, True)
     engine.dispose()

@@ -8,6 +8,7 @@ A batch the model cannot embed is retried with backoff and parked as failed afte
 MAX_ATTEMPTS; a model that cannot be loaded leaves the queue untouched.
 """
 
+import contextlib
 import logging
 import threading
 import time
@@ -58,6 +59,18 @@ class EmbedSync:
         self.vectors_made = 0
         #: When set, only entries up to this id are claimed (see `drain`'s `only_queued`).
         self.last_entry_id: int | None = None
+        #: Model runs at once in `drain`, each in its own thread under its own worker id:
+        #: an import's last articles, once its extraction processes are done, get every core.
+        self.runs = 1
+
+    def sibling(self) -> "EmbedSync":
+        """Another worker on the same queue and model, claiming its own batches."""
+        return EmbedSync(
+            engine=self.engine,
+            provider=self.provider,
+            batch_size=self.batch_size,
+            lease=self.lease,
+        )
 
     def _due(self, now: datetime) -> list[sa.ColumnElement[bool]]:
         """What makes an entry ready to claim."""
@@ -247,7 +260,8 @@ def drain(
     only_queued: bool = False,
 ) -> int:
     """Embed until nothing is ready (backfills, imports, tests); return how many vectors were
-    made. `on_batch` is told how many queue entries each batch completed.
+    made. `on_batch` is told how many queue entries each batch completed (from `sync.runs`
+    threads at once).
 
     With `only_queued`, entries queued after the call began are left for later: while vectors
     are sent as they are made, the index worker queues every article it sends again, and
@@ -255,19 +269,42 @@ def drain(
     """
     deadline = None if timeout is None else time.monotonic() + timeout
     made_before = sync.vectors_made
-    if only_queued:
-        sync.last_entry_id = last_entry_id(sync.engine)
-    try:
-        while True:
-            done = sync.run_once()
-            if done == 0 and sync.ready() == 0:
-                return sync.vectors_made - made_before
-            if on_batch is not None and done:
-                on_batch(done)
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError("embedding queue not drained in time")
-    finally:
-        sync.last_entry_id = None
+    others = [sync.sibling() for _ in range(sync.runs - 1)]
+    limit = last_entry_id(sync.engine) if only_queued else None
+    errors: list[BaseException] = []
+    failed = threading.Event()
+
+    def run(one: EmbedSync) -> None:
+        one.last_entry_id = limit
+        try:
+            while not failed.is_set():
+                done = one.run_once()
+                if done == 0 and one.ready() == 0:
+                    return
+                if on_batch is not None and done:
+                    on_batch(done)
+                if deadline is not None and time.monotonic() > deadline:
+                    raise TimeoutError("embedding queue not drained in time")
+        except BaseException as exc:
+            # Ctrl-C or a fault: the other runs stop after their batch in hand.
+            errors.append(exc)
+            failed.set()
+        finally:
+            one.last_entry_id = None
+
+    threads = [
+        threading.Thread(target=run, args=(other,), name=f"embed-{n}", daemon=True)
+        for n, other in enumerate(others, start=2)
+    ]
+    for thread in threads:
+        thread.start()
+    run(sync)
+    for thread in threads:
+        thread.join()
+    sync.vectors_made += sum(other.vectors_made for other in others)
+    if errors:
+        raise errors[0]
+    return sync.vectors_made - made_before
 
 
 def last_entry_id(engine: Engine) -> int:
@@ -278,11 +315,19 @@ def last_entry_id(engine: Engine) -> int:
 
 
 class EmbedWorker:
-    """Runs EmbedSync in a background thread until stopped."""
+    """Runs EmbedSync in a background thread until stopped.
 
-    def __init__(self, sync: EmbedSync, *, poll_seconds: float = 1.0) -> None:
+    With `load_first` the thread loads the model before it looks for work: an import that
+    embeds gets it loaded while its extraction workers load spaCy, not when the first
+    articles are already waiting.
+    """
+
+    def __init__(
+        self, sync: EmbedSync, *, poll_seconds: float = 1.0, load_first: bool = False
+    ) -> None:
         self.sync = sync
         self.poll_seconds = poll_seconds
+        self.load_first = load_first
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="embed", daemon=True)
 
@@ -294,6 +339,10 @@ class EmbedWorker:
         self._thread.join(timeout)
 
     def _run(self) -> None:
+        if self.load_first:
+            # A failure is remembered by the provider and met again by the first batch.
+            with contextlib.suppress(EmbeddingsUnavailable):
+                self.sync.provider.get()
         while not self._stop.is_set():
             try:
                 done = self.sync.run_once()

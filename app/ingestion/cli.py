@@ -150,7 +150,7 @@ def import_articles(
     from app.db import make_engine
     from app.ingestion import terminal
     from app.ingestion.importer import ImportOptions, ImportSetupError, discover
-    from app.ingestion.indexing import spare_cores
+    from app.ingestion.indexing import embeds_during_import
     from app.logs import configure_logging
 
     settings = get_settings()
@@ -190,7 +190,7 @@ def import_articles(
                 # The model can start on the articles as soon as they are stored.
                 options = replace(options, queue_embeddings=True)
                 indexing.start_embedding(
-                    during_import=spare_cores(processes, settings.EMBEDDING_THREADS)
+                    during_import=embeds_during_import(processes, settings.EMBEDDING_THREADS)
                 )
             result = terminal.run(files, options, engine, err)
             if indexing is not None and not result.interrupted:

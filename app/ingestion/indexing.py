@@ -9,9 +9,13 @@ few large batches for far less CPU and memory than many small ones. When the imp
 Several senders may share the outbox (other importers on other hosts, a running server's
 worker): each claims its own batches, and sending an article twice is harmless.
 
-An import that embeds queues its articles for embedding as it stores them: where the
-extraction processes leave a core idle, a thread embeds them during the import; otherwise the
-model is loaded during the import and runs once it is done (app.embeddings.backfill).
+An import that embeds queues its articles for embedding as it stores them, and a thread
+embeds them during the import (`embeds_during_import`), even where the extraction processes
+take every core: a one-thread model run then takes the time those processes and this one
+leave idle (waiting for the database, for each other, for spaCy to load) or a fair share of a
+core, and what is left when the import is done is a short tail (app.embeddings.backfill)
+rather than every article; most keyword documents then reach Meilisearch with their vector,
+in one write rather than two.
 """
 
 from __future__ import annotations
@@ -55,13 +59,17 @@ class ImportIndexing:
         self._worker.start()
 
     def start_embedding(self, *, during_import: bool) -> None:
-        """Get the embedding going while the import runs: with `during_import` (a core the
-        import leaves idle) a thread embeds what is stored as it is stored; otherwise the
-        model is only loaded (most of its load waits for the disk) for the end of the import.
+        """Get the embedding going while the import runs: with `during_import` a thread
+        loads the model (while the extraction workers load spaCy), then embeds what is stored
+        as it is stored; otherwise the model is only loaded (most of its load waits for the
+        disk) for the end of the import.
         """
         assert self.embed_sync is not None
+        self.embed_sync.runs = tail_runs(self.embed_sync.provider.threads)
         if during_import:
-            self._embedder = EmbedWorker(self.embed_sync, poll_seconds=EMBED_POLL_SECONDS)
+            self._embedder = EmbedWorker(
+                self.embed_sync, poll_seconds=EMBED_POLL_SECONDS, load_first=True
+            )
             self._embedder.start()
             return
         provider = self.embed_sync.provider
@@ -97,8 +105,27 @@ class ImportIndexing:
         self._worker.stop(timeout=_IN_FLIGHT_SECONDS)
 
 
-def spare_cores(processes: int, threads: int) -> bool:
-    """Whether the import's extraction processes leave a model run of `threads` (0: one per
-    core) cores of its own: then embedding runs during the import rather than after it."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return threads >= 1 and (cores or 1) - processes >= threads
+def embeds_during_import(processes: int, threads: int) -> bool:
+    """Whether the import embeds while it extracts. A one-thread model run always does: it
+    shares the cores with the `processes` extraction workers (each a fair share, and every
+    moment they wait), which ends the import sooner than embedding every article after it.
+    A run of more threads (0: one per core) does only on cores the processes leave idle: its
+    threads wait for each other, and one of them kept waiting by a busy core holds up the rest.
+    """
+    if threads == 1:
+        return True
+    return threads >= 1 and _cores() - processes >= threads
+
+
+def tail_runs(threads: int) -> int:
+    """Model runs at once for what is left to embed when the import is done: as many as the
+    cores hold runs of `threads` threads (0: one per core, a single run)."""
+    if threads < 1:
+        return 1
+    return max(1, _cores() // threads)
+
+
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
