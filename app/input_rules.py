@@ -11,9 +11,11 @@
 
 import json
 from collections import Counter
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 from urllib.parse import parse_qsl
 
+from pydantic import BaseModel
 from starlette.requests import Request
 
 from app.errors import InvalidParameter
@@ -90,3 +92,48 @@ def query_error(query_string: bytes) -> InvalidParameter | None:
                 f"takes at most {MAX_VALUES_PER_PARAMETER} values; {count} were given",
             )
     return None
+
+
+def _repeats(annotation: Any) -> bool:
+    """Whether a parameter declared as `annotation` takes several values (a list)."""
+    if get_origin(annotation) is Annotated:
+        return _repeats(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_repeats(arg) for arg in get_args(annotation) if arg is not type(None))
+    return get_origin(annotation) in (list, set, tuple, frozenset) or annotation in (list, set)
+
+
+def single_value_query_parameters(route: Any) -> frozenset[str]:
+    """The query parameters of a route that take one value each, as the client names them
+    (a query model's fields included). Worked out once per route."""
+    known: frozenset[str] | None = getattr(route, "_single_value_query_parameters", None)
+    if known is not None:
+        return known
+    names: set[str] = set()
+    dependant = getattr(route, "dependant", None)
+    for field in getattr(dependant, "query_params", ()):
+        annotation = field.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names.update(
+                info.alias or name
+                for name, info in annotation.model_fields.items()
+                if not _repeats(info.annotation)
+            )
+        elif not _repeats(annotation):
+            names.add(field.alias)
+    known = frozenset(names)
+    route._single_value_query_parameters = known
+    return known
+
+
+async def refuse_repeated_single_values(request: Request) -> None:
+    """An app-wide dependency: a parameter that takes one value, given twice (`q=a&q=b`), is
+    a 422 naming it, not the last value silently taken."""
+    query = request.scope.get("query_string", b"")
+    if b"&" not in query:
+        return
+    single = single_value_query_parameters(request.scope.get("route"))
+    counts = Counter(name for name, _ in parse_qsl(query.decode("latin-1"), True))
+    for name, count in counts.items():
+        if count > 1 and name in single:
+            raise InvalidParameter(["query", name], f"takes one value; it was given {count} times")

@@ -24,7 +24,7 @@ from app.entities.router import router as entities_router
 from app.errors import concrete_paths_first, documented_concrete_paths, install_error_handlers
 from app.health import router as health_router
 from app.ingestion.router import router as ingestion_router
-from app.input_rules import refuse_nul_in_path
+from app.input_rules import refuse_nul_in_path, refuse_repeated_single_values
 from app.logs import configure_logging
 from app.metrics import router as metrics_router
 from app.middleware import BodySizeLimit, Gateway
@@ -90,7 +90,13 @@ def _api_routes() -> tuple[list[BaseRoute], dict[str, frozenset[str]]]:
     ]
     # Every route first answers a concrete path a template caught with 405, and refuses a
     # NUL in the path.
-    api = APIRouter(dependencies=[Depends(concrete_paths_first), Depends(refuse_nul_in_path)])
+    api = APIRouter(
+        dependencies=[
+            Depends(concrete_paths_first),
+            Depends(refuse_nul_in_path),
+            Depends(refuse_repeated_single_values),
+        ]
+    )
     for router, dependencies in routers:
         api.include_router(router, dependencies=dependencies)
     return list(api.routes), documented_concrete_paths(router for router, _ in routers)

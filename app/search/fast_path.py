@@ -64,6 +64,8 @@ class SearchFastPath:
                 return None  # unknown: the route says so
             if repeats:
                 data.setdefault(name, []).append(value)
+            elif name in data:
+                return None  # given twice: the route refuses it
             else:
                 data[name] = value
         try:
