@@ -53,7 +53,8 @@ from app.paths import SHARED_DATA
 if TYPE_CHECKING:
     from app.config import Settings
     from app.ingestion.extraction import EntityInput
-    from app.ingestion.importer import ImportOptions, InputFile
+    from app.ingestion.importer import ImportOptions
+    from app.ingestion.sources import InputFile
 
 DEFAULT_DATA = SHARED_DATA / "reuters21578"
 TARGET_RATIO = 0.8
@@ -330,7 +331,8 @@ def run(args: argparse.Namespace) -> Figures:
     from app.articles.models import Article
     from app.config import Settings
     from app.db import make_engine
-    from app.ingestion.importer import Format, ImportOptions, discover
+    from app.ingestion.importer import ImportOptions
+    from app.ingestion.sources import Format, discover
     from app.search.backend import build_backend
     from app.search.meili_process import MeiliProcess
     from app.search.sync import drain
@@ -493,12 +495,12 @@ def _start_index_worker(
 
 def entity_inputs(files: list[InputFile], options: ImportOptions) -> list[EntityInput]:
     from app.ingestion import service
-    from app.ingestion.importer import read_records
+    from app.ingestion.sources import read_records
 
     """The texts the import analysed: every valid record, as the importer validated it."""
     inputs: list[EntityInput] = []
     for file in files:
-        for record in read_records(file, options):
+        for record in read_records(file, url=options.url, csv_map=options.csv_map):
             if record.article is None:
                 continue
             try:

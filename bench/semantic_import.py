@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from app.config import Settings
     from app.db import make_engine
     from app.embeddings import queue
-    from app.ingestion.importer import Format, ImportOptions, discover
+    from app.ingestion.importer import ImportOptions
+    from app.ingestion.sources import Format, discover
     from app.search.meili_process import MeiliProcess
 
     figures: dict[str, Any] = {"records": args.limit, "threads": args.threads}

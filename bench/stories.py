@@ -72,7 +72,8 @@ from app import migrate
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.entities.extract import default_extractor
-from app.ingestion.importer import Format, Importer, ImportOptions, discover
+from app.ingestion.importer import Importer, ImportOptions
+from app.ingestion.sources import Format, discover
 from app.paths import SHARED_DATA
 from app.stories import clustering, minhash
 from bench import stories_gold as gold

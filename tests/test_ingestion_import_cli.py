@@ -16,9 +16,10 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.entities import service as entity_service
 from app.entities.types import ArticleText
-from app.ingestion import importer, jsonl, service
-from app.ingestion.importer import Format, Importer, ImportOptions, discover
+from app.ingestion import importer, jsonl, service, sources
+from app.ingestion.importer import Importer, ImportOptions
 from app.ingestion.parsed import ParsedArticle, ParseError
+from app.ingestion.sources import Format, discover
 from app.outbox import OutboxEntry
 from app.paths import SHARED_DATA
 from tests.conftest import sync_index
@@ -365,7 +366,7 @@ def test_ctrl_c_while_reading_keeps_exactly_the_committed_articles(
 ) -> None:
     path = write_jsonl(tmp_path / "a.jsonl", [jsonl_article(n) for n in range(10)])
     parse_jsonl = jsonl.parse_jsonl
-    monkeypatch.setattr(importer, "parse_jsonl", interrupting(5, parse_jsonl))
+    monkeypatch.setattr(sources, "parse_jsonl", interrupting(5, parse_jsonl))
     result = run_import(path, "--batch-size", "2")
     assert result.exit_code == 130, result.output
     assert "Interrupted." in result.output
@@ -374,7 +375,7 @@ def test_ctrl_c_while_reading_keeps_exactly_the_committed_articles(
     articles = stored(cli_settings)
     assert [a.url for a in articles] == [f"https://harbour.example/news/{n}" for n in range(4)]
     assert outbox_article_ids(cli_settings) == [a.id for a in articles]
-    monkeypatch.setattr(importer, "parse_jsonl", parse_jsonl)
+    monkeypatch.setattr(sources, "parse_jsonl", parse_jsonl)
     resumed = run_import(path, "--resume")
     assert row(resumed.output, "total")[1:] == ["10", "6", "0", "0", "0", "4", "0"]
 

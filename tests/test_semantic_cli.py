@@ -15,8 +15,9 @@ from app.db import make_engine
 from app.embeddings import queue
 from app.embeddings.backfill import VectorSender, embed_and_send
 from app.embeddings.models import ArticleEmbedding, EmbeddingQueueEntry
-from app.ingestion.importer import Importer, ImportOptions, discover
+from app.ingestion.importer import Importer, ImportOptions
 from app.ingestion.indexing import ImportIndexing, tail_runs
+from app.ingestion.sources import discover
 from app.search.backend import build_backend
 from app.search.client import SearchClient
 from tests.test_ingestion_import_cli import (

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from app.cli import app
 from app.config import Settings, get_settings
 from app.db import make_engine
-from app.ingestion.importer import Importer, ImportOptions, discover
+from app.ingestion.importer import Importer, ImportOptions
+from app.ingestion.sources import discover
 from app.outbox import OutboxEntry
 from app.stories.models import StoryBand
 from tests.stories_texts import (

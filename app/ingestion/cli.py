@@ -34,7 +34,7 @@ DEFAULT_FILL_SECONDS = 120.0
 
 
 def _csv_map(values: list[str]) -> dict[str, str]:
-    from app.ingestion.importer import CSV_FIELDS
+    from app.ingestion.sources import CSV_FIELDS
 
     mapping: dict[str, str] = {}
     for value in values:
@@ -149,8 +149,9 @@ def import_articles(
     from app.config import get_settings
     from app.db import make_engine
     from app.ingestion import terminal
-    from app.ingestion.importer import ImportOptions, ImportSetupError, discover
+    from app.ingestion.importer import ImportOptions
     from app.ingestion.indexing import embeds_during_import
+    from app.ingestion.sources import ImportSetupError, discover
     from app.logs import configure_logging
 
     settings = get_settings()

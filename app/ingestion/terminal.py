@@ -24,15 +24,9 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.engine import Engine
 
-from app.ingestion.importer import (
-    FileStats,
-    Importer,
-    ImportOptions,
-    ImportReport,
-    InputFile,
-    count_records,
-)
+from app.ingestion.importer import FileStats, Importer, ImportOptions, ImportReport
 from app.ingestion.indexing import ImportIndexing
+from app.ingestion.sources import InputFile, count_records
 
 logger = logging.getLogger(__name__)
 
