@@ -106,6 +106,8 @@ def _repeats(annotation: Any) -> bool:
 def single_value_query_parameters(route: Any) -> frozenset[str]:
     """The query parameters of a route that take one value each, as the client names them
     (a query model's fields included). Worked out once per route."""
+    if route is None:
+        return frozenset()
     known: frozenset[str] | None = getattr(route, "_single_value_query_parameters", None)
     if known is not None:
         return known

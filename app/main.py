@@ -88,8 +88,8 @@ def _api_routes() -> tuple[list[BaseRoute], dict[str, frozenset[str]]]:
         (search_research_router, [RequireRead]),
         (web_router, []),
     ]
-    # Every route first answers a concrete path a template caught with 405, and refuses a
-    # NUL in the path.
+    # Every route first answers a concrete path a template caught with 405, then refuses a NUL
+    # in the path and a single-value query parameter given twice.
     api = APIRouter(
         dependencies=[
             Depends(concrete_paths_first),
