@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -18,7 +19,7 @@ from app.embeddings.models import ArticleEmbedding, EmbeddingQueueEntry
 from app.ingestion.importer import Importer, ImportOptions
 from app.ingestion.indexing import ImportIndexing, tail_runs
 from app.ingestion.sources import discover
-from app.search.backend import build_backend
+from app.search.backend import SearchBackend, build_backend
 from app.search.client import SearchClient
 from tests.test_ingestion_import_cli import (
     jsonl_article,
@@ -200,21 +201,27 @@ def test_the_sender_lets_a_partial_batch_fill_for_its_time(
     assert found["estimatedTotalHits"] == 3
 
 
-def test_embedding_during_the_import_embeds_each_article_once_and_sends_every_vector(
-    index_settings: Settings,  # noqa: F811 - the fixture imported above
-    meili_client: SearchClient,
-    tmp_path: Path,
-) -> None:
-    engine = make_engine(index_settings)
+def import_indexing(settings: Settings) -> tuple[Engine, SearchBackend, ImportIndexing]:
+    """An engine, a backend that embeds, and an import's indexing on them, as `newsarchive
+    import --index` sets them up."""
+    engine = make_engine(settings)
     backend = build_backend(
-        index_settings.model_copy(
-            update={"EMBEDDINGS_ENABLED": True, "SYNC_WORKER_ENABLED": False}
-        ),
+        settings.model_copy(update={"EMBEDDINGS_ENABLED": True, "SYNC_WORKER_ENABLED": False}),
         engine,
     )
     assert backend is not None and backend.embed_sync is not None
     indexing = ImportIndexing(backend.sync, batch_size=10_000, fill_seconds=3600)
     indexing.embed_sync = backend.embed_sync
+    return engine, backend, indexing
+
+
+def test_embedding_during_the_import_embeds_each_article_once_and_sends_every_vector(
+    index_settings: Settings,  # noqa: F811 - the fixture imported above
+    meili_client: SearchClient,
+    tmp_path: Path,
+) -> None:
+    engine, backend, indexing = import_indexing(index_settings)
+    assert backend.embed_sync is not None
     indexing.start()
     indexing.start_embedding(during_import=True)
     try:
@@ -252,17 +259,9 @@ def test_what_the_import_leaves_is_embedded_on_every_core_each_article_once(
     meili_client: SearchClient,
     tmp_path: Path,
 ) -> None:
-    engine = make_engine(index_settings)
-    backend = build_backend(
-        index_settings.model_copy(
-            update={"EMBEDDINGS_ENABLED": True, "SYNC_WORKER_ENABLED": False}
-        ),
-        engine,
-    )
-    assert backend is not None and backend.embed_sync is not None
-    indexing = ImportIndexing(backend.sync, batch_size=10_000, fill_seconds=3600)
-    indexing.embed_sync = backend.embed_sync
-    indexing.embed_sync.batch_size = 2
+    engine, backend, indexing = import_indexing(index_settings)
+    assert backend.embed_sync is not None
+    backend.embed_sync.batch_size = 2
     indexing.start()
     indexing.start_embedding(during_import=False)
     assert backend.embed_sync.runs == tail_runs(backend.embed_sync.provider.threads)
