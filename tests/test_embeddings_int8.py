@@ -13,6 +13,7 @@ from app.embeddings.assets import ModelFilesError, sha256_of, verified_bundled
 from app.embeddings.model import TextEmbedder
 from app.embeddings.provider import EmbeddingProvider
 from app.search.backend import build_backend
+from tests.test_embeddings_model import assert_paraphrase_nearer
 
 
 @pytest.fixture(scope="module")
@@ -92,14 +93,7 @@ def test_int8_vectors_are_named_apart_and_close_to_fp32(
 
 
 def test_int8_keeps_a_paraphrase_nearer_than_another_topic(int8: TextEmbedder) -> None:
-    query, paraphrase, other = int8.embed(
-        [
-            "central bank raises interest rates",
-            "the monetary authority lifted borrowing costs",
-            "the football team won the cup final",
-        ]
-    )
-    assert float(query @ paraphrase) > float(query @ other) + 0.2
+    assert_paraphrase_nearer(int8)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

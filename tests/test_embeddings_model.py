@@ -30,6 +30,11 @@ def test_vectors_are_unit_length_and_in_order(embedder: TextEmbedder) -> None:
 
 
 def test_paraphrase_is_nearer_than_another_topic(embedder: TextEmbedder) -> None:
+    assert_paraphrase_nearer(embedder)
+
+
+def assert_paraphrase_nearer(embedder: TextEmbedder) -> None:
+    """A paraphrase of a query is clearly nearer to it than a text on another topic."""
     query, paraphrase, other = embedder.embed(
         [
             "central bank raises interest rates",

@@ -56,6 +56,13 @@ def post(client: TestClient, count: int) -> list[int]:
     return ids
 
 
+def enqueue(engine: Engine, ids: list[int]) -> None:
+    """Queue the articles for embedding, as indexing them does."""
+    with Session(engine) as session:
+        queue.enqueue_indexed(session, ids)
+        session.commit()
+
+
 def queue_ids(engine: Engine) -> list[int]:
     with Session(engine) as session:
         return list(session.exec(select(EmbeddingQueueEntry.article_id)).all())
@@ -72,9 +79,7 @@ def test_workers_share_the_queue_and_embed_each_article_once(
     client: TestClient, engine: Engine, provider: EmbeddingProvider
 ) -> None:
     ids = post(client, 12)
-    with Session(engine) as session:
-        queue.enqueue_indexed(session, ids)
-        session.commit()
+    enqueue(engine, ids)
     first = EmbedSync(engine=engine, provider=provider, batch_size=5)
     second = EmbedSync(engine=engine, provider=provider, batch_size=5)
     claimed_a = {e.article_id for e in first._claim()}
@@ -122,19 +127,13 @@ def test_a_fitting_vector_is_not_made_again(
 ) -> None:
     ids = post(client, 2)
     worker = EmbedSync(engine=engine, provider=provider)
-    with Session(engine) as session:
-        queue.enqueue_indexed(session, ids)
-        session.commit()
+    enqueue(engine, ids)
     assert drain(worker) == 2
-    with Session(engine) as session:
-        queue.enqueue_indexed(session, ids)
-        session.commit()
+    enqueue(engine, ids)
     assert drain(worker) == 0
     assert queue_ids(engine) == []
     client.patch(f"/articles/{ids[0]}", json={"body": "A new body entirely."})
-    with Session(engine) as session:
-        queue.enqueue_indexed(session, ids)
-        session.commit()
+    enqueue(engine, ids)
     assert drain(worker) == 1
 
 
@@ -142,9 +141,7 @@ def test_a_deleted_article_gets_no_vector(
     client: TestClient, engine: Engine, provider: EmbeddingProvider
 ) -> None:
     [kept, deleted] = post(client, 2)
-    with Session(engine) as session:
-        queue.enqueue_indexed(session, [kept, deleted])
-        session.commit()
+    enqueue(engine, [kept, deleted])
     assert client.delete(f"/articles/{deleted}").status_code == 204
     assert drain(EmbedSync(engine=engine, provider=provider)) == 1
     with Session(engine) as session:
@@ -168,9 +165,7 @@ class _FailingProvider(EmbeddingProvider):
 @sqlite_only
 def test_a_failing_batch_backs_off_then_is_parked(client: TestClient, engine: Engine) -> None:
     [article] = post(client, 1)
-    with Session(engine) as session:
-        queue.enqueue_indexed(session, [article])
-        session.commit()
+    enqueue(engine, [article])
     worker = EmbedSync(engine=engine, provider=_FailingProvider(enabled=True))
     with pytest.raises(RuntimeError, match="the model broke"):
         worker.run_once()
@@ -197,9 +192,7 @@ def test_an_unavailable_model_leaves_the_queue_as_it_was(
     client: TestClient, engine: Engine, tmp_path: Any
 ) -> None:
     [article] = post(client, 1)
-    with Session(engine) as session:
-        queue.enqueue_indexed(session, [article])
-        session.commit()
+    enqueue(engine, [article])
     worker = EmbedSync(
         engine=engine, provider=EmbeddingProvider(enabled=True, model_path=tmp_path / "none")
     )
@@ -239,9 +232,7 @@ def test_an_article_waiting_unclaimed_is_not_queued_twice(
     [claimed] = worker._claim()
     assert claimed.article_id == ids[0]
     # In flight: its text may have been read before this change, so it is queued again.
-    with Session(engine) as session:
-        queue.enqueue_indexed(session, ids)
-        session.commit()
+    enqueue(engine, ids)
     assert sorted(queue_ids(engine)) == sorted([*ids, ids[0]])
     worker._release([claimed])
     assert drain(worker) == 3
@@ -253,15 +244,11 @@ def test_drain_of_what_is_queued_leaves_later_entries_for_the_next(
     client: TestClient, engine: Engine, provider: EmbeddingProvider
 ) -> None:
     ids = post(client, 4)
-    with Session(engine) as session:
-        queue.enqueue_indexed(session, ids[:3])
-        session.commit()
+    enqueue(engine, ids[:3])
     worker = EmbedSync(engine=engine, provider=provider, batch_size=2)
 
     def queue_the_last_one(_done: int) -> None:
-        with Session(engine) as session:
-            queue.enqueue_indexed(session, ids[3:])
-            session.commit()
+        enqueue(engine, ids[3:])
 
     assert drain(worker, on_batch=queue_the_last_one, only_queued=True) == 3
     assert queue_ids(engine) == [ids[3]]
@@ -275,9 +262,7 @@ def test_drain_runs_the_model_in_several_threads_each_article_once(
     client: TestClient, engine: Engine, provider: EmbeddingProvider
 ) -> None:
     ids = post(client, 12)
-    with Session(engine) as session:
-        queue.enqueue_indexed(session, ids)
-        session.commit()
+    enqueue(engine, ids)
     worker = EmbedSync(engine=engine, provider=provider, batch_size=2)
     worker.runs = 3
     # Each run's first batch waits here for the other two: only three at once get past.
@@ -309,9 +294,7 @@ def test_a_changed_text_replaces_its_vector_and_queues_one_index_update(
 ) -> None:
     ids = post(client, 3)
     worker = EmbedSync(engine=engine, provider=provider)
-    with Session(engine) as session:
-        queue.enqueue_indexed(session, ids)
-        session.commit()
+    enqueue(engine, ids)
     assert drain(worker) == 3
     with Session(engine) as session:
         before = {row.article_id: row for row in session.exec(select(ArticleEmbedding)).all()}

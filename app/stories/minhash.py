@@ -71,8 +71,13 @@ def _mix(values: Hashes) -> Hashes:
         return z ^ (z >> _U64(31))
 
 
+def words(text: str) -> list[str]:
+    """The text's lower-cased words, as shingles are made of them."""
+    return _WORD.findall(text.lower())
+
+
 def tokens(title: str, summary: str | None, body: str) -> list[str]:
-    return _WORD.findall(f"{title}\n{summary or ''}\n{body}".lower())
+    return words(f"{title}\n{summary or ''}\n{body}")
 
 
 def shingle_hashes(words: list[str]) -> Hashes:

@@ -51,6 +51,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Final
 
+from app.stories import minhash
+
 #: Word-like tokens that keep figures whole: "7-3/4", "1,000", "6.6", "U.S.".
 _TOKEN = re.compile(r"\w+(?:[.,/'-]\w+)*")
 #: Shingle Jaccard similarity from which two texts are one story without the check below.
@@ -79,8 +81,6 @@ LEAD_SHINGLES: Final = 25
 #: Least share of either opening found in the other body for two texts of one source to be one
 #: story when neither contains the other.
 LEAD_SHARED: Final = 0.5
-
-_WORD = re.compile(r"\w+")
 
 
 #: Numbers spelt out: a bulletin writes "five grain ships" where another day's writes "six".
@@ -200,11 +200,10 @@ class BodyShingles:
 
     @classmethod
     def of(cls, body: str) -> BodyShingles:
-        words = _WORD.findall(body.lower())
-        width = min(3, len(words))
-        shingles = [
-            tuple(words[n : n + width]) for n in range(len(words) - width + 1 if words else 0)
-        ]
+        body_words = minhash.words(body)
+        width = min(minhash.SHINGLE_WORDS, len(body_words))
+        count = len(body_words) - width + 1 if body_words else 0
+        shingles = [tuple(body_words[n : n + width]) for n in range(count)]
         return cls(tuple(shingles[:LEAD_SHINGLES]), frozenset(shingles))
 
 
