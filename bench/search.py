@@ -20,7 +20,12 @@ wrk itself) and the throughput ratio they bound when every core is busy (`cpu_bo
 
     .venv/bin/python -m bench.search [--corpus reuters|allsides] [--limit N] [--queries N]
         [--wrk] [--wrk-only] [--wrk-seconds 10] [--wrk-runs 3] [--workdir DIR]
-        [--serve-arg=ARG ...]   # extra `newsarchive serve` arguments
+        [--floor] [--serve-arg=ARG ...]   # extra `newsarchive serve` arguments
+
+With `--floor`, bench/pass_through.py is served beside the API and sent the API's own wrk
+requests: a Python server that only passes each search on to Meilisearch and its answer back.
+Its ratios to direct (`*_floor_*`) are the best any Python layer could reach on this machine,
+and the API's over it (`*_api_over_floor_*`) is what our own work per search costs.
 
 `--workdir DIR` keeps the loaded archive (SQLite and Meilisearch data) there and uses it again
 on the next run with the same corpus and limit. Loopback only; every loop is bounded in count
@@ -137,6 +142,31 @@ def start_api(
             time.sleep(0.2)
     process.kill()
     raise SystemExit("API did not start")
+
+
+@dataclass(frozen=True)
+class FloorServer:
+    process: subprocess.Popen[bytes]
+    url: str
+
+
+def start_floor(env: dict[str, str]) -> FloorServer:
+    """bench/pass_through.py on a free loopback port, against the API's Meilisearch."""
+    port = free_port()
+    command = [sys.executable, "-m", "bench.pass_through", "--port", str(port)]
+    process = subprocess.Popen(
+        command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/search", params={"q": "oil"}, timeout=1).status_code == 200:
+                return FloorServer(process, url)
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the pass-through floor did not start")
 
 
 def wait_indexed(api: str, meili: str, key: str, expected: int, timeout: float = 900) -> float:
@@ -328,12 +358,15 @@ def wrk_comparison(
     seconds: int,
     workdir: Path,
     pids: dict[str, int],
+    floor: str | None = None,
 ) -> dict[str, float]:
     """API against direct Meilisearch through wrk, kept alive and with fresh connections.
 
     Under 16 connections kept alive, each process's CPU per request is measured too (`pids`:
-    "api" and "meili"): with every core busy, requests/s through the API can reach at most
-    direct Meilisearch's CPU per request over the sum of every process's through the API."""
+    "api" and "meili", and "floor" with `floor`): with every core busy, requests/s through
+    the API can reach at most direct Meilisearch's CPU per request over the sum of every
+    process's through the API. `floor` is bench/pass_through.py's URL, sent the API's own
+    requests: the same ratios for a Python layer that does nothing but pass them on."""
     from urllib.parse import urlencode
 
     results: dict[str, float] = {}
@@ -361,6 +394,11 @@ def wrk_comparison(
             meter.start()
             direct_run = run_wrk(meili, direct_script, connections, seconds)
             direct_spent = meter.stop()
+            floor_run = None
+            if floor is not None:
+                meter.start()
+                floor_run = run_wrk(floor, api_script, connections, seconds)
+                floor_spent = meter.stop()
             api_p50, api_rps = api_run.p50_ms, api_run.rps
             direct_p50, direct_rps = direct_run.p50_ms, direct_run.rps
             label = f"wrk_{mode}_c{connections}"
@@ -373,6 +411,15 @@ def wrk_comparison(
                 all_via_api = sum(through.values())
                 all_direct = sum(direct_cpu.values())
                 results[f"{label}_cpu_bound_rps_ratio"] = round(all_direct / all_via_api, 2)
+                if floor_run is not None:
+                    spent = {name: floor_spent[name] for name in ("floor", "meili")}
+                    via_floor = cpu_per_request(spent, floor_run, f"{label}_via_floor")
+                    results |= via_floor
+                    results[f"{label}_floor_cpu_bound_rps_ratio"] = round(
+                        all_direct / sum(via_floor.values()), 2
+                    )
+            if floor_run is not None:
+                results |= floor_figures(label, connections, floor_run, api_run, direct_run)
             if connections == 1:
                 results[f"{label}_api_p50_ms"] = round(api_p50, 3)
                 results[f"{label}_direct_p50_ms"] = round(direct_p50, 3)
@@ -383,10 +430,33 @@ def wrk_comparison(
                 results[f"{label}_rps_ratio"] = round(api_rps / direct_rps, 2)
             print(
                 f"  {label}: api {api_p50:.3f} ms {api_rps:.0f}/s, "
-                f"direct {direct_p50:.3f} ms {direct_rps:.0f}/s",
+                + (
+                    f"floor {floor_run.p50_ms:.3f} ms {floor_run.rps:.0f}/s, "
+                    if floor_run is not None
+                    else ""
+                )
+                + f"direct {direct_p50:.3f} ms {direct_rps:.0f}/s",
                 file=sys.stderr,
             )
     return results
+
+
+def floor_figures(
+    label: str, connections: int, floor: WrkRun, api: WrkRun, direct: WrkRun
+) -> dict[str, float]:
+    """The pass-through floor's p50 (one connection) or requests/s (16) over direct
+    Meilisearch's, and the API's over the floor's."""
+    if connections == 1:
+        return {
+            f"{label}_floor_p50_ms": round(floor.p50_ms, 3),
+            f"{label}_floor_p50_ratio": round(floor.p50_ms / direct.p50_ms, 2),
+            f"{label}_api_over_floor_p50_ratio": round(api.p50_ms / floor.p50_ms, 2),
+        }
+    return {
+        f"{label}_floor_rps": round(floor.rps, 1),
+        f"{label}_floor_rps_ratio": round(floor.rps / direct.rps, 2),
+        f"{label}_api_over_floor_rps_ratio": round(api.rps / floor.rps, 2),
+    }
 
 
 def write_to_searchable(api: str, write_key: str, samples: int) -> list[float]:
@@ -456,6 +526,7 @@ class Options:
     wrk_only: bool
     workdir: Path | None
     serve_args: tuple[str, ...]
+    floor: bool = False
 
 
 def prepared_archive(options: Options) -> tuple[Path, int, list[str]]:
@@ -519,6 +590,10 @@ def run(options: Options) -> dict[str, Any]:
         write_key = create_write_key(env)
         server = start_api(env, port, options.api_workers, options.serve_args)
         api = f"http://127.0.0.1:{port}"
+        floor_server = start_floor(env) if options.floor else None
+        pids = {"api": server.pid, "meili": meili_pid}
+        if floor_server is not None:
+            pids["floor"] = floor_server.process.pid
         results: dict[str, Any] = {
             "corpus": options.corpus,
             "articles": loaded,
@@ -548,7 +623,8 @@ def run(options: Options) -> dict[str, Any]:
                             uid,
                             options.wrk_seconds,
                             workdir,
-                            {"api": server.pid, "meili": meili_pid},
+                            pids,
+                            floor_server.url if floor_server is not None else None,
                         )
                     )
                 results["wrk_runs"] = options.wrk_runs
@@ -564,8 +640,10 @@ def run(options: Options) -> dict[str, Any]:
                     "meili_task_max_ms": round(max(task_seconds) * 1000, 1),
                 }
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for process in (server, floor_server.process if floor_server else None):
+                if process is not None:
+                    process.terminate()
+                    process.wait(timeout=30)
     return results
 
 
@@ -632,6 +710,11 @@ def main() -> None:
         help="keep the loaded archive here and reuse it on the next run (same corpus, limit)",
     )
     parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="with wrk, also measure bench/pass_through.py: a Python layer doing nothing else",
+    )
+    parser.add_argument(
         "--serve-arg",
         action="append",
         default=[],
@@ -656,6 +739,7 @@ def main() -> None:
         wrk_only=args.wrk_only,
         workdir=args.workdir,
         serve_args=tuple(args.serve_arg),
+        floor=args.floor,
     )
     results = run(options)
     width = max(len(k) for k in results)
