@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from app.auth.models import Scope
 from tests import web_server
 from tests.web_server import ARTICLE_COUNT, CHROMIUM, CHROMIUM_ARGS, FERRY, Served
 
@@ -295,3 +296,68 @@ def test_meilisearch_down_is_told_in_words(meili_down: Served, page: "Page") -> 
     )
     assert page.locator("#hits .hit").count() == 0
     assert page.locator("#timeline").inner_text() == "The timeline is unavailable."
+
+
+@pytest.fixture(scope="module")
+def private(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, meili_server: "MeiliServer"
+) -> Iterator[Served]:
+    """An archive whose reads need a key (REQUIRE_KEY_FOR_READS)."""
+    for_port = web_server.archive_settings(
+        tmp_path_factory.mktemp("web-private"),
+        sqlite_template,
+        meili_server.url,
+        meili_server.master_key,
+        f"test_web_private_{uuid.uuid4().hex}",
+    )
+    with web_server.serving(
+        lambda port: for_port(port).model_copy(update={"REQUIRE_KEY_FOR_READS": True})
+    ) as served:
+        web_server.seed(served)
+        yield served
+
+
+def test_a_private_archive_asks_for_a_key_and_reads_with_it(private: Served, page: "Page") -> None:
+    read_key = web_server.create_key(private, Scope.read)
+    sent: list[str | None] = []
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(request.headers.get("authorization"))
+            if request.url.startswith(private.url + "/search")
+            else None
+        ),
+    )
+    page.goto(private.url + "/?q=ferri")
+    key_input = page.get_by_role("textbox", name="API key")
+    key_input.wait_for()
+    assert page.get_by_role("alert").inner_text() == (
+        "Unauthorized: Reading needs an API key on this server."
+    )
+    assert page.locator("#hits .hit").count() == 0
+    assert page.evaluate("document.activeElement.id") == "api-key"
+
+    key_input.fill("na_not-a-key")
+    page.get_by_role("button", name="Use key").click()
+    page.wait_for_function("document.getElementById('problem').textContent.includes('key')")
+    assert page.get_by_role("alert").inner_text().startswith("Unauthorized")
+    assert "Reading needs" not in page.get_by_role("alert").inner_text()
+    assert page.locator("#key-form").is_visible()
+
+    key_input.fill(read_key)
+    page.get_by_role("button", name="Use key").click()
+    expect_hits(page, len(FERRY))
+    assert page.locator("#key-form").is_hidden()
+    assert page.locator("#key-held").is_visible()
+    assert sent[0] is None
+    assert sent[-1] == f"Bearer {read_key}"
+    assert read_key not in page.url
+
+    page.reload()  # kept for the tab: no second prompt
+    expect_hits(page, len(FERRY))
+    assert page.locator("#key-form").is_hidden()
+
+    page.get_by_role("button", name="Forget key").click()
+    key_input.wait_for()
+    assert page.locator("#hits .hit").count() == 0
+    assert page.evaluate("sessionStorage.length + localStorage.length") == 0

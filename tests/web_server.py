@@ -160,27 +160,27 @@ def archive_settings(
     return for_port
 
 
+def create_key(served: Served, scope: Scope) -> str:
+    """A new API key of `scope` on the served archive, in plain text."""
+    engine = make_engine(served.app.state.settings)
+    with Session(engine, expire_on_commit=False) as session:
+        key = auth_service.create(session=session, name=f"browser {scope}", scope=scope)
+    engine.dispose()
+    return key.plaintext
+
+
 def seed(served: Served) -> None:
     """Store the articles over HTTP with a write key, then index them."""
-    settings: Settings = served.app.state.settings
-    engine = make_engine(settings)
-    with Session(engine, expire_on_commit=False) as session:
-        key = auth_service.create(session=session, name="browser", scope=Scope.write)
-    engine.dispose()
+    headers = {"Authorization": f"Bearer {create_key(served, Scope.write)}"}
     response = httpx.post(
         f"{served.url}/articles/bulk",
         json=[article(n) for n in range(ARTICLE_COUNT)],
-        headers={"Authorization": f"Bearer {key.plaintext}"},
+        headers=headers,
         timeout=60,
     )
     assert response.status_code == 200, response.text
     assert response.json()["totals"]["created"] == ARTICLE_COUNT, response.text
-    copy = httpx.post(
-        f"{served.url}/articles",
-        json=DUPLICATE,
-        headers={"Authorization": f"Bearer {key.plaintext}"},
-        timeout=60,
-    )
+    copy = httpx.post(f"{served.url}/articles", json=DUPLICATE, headers=headers, timeout=60)
     assert copy.status_code == 201, copy.text
     assert copy.json()["duplicate_of"] == FERRY[0] + 1, copy.text
     drain(served.app.state.search.sync)

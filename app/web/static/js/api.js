@@ -8,6 +8,29 @@ export function apiBase() {
   return given.replace(/\/+$/, "");
 }
 
+/** Where this page keeps the reader's API key for the API it calls (one key per API, so a
+ * key is never sent to another API named by ?api=). */
+function keyItem() {
+  return `newsarchive-api-key:${apiBase() || location.origin}`;
+}
+
+/** The API key this page reads with, or "": kept for this tab (sessionStorage), or on this
+ * browser when the reader asked (localStorage); never in the URL, so a shared link has none. */
+export function apiKey() {
+  return sessionStorage.getItem(keyItem()) || localStorage.getItem(keyItem()) || "";
+}
+
+/** Read with `key` from now on; `remember` keeps it after the tab closes. */
+export function keepKey(key, remember) {
+  forgetKey();
+  (remember ? localStorage : sessionStorage).setItem(keyItem(), key);
+}
+
+export function forgetKey() {
+  sessionStorage.removeItem(keyItem());
+  localStorage.removeItem(keyItem());
+}
+
 /** An answer the API refused, in words a reader can act on. */
 export class ApiProblem extends Error {
   constructor(status, problem) {
@@ -48,7 +71,10 @@ export async function get(path, params = {}, { signal } = {}) {
   const url = `${apiBase()}${path}${query(params)}`;
   let response;
   try {
-    response = await fetch(url, { headers: { Accept: "application/json" }, signal });
+    const headers = { Accept: "application/json" };
+    const key = apiKey();
+    if (key) headers.Authorization = `Bearer ${key}`;
+    response = await fetch(url, { headers, signal });
   } catch (error) {
     if (error.name === "AbortError") throw error;
     throw new ApiProblem(0, { detail: `The API at ${apiBase() || location.origin} cannot be reached (${error.message}).` });

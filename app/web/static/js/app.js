@@ -1,5 +1,5 @@
 // The page's wiring: URL state, the search form, entity chips, views, problems in words.
-import { apiBase, get } from "./api.js";
+import { apiBase, apiKey, forgetKey, get, keepKey } from "./api.js";
 import { showArticle, showEntity } from "./detail.js";
 import { el } from "./dom.js";
 import { entityNames, loadMore, runSearch } from "./search.js";
@@ -11,11 +11,22 @@ let typing = false; // keystrokes of one search replace its history entry instea
 const entityTypes = new Map(); // slug -> person, organization, place...
 let steps = 0; // history entries this page added, so Back never leaves the page by surprise
 
-/** Show a problem (an Error whose message is in words), or hide the area with null. */
+/** Show a problem (an Error whose message is in words), or hide the area with null. A 401
+ * (no key, or a key the API refused) also asks for a key. */
 function show(error) {
   const area = $("problem");
   area.hidden = !error;
   area.textContent = error ? error.message : "";
+  showKey(error?.status === 401);
+}
+
+/** The key form when one is needed, else a note that a key is in use (with a way to drop it). */
+function showKey(needed) {
+  const form = $("key-form");
+  const asking = needed && form.hidden;
+  form.hidden = !needed;
+  $("key-held").hidden = needed || !apiKey();
+  if (asking) $("api-key").focus();
 }
 
 function formState() {
@@ -208,6 +219,18 @@ $("home").addEventListener("click", (event) => {
 });
 window.addEventListener("popstate", () => { typing = false; render(); });
 $("more").addEventListener("click", () => loadMore(show));
+$("key-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const key = $("api-key").value.trim();
+  if (!key) return;
+  keepKey(key, $("remember-key").checked);
+  $("api-key").value = "";
+  render();
+});
+$("forget-key").addEventListener("click", () => {
+  forgetKey();
+  render();
+});
 new IntersectionObserver((entries) => {
   if (entries.some((entry) => entry.isIntersecting) && !$("search-view").hidden) loadMore(show);
 }, { rootMargin: "200px" }).observe($("more-sentinel"));
