@@ -25,7 +25,10 @@
 - a query's model run under other onnxruntime session options (graph optimisation level,
   spinning, two threads), interleaved, and the queries' token counts (never padded);
 - with --binary-quantized, the same hybrid and semantic searches on a binaryQuantized copy
-  of the index, and its quality below;
+  of the index, and its quality below; with --experimental-store, the same on a copy kept in
+  Meilisearch 1.21's experimental vector store (the `vectorStoreSetting` feature, an index's
+  `vectorStore: "experimental"`), and how many of the default store's semantic top 20 it
+  returns;
 - end to end through `newsarchive serve` at --precision (unless --no-api): GET /search
   keyword, hybrid on a query the server has not seen (the vector computed in the request),
   the same hybrid again (the vector kept), semantic; with --baseline REVISION (repeatable),
@@ -41,6 +44,7 @@ Meilisearch is reached through the API server's own transport (app/search/meili_
 
     .venv/bin/python -m bench.semantic [--limit 1500] [--queries 200] [--sample 300]
         [--precision int8|fp32] [--vectors /tmp/reuters-vectors.npy] [--binary-quantized]
+        [--experimental-store]
         [--no-api] [--baseline main]
 
 Quality at each precision takes a run each (`--precision int8`, then `--precision fp32`).
@@ -82,10 +86,15 @@ from app.search.meili_process import MeiliProcess
 from app.search.schemas import SearchMode, SearchParams
 from bench import hybrid_merge
 from bench.semantic_api import ApiServer, baseline_source, through_the_api
+from bench.semantic_model import p50, precision_comparison, session_options
 
 REUTERS = SHARED_DATA / "reuters21578"
 INDEX = "semantic_bench"
-QUANTIZED_INDEX = "semantic_bench_quantized"
+#: Copies of the index with one thing changed, measured beside it: option name -> index uid.
+INDEX_COPIES = {
+    "binary_quantized": "semantic_bench_quantized",
+    "experimental_store": "semantic_bench_experimental_store",
+}
 
 #: Known items: a paraphrase of one article (by NEWID), sharing few of its words.
 KNOWN_ITEMS: list[tuple[int, str]] = [
@@ -120,10 +129,6 @@ def records(limit: int) -> list[ReutersRecord]:
             if len(chosen) == limit:
                 break
     return chosen
-
-
-def p50(values: list[float]) -> float:
-    return statistics.median(values) * 1000
 
 
 def peak_rss_mb() -> float:
@@ -204,10 +209,19 @@ def split_answer(api: Meili, q: str, vector_of: Any, *, on_loop: bool = False) -
 
 
 def build_index(
-    client: Any, uid: str, corpus: list[ReutersRecord], vectors: Any, *, quantized: bool
+    client: Any,
+    uid: str,
+    corpus: list[ReutersRecord],
+    vectors: Any,
+    *,
+    copy: str | None = None,
+    meili: MeiliProcess | None = None,
 ) -> None:
     ensure_index(client, uid, embeddings=True)
-    if quantized:
+    if copy == "experimental_store":
+        assert meili is not None
+        use_experimental_store(client, uid, meili)
+    if copy == "binary_quantized":
         embedders = index_settings(embeddings=True)["embedders"]
         embedders[EMBEDDER]["binaryQuantized"] = True
         task = client.index(uid).update_embedders(embedders)
@@ -228,6 +242,39 @@ def build_index(
     for start in range(0, len(documents), 500):
         task = client.index(uid).add_documents(documents[start : start + 500], "id")
         wait_for_success(client, task.task_uid, timeout_s=600)
+
+
+def copies(args: argparse.Namespace) -> list[str]:
+    """The index copies asked for on the command line."""
+    return [copy for copy in INDEX_COPIES if getattr(args, copy)]
+
+
+def use_experimental_store(client: Any, uid: str, meili: MeiliProcess) -> None:
+    """Turn on Meilisearch's `vectorStoreSetting` feature and put index `uid` (made empty, before
+    any document) in the experimental vector store."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {meili.master_key}"}
+    features = {"vectorStoreSetting": True}
+    httpx.patch(
+        f"{meili.url}/experimental-features", json=features, headers=headers
+    ).raise_for_status()
+    ensure_index(client, uid, embeddings=True)
+    task = client.index(uid).update_settings({"vectorStore": "experimental"})
+    wait_for_success(client, task.task_uid, timeout_s=600)
+    held = httpx.get(f"{meili.url}/indexes/{uid}/settings", headers=headers).json()
+    if held.get("vectorStore") != "experimental":
+        raise SystemExit(f"this Meilisearch kept vectorStore {held.get('vectorStore')!r}")
+
+
+def shared_top(api: Meili, index: str, queries: list[str], vectors: dict[str, Any]) -> float:
+    """Mean share of the default index's semantic top 20 that `index` also returns."""
+    shares = []
+    for q in queries:
+        ours = ids_of(api, index, api_body(index, q, "semantic", vectors[q]))
+        theirs = ids_of(api, INDEX, api_body(INDEX, q, "semantic", vectors[q]))
+        shares.append(len(set(ours) & set(theirs)) / max(len(theirs), 1))
+    return round(statistics.mean(shares), 3)
 
 
 def search_main(args: argparse.Namespace) -> None:
@@ -272,9 +319,9 @@ def search_main(args: argparse.Namespace) -> None:
     meili.start()
     try:
         client = build_client(meili.url, meili.master_key, timeout=30)
-        build_index(client, INDEX, corpus, vectors, quantized=False)
-        if args.binary_quantized:
-            build_index(client, QUANTIZED_INDEX, corpus, vectors, quantized=True)
+        build_index(client, INDEX, corpus, vectors)
+        for copy in copies(args):
+            build_index(client, INDEX_COPIES[copy], corpus, vectors, copy=copy, meili=meili)
         api = Meili(meili.url, meili.master_key)
         try:
             figures = measure(api, embedder, corpus, topics, args)
@@ -339,55 +386,6 @@ def load(precision: Any, data_dir: Path) -> TextEmbedder:
     """The bundled model at `precision`, its int8 variant derived under `data_dir`."""
     provider = EmbeddingProvider(enabled=True, threads=1, precision=precision, data_dir=data_dir)
     return provider.get()
-
-
-def precision_comparison(
-    embedders: dict[str, TextEmbedder], queries: list[str], texts: list[str]
-) -> dict[str, Any]:
-    """The bundled model's fp32 and int8 variants on one core each, interleaved: a query's
-    model run (p50), documents per second (batches of 8, alternating), and the cosine of the
-    two variants' vectors for the same text."""
-    rng = random.Random(3)
-    names = list(embedders)
-    runs: dict[str, list[float]] = {name: [] for name in names}
-    for q in queries:
-        rng.shuffle(names)
-        for name in names:
-            embedder = embedders[name]
-            tokens = embedder.tokens(q)
-            started = time.perf_counter()
-            embedder.embed_tokens(tokens)
-            runs[name].append(time.perf_counter() - started)
-    seconds = dict.fromkeys(names, 0.0)
-    doc_vectors: dict[str, list[Any]] = {name: [] for name in names}
-    for start in range(0, len(texts), 8):
-        rng.shuffle(names)
-        for name in names:
-            started = time.perf_counter()
-            doc_vectors[name].append(embedders[name].embed(texts[start : start + 8]))
-            seconds[name] += time.perf_counter() - started
-    fp32 = next(n for n in names if "int8" not in n)
-    int8 = next(n for n in names if "int8" in n)
-    query_cosines = [
-        float(embedders[fp32].embed([q])[0] @ embedders[int8].embed([q])[0]) for q in queries
-    ]
-    doc_cosines = (np.vstack(doc_vectors[fp32]) * np.vstack(doc_vectors[int8])).sum(axis=1)
-    return {
-        "queries": len(queries),
-        "query_model_run_p50_ms": {name: round(p50(runs[name]), 2) for name in sorted(names)},
-        "query_model_run_int8_speedup": round(p50(runs[fp32]) / p50(runs[int8]), 2),
-        "documents": len(texts),
-        "docs_per_second_one_core": {
-            name: round(len(texts) / seconds[name], 1) for name in sorted(names)
-        },
-        "docs_int8_speedup": round(seconds[fp32] / seconds[int8], 2),
-        "cosine_int8_to_fp32": {
-            "queries_median": round(statistics.median(query_cosines), 3),
-            "queries_min": round(min(query_cosines), 3),
-            "documents_median": round(float(np.median(doc_cosines)), 3),
-            "documents_min": round(float(doc_cosines.min()), 3),
-        },
-    }
 
 
 def latency_queries(corpus: list[ReutersRecord], count: int, seed: int) -> list[str]:
@@ -515,15 +513,11 @@ def measure(
             variants[f"body:{mode}:{shape}"] = timed_search(
                 INDEX, lambda i, q, v, body_of=body_of, mode=mode: body_of(api_body(i, q, mode, v))
             )
-    if args.binary_quantized:
-        variants |= {
-            "meili_hybrid_binary_quantized": timed_search(
-                QUANTIZED_INDEX, lambda i, q, v: api_body(i, q, "hybrid", v)
-            ),
-            "meili_semantic_binary_quantized": timed_search(
-                QUANTIZED_INDEX, lambda i, q, v: api_body(i, q, "semantic", v)
-            ),
-        }
+    for copy in copies(args):
+        for mode in ("hybrid", "semantic"):
+            variants[f"meili_{mode}_{copy}"] = timed_search(
+                INDEX_COPIES[copy], lambda i, q, v, mode=mode: api_body(i, q, mode, v)
+            )
     times: dict[str, list[float]] = {name: [] for name in variants}
     vectors = {q: embedder.embed([q])[0].tolist() for q in queries}
     for q in queries:
@@ -557,9 +551,10 @@ def measure(
     model_runs = session_options(embedder, queries)
 
     quality = {"exact": neighbour_quality(api, INDEX, embedder, corpus, topics, args)}
-    if args.binary_quantized:
-        quality["binary_quantized"] = neighbour_quality(
-            api, QUANTIZED_INDEX, embedder, corpus, topics, args
+    for copy in copies(args):
+        quality[copy] = neighbour_quality(api, INDEX_COPIES[copy], embedder, corpus, topics, args)
+        quality[copy]["semantic_top20_shared_with_default"] = shared_top(
+            api, INDEX_COPIES[copy], queries, vectors
         )
     return {
         "queries": len(queries),
@@ -630,49 +625,6 @@ def body_variants() -> dict[str, dict[str, Any]]:
     return {"semantic": shapes, "hybrid": shapes}
 
 
-def session_options(embedder: TextEmbedder, queries: list[str]) -> dict[str, float]:
-    """A query's model run (p50 ms) under other onnxruntime session options than the
-    model's own (one intra-op thread, full graph optimisation), interleaved per query."""
-    import onnxruntime as ort
-
-    level = ort.GraphOptimizationLevel
-
-    def session(threads: int, optimisation: Any, spinning: bool = True) -> Any:
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = optimisation
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        if not spinning:
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        model = str(embedder.model_path)
-        return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-
-    sessions = {
-        "as_shipped": None,
-        "basic_optimisation": session(1, level.ORT_ENABLE_BASIC),
-        "no_optimisation": session(1, level.ORT_DISABLE_ALL),
-        "no_spinning": session(1, level.ORT_ENABLE_ALL, spinning=False),
-        "two_threads": session(2, level.ORT_ENABLE_ALL),
-    }
-    times: dict[str, list[float]] = {name: [] for name in sessions}
-    order = list(sessions.items())
-    rng = random.Random(5)
-    for q in queries:
-        ids = np.array([embedder.tokens(q)], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
-        feed["token_type_ids"] = np.zeros_like(ids)
-        rng.shuffle(order)
-        for name, other in order:
-            started = time.perf_counter()
-            if other is None:
-                embedder.embed_tokens(embedder.tokens(q))
-            else:
-                other.run(["last_hidden_state"], feed)
-            times[name].append(time.perf_counter() - started)
-    return {name: round(p50(values), 2) for name, values in times.items()}
-
-
 def neighbour_quality(
     api: Meili,
     index: str,
@@ -722,6 +674,11 @@ def main() -> None:
         "--binary-quantized",
         action="store_true",
         help="Also build a binaryQuantized copy of the index and compare speed and quality.",
+    )
+    parser.add_argument(
+        "--experimental-store",
+        action="store_true",
+        help="Also build a copy in Meilisearch's experimental vector store and compare.",
     )
     parser.add_argument(
         "--precision",
