@@ -3,7 +3,6 @@ real API server, Meilisearch and archive: what a reader does, checked on screen.
 
 import json
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,15 +27,9 @@ def served(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, meili_server: "MeiliServer"
 ) -> Iterator[Served]:
     """One archive and server for the module: the tests only read."""
-    settings = web_server.archive_settings(
-        tmp_path_factory.mktemp("web"),
-        sqlite_template,
-        meili_server.url,
-        meili_server.master_key,
-        f"test_web_{uuid.uuid4().hex}",
-    )
-    with web_server.serving(settings) as served:
-        web_server.seed(served)
+    with web_server.seeded(
+        tmp_path_factory.mktemp("web"), sqlite_template, meili_server.url, meili_server.master_key
+    ) as served:
         yield served
 
 
@@ -303,17 +296,13 @@ def private(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, meili_server: "MeiliServer"
 ) -> Iterator[Served]:
     """An archive whose reads need a key (REQUIRE_KEY_FOR_READS)."""
-    for_port = web_server.archive_settings(
+    with web_server.seeded(
         tmp_path_factory.mktemp("web-private"),
         sqlite_template,
         meili_server.url,
         meili_server.master_key,
-        f"test_web_private_{uuid.uuid4().hex}",
-    )
-    with web_server.serving(
-        lambda port: for_port(port).model_copy(update={"REQUIRE_KEY_FOR_READS": True})
+        REQUIRE_KEY_FOR_READS=True,
     ) as served:
-        web_server.seed(served)
         yield served
 
 

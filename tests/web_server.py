@@ -6,6 +6,7 @@ import shutil
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -184,6 +185,18 @@ def seed(served: Served) -> None:
     assert copy.status_code == 201, copy.text
     assert copy.json()["duplicate_of"] == FERRY[0] + 1, copy.text
     drain(served.app.state.search.sync)
+
+
+@contextmanager
+def seeded(
+    base: Path, template: Path, meili_url: str, meili_key: str | None, **overrides: Any
+) -> Iterator[Served]:
+    """A served archive holding the seed articles, in an index of its own; `overrides`
+    change its settings (e.g. REQUIRE_KEY_FOR_READS=True)."""
+    for_port = archive_settings(base, template, meili_url, meili_key, f"web_{uuid.uuid4().hex}")
+    with serving(lambda port: for_port(port).model_copy(update=overrides)) as served:
+        seed(served)
+        yield served
 
 
 def artefact_dir(base: Path) -> Path:
