@@ -350,3 +350,27 @@ def test_a_private_archive_asks_for_a_key_and_reads_with_it(private: Served, pag
     key_input.wait_for()
     assert page.locator("#hits .hit").count() == 0
     assert page.evaluate("sessionStorage.length + localStorage.length") == 0
+
+
+def test_a_private_archive_from_another_origin_sends_its_key_through_cors(
+    private: Served, page: "Page"
+) -> None:
+    """The key travels in a header CORS must allow (a preflight): the hits show it did."""
+    other_origin = f"http://localhost:{private.port}"
+    read_key = web_server.create_key(private, Scope.read)
+    sent: list[str | None] = []
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(request.headers.get("authorization"))
+            if request.url.startswith(private.url + "/search?")
+            else None
+        ),
+    )
+    page.goto(f"{other_origin}/?api={private.url}&q=ferri")
+    page.get_by_role("textbox", name="API key").fill(read_key)
+    page.get_by_role("button", name="Use key").click()
+    expect_hits(page, len(FERRY))
+    assert sent[-1] == f"Bearer {read_key}"
+    # The key is kept for the API it was given to, not for the page's own origin.
+    assert page.evaluate("Object.keys(sessionStorage)") == [f"newsarchive-api-key:{private.url}"]

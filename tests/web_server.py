@@ -165,7 +165,8 @@ def create_key(served: Served, scope: Scope) -> str:
     """A new API key of `scope` on the served archive, in plain text."""
     engine = make_engine(served.app.state.settings)
     with Session(engine, expire_on_commit=False) as session:
-        key = auth_service.create(session=session, name=f"browser {scope}", scope=scope)
+        name = f"browser {scope} {uuid.uuid4().hex[:8]}"
+        key = auth_service.create(session=session, name=name, scope=scope)
     engine.dispose()
     return key.plaintext
 
