@@ -14,7 +14,7 @@ from app.alerts import worker as alert_worker
 from app.alerts.router import router as alerts_router
 from app.articles.revisions_router import router as revisions_router
 from app.articles.router import router as articles_router
-from app.auth.deps import RequireRead
+from app.auth.deps import RequireRead, key_checked_first
 from app.config import Settings, get_settings
 from app.cors import add_cors
 from app.db import make_engine
@@ -73,30 +73,30 @@ def _api_routes() -> tuple[list[BaseRoute], dict[str, frozenset[str]]]:
     first request that reaches them, once per inclusion: about 0.1 s of CPU. Included once
     here, the routes are shared by every app the process builds (the tests build hundreds).
     """
+    # Routes that take API keys check a presented key before the input rules (a wrong key is
+    # a 401 first); health, metrics and the page never read keys, so they leave them alone
+    # (a scraper's own bearer token is not one of ours).
+    keyed = [Depends(key_checked_first), Depends(refuse_repeated_single_values)]
+    unkeyed = [Depends(refuse_repeated_single_values)]
     routers: list[tuple[APIRouter, list[Any]]] = [
-        (health_router, []),
-        (metrics_router, []),
-        (articles_router, []),
-        (stories_router, []),
-        (revisions_router, []),
-        (ingestion_router, []),
-        (entity_curation_router, []),
-        (entities_router, []),
-        (search_router, [RequireRead]),
-        (related_router, [RequireRead]),
-        (alerts_router, []),
-        (search_research_router, [RequireRead]),
-        (web_router, []),
+        (health_router, unkeyed),
+        (metrics_router, unkeyed),
+        (articles_router, keyed),
+        (stories_router, keyed),
+        (revisions_router, keyed),
+        (ingestion_router, keyed),
+        (entity_curation_router, keyed),
+        (entities_router, keyed),
+        (search_router, [*keyed, RequireRead]),
+        (related_router, [*keyed, RequireRead]),
+        (alerts_router, keyed),
+        (search_research_router, [*keyed, RequireRead]),
+        (web_router, unkeyed),
     ]
-    # Every route first answers a concrete path a template caught with 405, then refuses a NUL
-    # in the path and a single-value query parameter given twice.
-    api = APIRouter(
-        dependencies=[
-            Depends(concrete_paths_first),
-            Depends(refuse_nul_in_path),
-            Depends(refuse_repeated_single_values),
-        ]
-    )
+    # Every route first answers a concrete path a template caught with 405 and refuses a NUL
+    # in the path; then come the dependencies above (a single-value query parameter given
+    # twice is refused there), then the route's own.
+    api = APIRouter(dependencies=[Depends(concrete_paths_first), Depends(refuse_nul_in_path)])
     for router, dependencies in routers:
         api.include_router(router, dependencies=dependencies)
     return list(api.routes), documented_concrete_paths(router for router, _ in routers)

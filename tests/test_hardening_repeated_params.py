@@ -49,3 +49,25 @@ def test_anonymous_searches_are_refused_too(search_client: TestClient) -> None:
     del search_client.headers["Authorization"]
     problem = assert_problem(search_client.get("/search?q=oil&per_page=5&q=gas"), 422)
     assert problem["errors"][0]["loc"] == ["query", "q"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/articles?source=Gazette&source=Herald",
+        "/entities?q=a&q=b",
+        "/search?q=oil&q=gas",
+        "/search/timeline?interval=month&interval=year",
+    ],
+)
+def test_a_wrong_key_is_401_before_anything_else_is_said(client: TestClient, path: str) -> None:
+    """Who is asking comes first: a client with a wrong key learns nothing about its request."""
+    problem = assert_problem(client.get(path, headers={"Authorization": "Bearer na_wrong"}), 401)
+    assert "errors" not in problem
+
+
+def test_routes_that_take_no_keys_leave_a_bearer_token_alone(client: TestClient) -> None:
+    """A scraper's or a proxy's own token on /health, /metrics or the page is not ours to judge."""
+    for path in ("/health", "/metrics", "/"):
+        response = client.get(path, headers={"Authorization": "Bearer scraper-token"})
+        assert response.status_code == 200, (path, response.text)

@@ -63,6 +63,12 @@ async def optional_api_key(request: Request) -> ApiKey | None:
 OptionalKey = Annotated[ApiKey | None, Depends(optional_api_key)]
 
 
+async def key_checked_first(_key: OptionalKey) -> None:
+    """For `dependencies=[...]` ahead of the app-wide input rules: a key that is sent is checked
+    before anything else about the request, so a wrong key is a 401 whatever else is wrong.
+    The route's own key dependency reuses this result (FastAPI's per-request cache)."""
+
+
 def require_scope(needed: Scope | str) -> Callable[[ApiKey | None], Awaitable[ApiKey]]:
     """A dependency that returns the request's key, or fails with 401 (none) / 403 (too weak)."""
     needed = Scope(needed)
