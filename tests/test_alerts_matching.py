@@ -144,6 +144,21 @@ def test_only_articles_stored_after_the_search_match(api: TestClient) -> None:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_watching_only_dates_a_publisher_stated(api: TestClient) -> None:
+    watch = save(api, search={"q": "ferry", "published_at_source": ["feed", "html_meta"]})
+    day = "2024-05-17T08:00:00Z"
+    stated = post_article(
+        api, 1, "Ferry back", "The ferry sails.", published_at=day, published_at_source="html_meta"
+    )
+    post_article(api, 2, "Ferry late", "The ferry waits.", published_at=day)  # the client's
+    post_article(
+        api, 3, "Ferry gone", "No ferry today.", published_at=day, published_at_source="url"
+    )
+    assert index_and_match(api) == 1
+    assert matches(api) == [(watch["id"], stated)]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_watching_an_entity(api: TestClient) -> None:
     watch = save(api, search={"entity": ["Harbour Authority"]})
     assert watch["warnings"] == [

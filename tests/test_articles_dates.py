@@ -133,3 +133,63 @@ def test_search_hits_carry_the_date_source_and_modified_at(search_client: TestCl
         "/search", params={"q": "harbour", "fields": "published_at_source"}
     ).json()["hits"][0]
     assert chosen == {"id": hit["id"], "published_at_source": "url"}
+
+
+def _dated(client: TestClient, sources: list[str | None]) -> list[int]:
+    """One article per entry, its date from that source (None: no date at all); their ids."""
+    undated = {k: v for k, v in ARTICLE.items() if k != "published_at"}
+    ids = []
+    for n, source in enumerate(sources):
+        article = {**undated, "url": f"https://example.org/news/{n}", "external_id": f"d-{n}"}
+        article["body"] = f"{ARTICLE['body']} Report {n}."
+        if source is not None:
+            article |= {"published_at": f"2024-05-{n + 1:02d}T08:00:00Z"}
+            article["published_at_source"] = source
+        response = client.post("/articles", json=article)
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    return ids
+
+
+def test_lists_filter_by_where_the_date_came_from(client: TestClient) -> None:
+    ids = _dated(client, ["client", "feed", "html_meta", "url", None])
+    listed = client.get(
+        "/articles", params={"published_at_source": ["feed", "html_meta"], "count": "true"}
+    ).json()
+    assert [a["id"] for a in listed["data"]] == [ids[2], ids[1]]  # newest first
+    assert listed["count"] == 2
+    only_url = client.get("/articles", params={"published_at_source": "url"}).json()["data"]
+    assert [a["id"] for a in only_url] == [ids[3]]
+    body = problem(client.get("/articles", params={"published_at_source": "guess"}), 422)
+    assert body["errors"][0]["loc"] == ["query", "published_at_source", 0]
+
+
+def test_search_filters_and_counts_by_where_the_date_came_from(search_client: TestClient) -> None:
+    ids = _dated(search_client, ["client", "feed", "html_meta", "url", None])
+    sync_index(search_client)
+    found = search_client.get(
+        "/search",
+        params={
+            "q": "harbour",
+            "published_at_source": ["feed", "html_meta"],
+            "facets": "published_at_source",
+        },
+    ).json()
+    assert sorted(hit["id"] for hit in found["hits"]) == [ids[1], ids[2]]
+    assert found["query"]["filters"]["published_at_source"] == ["feed", "html_meta"]
+    assert found["facets"]["published_at_source"] == {"feed": 1, "html_meta": 1}
+    everything = search_client.get(
+        "/search", params={"q": "harbour", "facets": "published_at_source"}
+    ).json()
+    assert everything["facets"]["published_at_source"] == {
+        "client": 1,
+        "feed": 1,
+        "html_meta": 1,
+        "url": 1,
+    }
+    posted = search_client.post(
+        "/search", json={"q": "harbour", "published_at_source": ["url"]}
+    ).json()
+    assert [hit["id"] for hit in posted["hits"]] == [ids[3]]
+    body = problem(search_client.get("/search", params={"published_at_source": "guess"}), 422)
+    assert body["errors"][0]["loc"][:2] == ["query", "published_at_source"]

@@ -11,6 +11,7 @@ from app.articles.schemas import (
     ArticleList,
     ArticlePublic,
     ArticleUpdate,
+    DateSource,
     IsoDateTime,
 )
 from app.auth.deps import RequireRead, RequireWrite
@@ -69,6 +70,13 @@ def list_articles(
     section: str | None = None,
     language: str | None = None,
     tag: Annotated[list[str], Query(description="Repeatable; every tag must match.")] = [],  # noqa: B006
+    published_at_source: Annotated[
+        list[DateSource],
+        Query(
+            description="Where `published_at` came from; repeatable, any of them matches "
+            "(`feed` and `html_meta`: dates the publisher stated)."
+        ),
+    ] = [],  # noqa: B006
     published_from: IsoDateTime | None = None,
     published_to: IsoDateTime | None = None,
     sort: SortOrder = SortOrder.newest,
@@ -86,6 +94,7 @@ def list_articles(
         section=section,
         language=language,
         tags=tag,
+        published_at_sources=[s.value for s in published_at_source],
         published_from=published_from,
         published_to=published_to,
     )

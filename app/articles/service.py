@@ -410,6 +410,8 @@ class ListFilters:
     section: str | None = None
     language: str | None = None
     tags: list[str] = field(default_factory=list)
+    #: Where `published_at` came from: any of these (empty: no constraint).
+    published_at_sources: list[str] = field(default_factory=list)
     published_from: datetime | None = None
     published_to: datetime | None = None
 
@@ -430,6 +432,8 @@ def _filter_conditions(session: Session, filters: ListFilters) -> list[sa.Column
     if filters.language is not None:
         conditions.append(col(Article.language) == filters.language)
     conditions.extend(_tag_condition(session, tag) for tag in filters.tags)
+    if filters.published_at_sources:
+        conditions.append(col(Article.published_at_source).in_(filters.published_at_sources))
     if filters.published_from is not None:
         conditions.append(col(Article.published_at) >= filters.published_from)
     if filters.published_to is not None:

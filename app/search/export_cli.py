@@ -184,6 +184,9 @@ def export_articles(
     section: Annotated[list[str] | None, typer.Option()] = None,
     language: Annotated[list[str] | None, typer.Option()] = None,
     tag: Annotated[list[str] | None, typer.Option()] = None,
+    published_at_source: Annotated[
+        list[str] | None, typer.Option(help="client, feed, html_meta, url or text; any of them.")
+    ] = None,
     include_duplicates: Annotated[bool, typer.Option()] = False,
     sort: Annotated[Sort, typer.Option(help="newest or oldest first.")] = Sort.newest,
     fields: Annotated[
@@ -225,6 +228,7 @@ def export_articles(
         "section": section,
         "language": language,
         "tag": tag,
+        "published_at_source": published_at_source,
         "include_duplicates": include_duplicates,
         "sort": sort.value,
         "fields": fields,

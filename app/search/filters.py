@@ -57,6 +57,7 @@ class SearchFilters:
     sections: Sequence[str] = ()
     languages: Sequence[str] = ()
     tags: Sequence[str] = ()
+    published_at_sources: Sequence[str] = ()
     include_duplicates: bool = False
     #: A place entity also matches articles that mention places inside it (its cities).
     include_places_within: bool = False
@@ -154,6 +155,7 @@ def filter_clauses(
         ("sections", "section", filters.sections),
         ("languages", "language", filters.languages),
         ("tags", "tags", filters.tags),
+        ("published_at_sources", "published_at_source", filters.published_at_sources),
     ):
         if distinct := _distinct(name, values):
             clauses.append(_in(attribute, distinct))

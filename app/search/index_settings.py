@@ -49,6 +49,7 @@ FILTERABLE_ATTRIBUTES: Final = (
     "month",
     "duplicate_of",
     "cluster_id",
+    "published_at_source",
     "id",
 )
 SORTABLE_ATTRIBUTES: Final = ("published_at", "id")

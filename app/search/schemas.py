@@ -47,6 +47,7 @@ class Facet(enum.StrEnum):
     language = "language"
     month = "month"
     tag = "tag"
+    published_at_source = "published_at_source"
 
 
 class EntityTypeName(enum.StrEnum):
@@ -206,6 +207,12 @@ class SearchQuery(BaseModel):
     section: list[FilterValue] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
     language: list[FilterValue] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
     tag: list[FilterValue] = Field(default_factory=list, max_length=MAX_LIST_VALUES)
+    published_at_source: list[DateSource] = Field(
+        default_factory=list,
+        max_length=MAX_LIST_VALUES,
+        description="Where `published_at` came from; at least one must match (`feed` and "
+        "`html_meta`: dates the publisher stated).",
+    )
     include_duplicates: bool = Field(
         default=False, description="Also return articles recorded as duplicates of another."
     )

@@ -50,6 +50,7 @@ FACET_ATTRIBUTES: dict[Facet, str] = {
     Facet.language: "language",
     Facet.month: "month",
     Facet.tag: "tags",
+    Facet.published_at_source: "published_at_source",
 }
 #: Public field name -> document attribute, where they differ.
 DOCUMENT_FIELD = {"published_at": "published_at_iso"}
@@ -235,6 +236,7 @@ def plan(
         sections=params.section,
         languages=params.language,
         tags=params.tag,
+        published_at_sources=[s.value for s in params.published_at_source],
         include_duplicates=params.include_duplicates,
         include_places_within=params.include_places_within,
     )
@@ -388,6 +390,7 @@ def describe_filters(applied: filters.SearchFilters, params: SearchParams) -> di
         "section": list(applied.sections),
         "language": list(applied.languages),
         "tag": list(applied.tags),
+        "published_at_source": list(applied.published_at_sources),
         "include_duplicates": applied.include_duplicates,
         "collapse": params.collapse.value if params.collapse else None,
     }

@@ -1399,6 +1399,11 @@ export interface components {
             /** Tag */
             tag?: string[];
             /**
+             * Published At Source
+             * @description Where `published_at` came from; at least one must match (`feed` and `html_meta`: dates the publisher stated).
+             */
+            published_at_source?: components["schemas"]["DateSource"][];
+            /**
              * Include Duplicates
              * @description Also return articles recorded as duplicates of another.
              * @default false
@@ -2033,6 +2038,11 @@ export interface components {
             /** Tag */
             tag?: string[];
             /**
+             * Published At Source
+             * @description Where `published_at` came from; at least one must match (`feed` and `html_meta`: dates the publisher stated).
+             */
+            published_at_source?: components["schemas"]["DateSource"][];
+            /**
              * Include Duplicates
              * @description Also return articles recorded as duplicates of another.
              * @default false
@@ -2075,7 +2085,7 @@ export interface components {
          * Facet
          * @enum {string}
          */
-        Facet: "entity" | "entity_type" | "source" | "section" | "language" | "month" | "tag";
+        Facet: "entity" | "entity_type" | "source" | "section" | "language" | "month" | "tag" | "published_at_source";
         /** FeedPublic */
         FeedPublic: {
             /**
@@ -2354,6 +2364,11 @@ export interface components {
             language?: string[];
             /** Tag */
             tag?: string[];
+            /**
+             * Published At Source
+             * @description Where `published_at` came from; at least one must match (`feed` and `html_meta`: dates the publisher stated).
+             */
+            published_at_source?: components["schemas"]["DateSource"][];
             /**
              * Include Duplicates
              * @description Also return articles recorded as duplicates of another.
@@ -3046,6 +3061,11 @@ export interface components {
             /** Tag */
             tag?: string[];
             /**
+             * Published At Source
+             * @description Where `published_at` came from; at least one must match (`feed` and `html_meta`: dates the publisher stated).
+             */
+            published_at_source?: components["schemas"]["DateSource"][];
+            /**
              * Include Duplicates
              * @description Also return articles recorded as duplicates of another.
              * @default false
@@ -3438,6 +3458,11 @@ export interface components {
             /** Tag */
             tag?: string[];
             /**
+             * Published At Source
+             * @description Where `published_at` came from; at least one must match (`feed` and `html_meta`: dates the publisher stated).
+             */
+            published_at_source?: components["schemas"]["DateSource"][];
+            /**
              * Include Duplicates
              * @description Also return articles recorded as duplicates of another.
              * @default false
@@ -3618,6 +3643,8 @@ export interface operations {
                 language?: string | null;
                 /** @description Repeatable; every tag must match. */
                 tag?: string[];
+                /** @description Where `published_at` came from; repeatable, any of them matches (`feed` and `html_meta`: dates the publisher stated). */
+                published_at_source?: components["schemas"]["DateSource"][];
                 published_from?: string | null;
                 published_to?: string | null;
                 sort?: components["schemas"]["SortOrder"];
@@ -5556,6 +5583,8 @@ export interface operations {
                 section?: string[];
                 language?: string[];
                 tag?: string[];
+                /** @description Where `published_at` came from; at least one must match (`feed` and `html_meta`: dates the publisher stated). */
+                published_at_source?: components["schemas"]["DateSource"][];
                 /** @description Also return articles recorded as duplicates of another. */
                 include_duplicates?: boolean;
                 /** @description keyword (default) | hybrid: keywords and meaning blended by `semantic_ratio` | semantic: by meaning only. hybrid and semantic need `q` and sort by relevance (no `cursor`); they answer 503 when embeddings are off or the model is unavailable. */
@@ -6305,6 +6334,8 @@ export interface operations {
                 section?: string[];
                 language?: string[];
                 tag?: string[];
+                /** @description Where `published_at` came from; at least one must match (`feed` and `html_meta`: dates the publisher stated). */
+                published_at_source?: components["schemas"]["DateSource"][];
                 /** @description Also return articles recorded as duplicates of another. */
                 include_duplicates?: boolean;
                 /** @description ndjson (one article per line) | csv (RFC 4180). */
@@ -6484,6 +6515,8 @@ export interface operations {
                 section?: string[];
                 language?: string[];
                 tag?: string[];
+                /** @description Where `published_at` came from; at least one must match (`feed` and `html_meta`: dates the publisher stated). */
+                published_at_source?: components["schemas"]["DateSource"][];
                 /** @description Also return articles recorded as duplicates of another. */
                 include_duplicates?: boolean;
                 /** @description The series' label in the answer. */
