@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     SYNC_BATCH_SIZE: int = Field(default=500, ge=1, le=10_000)
     SYNC_POLL_SECONDS: float = Field(default=0.2, gt=0)
     SYNC_MAX_ATTEMPTS: int = Field(default=10, ge=1)
+    #: A server's background workers (index, embedding, alerts) that keep finding nothing to do
+    #: poll less and less often, up to this; their own process's writes still wake the index
+    #: worker at once.
+    WORKER_IDLE_POLL_MAX_SECONDS: float = Field(default=2.0, gt=0, le=60)
 
     #: Saved-search alerts: matching and webhook delivery threads run beside the index worker.
     ALERT_WORKER_ENABLED: bool = True

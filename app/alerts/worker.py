@@ -13,6 +13,7 @@ from app.alerts.delivery import Deliverer
 from app.alerts.matching import Matcher, MeilisearchUnavailable
 from app.alerts.webhook import WebhookSender
 from app.config import Settings
+from app.polling import IdleBackoff
 from app.search.client import SearchClient
 
 logger = logging.getLogger(__name__)
@@ -50,10 +51,18 @@ def build_deliverer(settings: Settings, engine: Engine) -> Deliverer:
 
 
 class AlertWorker:
-    def __init__(self, matcher: Matcher, deliverer: Deliverer, *, poll_seconds: float) -> None:
+    def __init__(
+        self,
+        matcher: Matcher,
+        deliverer: Deliverer,
+        *,
+        poll_seconds: float,
+        idle_max_seconds: float | None = None,
+    ) -> None:
         self.matcher = matcher
         self.deliverer = deliverer
         self.poll_seconds = poll_seconds
+        self.idle_max_seconds = idle_max_seconds
         self._stop = threading.Event()
         self._deliveries_due = threading.Event()
         self._threads = [
@@ -74,6 +83,7 @@ class AlertWorker:
 
     def _match_loop(self) -> None:
         outage = 0
+        idle = IdleBackoff(self.poll_seconds, self.idle_max_seconds)
         while not self._stop.is_set():
             try:
                 taken, stored = self.matcher.run_once()
@@ -91,9 +101,12 @@ class AlertWorker:
             if stored:
                 self._deliveries_due.set()
             if taken == 0:
-                self._stop.wait(self.poll_seconds)
+                self._stop.wait(idle.idle())
+            else:
+                idle.reset()
 
     def _deliver_loop(self) -> None:
+        idle = IdleBackoff(self.poll_seconds, self.idle_max_seconds)
         while not self._stop.is_set():
             try:
                 attempted = self.deliverer.run_once()
@@ -101,8 +114,11 @@ class AlertWorker:
                 logger.exception("alert delivery error")
                 attempted = 0
             if attempted == 0:
-                self._deliveries_due.wait(self.poll_seconds)
+                if self._deliveries_due.wait(idle.idle()):
+                    idle.reset()  # new matches were stored: deliveries are due
                 self._deliveries_due.clear()
+            else:
+                idle.reset()
 
 
 def start(settings: Settings, engine: Engine, client: SearchClient) -> AlertWorker:
@@ -110,6 +126,7 @@ def start(settings: Settings, engine: Engine, client: SearchClient) -> AlertWork
         build_matcher(settings, engine, client),
         build_deliverer(settings, engine),
         poll_seconds=settings.ALERT_POLL_SECONDS,
+        idle_max_seconds=settings.WORKER_IDLE_POLL_MAX_SECONDS,
     )
     worker.start()
     return worker

@@ -28,6 +28,7 @@ from app.embeddings.provider import EmbeddingProvider, EmbeddingsUnavailable
 from app.embeddings.queue import FAILED, PENDING
 from app.embeddings.text import article_text, text_hash
 from app.embeddings.vectors import encode
+from app.polling import IdleBackoff
 from app.search.sync import backoff_seconds, new_worker_id
 
 if TYPE_CHECKING:
@@ -323,11 +324,17 @@ class EmbedWorker:
     """
 
     def __init__(
-        self, sync: EmbedSync, *, poll_seconds: float = 1.0, load_first: bool = False
+        self,
+        sync: EmbedSync,
+        *,
+        poll_seconds: float = 1.0,
+        load_first: bool = False,
+        idle_max_seconds: float | None = None,
     ) -> None:
         self.sync = sync
         self.poll_seconds = poll_seconds
         self.load_first = load_first
+        self.idle = IdleBackoff(poll_seconds, idle_max_seconds)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="embed", daemon=True)
 
@@ -354,4 +361,6 @@ class EmbedWorker:
                 self._stop.wait(1.0)
                 continue
             if done == 0:
-                self._stop.wait(self.poll_seconds)
+                self._stop.wait(self.idle.idle())
+            else:
+                self.idle.reset()

@@ -107,9 +107,15 @@ def build_backend(
         # Meilisearch may be down at start-up; the worker retries before it sends anything.
         logger.warning("search index not prepared at start-up", extra={"error": type(exc).__name__})
     if settings.SYNC_WORKER_ENABLED:
-        backend.worker = SyncWorker(sync, poll_seconds=settings.SYNC_POLL_SECONDS)
+        backend.worker = SyncWorker(
+            sync,
+            poll_seconds=settings.SYNC_POLL_SECONDS,
+            idle_max_seconds=settings.WORKER_IDLE_POLL_MAX_SECONDS,
+        )
         backend.worker.start()
         if backend.embed_sync is not None and settings.EMBED_WORKER_ENABLED:
-            backend.embed_worker = EmbedWorker(backend.embed_sync)
+            backend.embed_worker = EmbedWorker(
+                backend.embed_sync, idle_max_seconds=settings.WORKER_IDLE_POLL_MAX_SECONDS
+            )
             backend.embed_worker.start()
     return backend

@@ -77,6 +77,9 @@ def worker(
     with _backend(worker=True) as (_settings, backend), suppress(KeyboardInterrupt):
         if backend.worker is not None:
             backend.worker.fill_seconds = fill_seconds
+            # The writes it serves come from other processes, which cannot wake it: it keeps
+            # looking at its base interval rather than backing off when idle.
+            backend.worker.idle.cap = None
         console.print("index worker running; Ctrl-C to stop")
         stop.wait()
 

@@ -42,6 +42,7 @@ from app.articles.models import Article
 from app.db import utcnow
 from app.entities.types import DocumentEntity
 from app.outbox import OutboxEntry, OutboxStatus, SyncState
+from app.polling import IdleBackoff
 from app.search.client import MeiliTaskError, SearchClient
 from app.search.documents import article_to_document
 from app.search.index_settings import EMBEDDER, IndexPrimaryKeyMismatch, ensure_index
@@ -511,11 +512,18 @@ class SyncWorker:
     """
 
     def __init__(
-        self, sync: IndexSync, *, poll_seconds: float = 0.1, fill_seconds: float = 0.0
+        self,
+        sync: IndexSync,
+        *,
+        poll_seconds: float = 0.1,
+        fill_seconds: float = 0.0,
+        idle_max_seconds: float | None = None,
     ) -> None:
         self.sync = sync
         self.poll_seconds = poll_seconds
         self.fill_seconds = fill_seconds
+        #: Idle polls back off up to `idle_max_seconds` (app/polling.py); a wake-up resets them.
+        self.idle = IdleBackoff(poll_seconds, idle_max_seconds)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="index-sync", daemon=True)
@@ -552,7 +560,9 @@ class SyncWorker:
                 self._sleep(1.0)
                 continue
             if done == 0:
-                self._sleep(self.poll_seconds)
+                self._sleep(self.idle.idle())
+            else:
+                self.idle.reset()
 
     def _filling(self) -> bool:
         """Whether to wait for more: nothing is ready yet, or the pending batch is still partial
@@ -569,7 +579,8 @@ class SyncWorker:
         return utcnow() - oldest < timedelta(seconds=self.fill_seconds)
 
     def _sleep(self, seconds: float) -> None:
-        self._wake.wait(seconds)
+        if self._wake.wait(seconds):
+            self.idle.reset()
         self._wake.clear()
 
 
