@@ -9,6 +9,7 @@ from app.stories.reports import (
     LATER_SHARED,
     MIN_LATER_FIGURES,
     RESTATED_FIGURES,
+    SWAPPED_FIGURES,
     Report,
     dateline,
     days_moved,
@@ -80,6 +81,16 @@ WEDNESDAY = {
     "trading": "and moved between there and nine hours",
     "reason": "The queue is under pressure from the arrival of the spring fruit fleet.",
 }
+
+
+#: A bond's two tranches priced one after the other.
+TRANCHE = (
+    "HARBOURTON, June 4 - The coupon on the {amount} mln dlr, {term} year bond for Harbour "
+    "Quay Holdings has been set at {coupon} pct, lead manager Tidewater Securities said.\n"
+    "The issue price was set at 101.25 and the bonds will be listed in Harbourton."
+)
+FIVE_YEAR = {"amount": 100, "term": "five", "coupon": "1-3/8"}
+SEVEN_YEAR = {"amount": 50, "term": "seven", "coupon": "2-7/8"}
 
 
 def _one_story_by_text(first: str, second: str) -> bool:
@@ -162,6 +173,26 @@ def test_an_estimate_revised_again_is_a_next_report_and_a_corrected_figure_is_no
     # A figure added on one side only (a detail the first lacked) restates nothing.
     detail = SHORTFALL.format(new=75, old=70, extra=", before counting 17 berths freed early")
     assert not figures_restated(Report.of(first), Report.of(detail))
+
+
+def test_a_second_tranche_opening_with_its_own_figures_is_a_next_report() -> None:
+    first = (
+        TRANCHE.format(**FIVE_YEAR) + " The seven-year tranche of 50 mln dlrs will be priced later."
+    )
+    second = TRANCHE.format(**SEVEN_YEAR) + (
+        " The five-year tranche of 100 mln dlrs was priced earlier at 1-3/8 pct."
+    )
+    assert _one_story_by_text(first, second)
+    ours, theirs = Report.of(first), Report.of(second)
+    # The second gives the first tranche's figures further down: only "2-7/8" is new to the
+    # other text, but each opening has three figures the other opening lacks.
+    assert ours.opening_figures - theirs.figures == frozenset()
+    assert theirs.opening_figures - ours.figures == {"2-7/8"}
+    assert SWAPPED_FIGURES == 2
+    assert figures_restated(ours, theirs) and figures_restated(theirs, ours)
+    # One figure fixed in the opening swaps one each way: a correction.
+    fixed = TRANCHE.format(**{**FIVE_YEAR, "coupon": "1-1/2"})
+    assert not figures_restated(Report.of(TRANCHE.format(**FIVE_YEAR)), Report.of(fixed))
 
 
 def test_a_recurring_bulletin_a_day_later_with_other_figures_is_a_next_report() -> None:

@@ -12,7 +12,10 @@ yet a copy or a correction of the same report changes none of these:
   "today" as a weekday, which only adds one.
 - `figures_restated`: each opening (the first sentence after the dateline) holds a figure the
   other text lacks, `RESTATED_FIGURES` or more in all ("to 800 mln stg from 750 mln" after "to
-  750 mln stg from 700 mln"). A correction fixes one figure; the next report restates them.
+  750 mln stg from 700 mln"), or `SWAPPED_FIGURES` or more the other opening lacks (the
+  seven-year tranche's amount, term and coupon in place of the five-year one's, which the
+  second report still gives further down). A correction fixes one figure; the next report
+  restates them.
 - `later_figures`: texts filed `LATER_HOURS` or more apart that share at most `LATER_SHARED` of
   their distinct figures (`MIN_LATER_FIGURES` or more): another day's report of a recurring
   bulletin. A repost the next day, or the morning rewrite of last night's story, keeps its
@@ -54,6 +57,8 @@ _SPELT: Final = {
 #: Figures in the two openings and not in the other text (each side one at least) from which
 #: the openings restate them.
 RESTATED_FIGURES: Final = 3
+#: Figures each opening holds and the other opening lacks from which they restate them.
+SWAPPED_FIGURES: Final = 2
 #: Least time between two texts of one source for `later_figures`.
 LATER_HOURS: Final = 18
 #: Most share of the two texts' distinct figures found in both for `later_figures`.
@@ -118,10 +123,15 @@ def days_moved(first: Report, second: Report) -> bool:
 
 
 def figures_restated(first: Report, second: Report) -> bool:
-    """Each opening holds a figure the other text lacks, RESTATED_FIGURES or more in all."""
+    """Each opening holds a figure the other text lacks, RESTATED_FIGURES or more in all, or
+    SWAPPED_FIGURES or more the other opening lacks."""
     ours = first.opening_figures - second.figures
     theirs = second.opening_figures - first.figures
-    return bool(ours) and bool(theirs) and len(ours) + len(theirs) >= RESTATED_FIGURES
+    if ours and theirs and len(ours) + len(theirs) >= RESTATED_FIGURES:
+        return True
+    swapped = first.opening_figures - second.opening_figures
+    back = second.opening_figures - first.opening_figures
+    return min(len(swapped), len(back)) >= SWAPPED_FIGURES
 
 
 def later_figures(first: Report, second: Report) -> bool:
