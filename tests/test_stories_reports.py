@@ -17,6 +17,7 @@ from app.stories.reports import (
     figures_restated,
     later_figures,
     next_report,
+    repeated_flash,
 )
 from app.stories.verify import (
     NEAR_IDENTICAL,
@@ -210,6 +211,25 @@ def test_a_recurring_bulletin_a_day_later_with_other_figures_is_a_next_report() 
     # The same bulletin reposted a day later keeps its figures.
     repost = BERTH_BULLETIN.format(**{**TUESDAY, "date": 5})
     assert not later_figures(first, Report.of(repost, MONDAY + 2 * day))
+
+
+def test_a_flash_sent_again_a_day_later_is_a_next_report_and_a_story_is_not() -> None:
+    flash = "HARBOUR BOARD OPENS TWO EXTRA BERTHS, BOARD SAYS"
+    first = Report.of(flash, MONDAY, flash)
+    # Case and spacing aside, the body is the headline.
+    assert first.flash and Report.of(f" {flash.lower()}\n", None, flash).flash
+    assert not Report.of("", None, "").flash
+    day = timedelta(hours=LATER_HOURS)
+    assert repeated_flash(first, Report.of(flash, MONDAY + day, flash))
+    assert next_report(first, Report.of(flash, MONDAY + day, flash)) is False
+    # Sent twice the same morning: one flash.
+    assert not repeated_flash(first, Report.of(flash, MONDAY + day / 2, flash))
+    assert not repeated_flash(first, Report.of(flash, None, flash))
+    # A story sent again the next day has a body of its own.
+    story = TALKS_PUT_OFF.format(**FIRST_DELAY)
+    assert not repeated_flash(
+        Report.of(story, MONDAY, "Talks put off"), Report.of(story, MONDAY + day, "Talks put off")
+    )
 
 
 def test_later_figures_thresholds() -> None:

@@ -334,3 +334,10 @@ def test_a_sources_next_report_keeping_its_opening_is_another_story_and_its_repo
     put(5, "Extra berths expected", BERTH_BULLETIN.format(**WEDNESDAY), "2024-06-05T08:00:00Z")
     put(6, "Extra berths expected", tuesday.replace("June 4", "June 5"), "2024-06-05T09:00:00Z")
     assert clusters(client, 4, 5, 6) == [(4, 2), (5, 1), (4, 2)]
+    # A one-line flash sent again the next day, word for word: the next day's; sent twice
+    # the same morning: one.
+    flash = "HARBOUR BOARD OPENS TWO EXTRA BERTHS, BOARD SAYS"
+    put(7, flash, flash, "2024-06-04T11:40:00Z")
+    put(8, flash, flash, "2024-06-05T11:40:00Z")
+    put(9, flash, flash, "2024-06-05T11:45:00Z")
+    assert clusters(client, 7, 8, 9) == [(7, 1), (8, 2), (8, 2)]

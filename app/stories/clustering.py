@@ -49,7 +49,7 @@ from app.articles.models import Article
 from app.config import Settings, get_settings
 from app.stories.minhash import Fingerprint, Hashes, jaccard
 from app.stories.models import StoryBand
-from app.stories.reports import Report, next_report
+from app.stories.reports import Report, next_report, repeated_flash
 from app.stories.verify import (
     CONFLICT_FLOOR,
     NEAR_IDENTICAL,
@@ -152,7 +152,7 @@ class _Profile:
 
     @functools.cached_property
     def report(self) -> Report:
-        return Report.of(self.body, self.published_at)
+        return Report.of(self.body, self.published_at, self.title)
 
     @classmethod
     def of(cls, row: sa.Row[Any]) -> _Profile:
@@ -414,15 +414,16 @@ def _reports_of_one_source(similarity: float, own: _Profile, other: _Profile) ->
     """Two texts of one source, neither a version of the other: a next bulletin or a
     follow-up (app/stories/verify.py `later_report`), one template's bulletins on two
     subjects their headlines name (`subjects_apart`), or a next report keeping the first
-    one's opening with another day or other figures (app/stories/reports.py)."""
-    return (
-        similarity < NEAR_IDENTICAL
-        and one_source(own.source, other.source)
-        and (
-            later_report(own.shingles, other.shingles)
-            or subjects_apart(own.headline, other.headline)
-            or next_report(own.report, other.report)
-        )
+    one's opening with another day or other figures (app/stories/reports.py); and, however
+    alike, two flashes filed a day or more apart (`repeated_flash`)."""
+    if not one_source(own.source, other.source):
+        return False
+    if repeated_flash(own.report, other.report):
+        return True
+    return similarity < NEAR_IDENTICAL and (
+        later_report(own.shingles, other.shingles)
+        or subjects_apart(own.headline, other.headline)
+        or next_report(own.report, other.report)
     )
 
 

@@ -20,6 +20,10 @@ yet a copy or a correction of the same report changes none of these:
   their distinct figures (`MIN_LATER_FIGURES` or more): another day's report of a recurring
   bulletin. A repost the next day, or the morning rewrite of last night's story, keeps its
   figures.
+- `repeated_flash`: two flashes (a body that only repeats its headline) filed `LATER_HOURS` or
+  more apart, even word for word: a wire sends the same one-line flash each day the same thing
+  happens (the central bank's daily repurchase of the same amount); a story it sends again the
+  next day has a body of its own.
 
 Years are not figures here (a repost writes "May 4, 1987" where the first wrote "May four"),
 and neither is the dateline (a repost the next day carries the next day's dateline). Each
@@ -80,17 +84,29 @@ class Report:
     #: Those of its opening: the first sentence of the first paragraph after the dateline.
     opening_figures: frozenset[str]
     published_at: datetime | None = None
+    #: The body only repeats the headline (case and spacing aside): a flash.
+    flash: bool = False
 
     @classmethod
-    def of(cls, body: str, published_at: datetime | None = None) -> Report:
+    def of(cls, body: str, published_at: datetime | None = None, title: str = "") -> Report:
         place, rest = dateline(body)
         paragraph = next((line for line in rest.split("\n") if line.strip()), "")
         end = _SENTENCE_END.search(paragraph)
         opening = paragraph[: end.end()] if end else paragraph
         words = {token.casefold() for token in _TOKEN.findall(rest)}
+        flash = bool(body.strip()) and _plain(body) == _plain(title)
         return cls(
-            place, frozenset(words & WEEKDAYS), figures(rest), figures(opening), published_at
+            place,
+            frozenset(words & WEEKDAYS),
+            figures(rest),
+            figures(opening),
+            published_at,
+            flash,
         )
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def dateline(body: str) -> tuple[frozenset[str], str]:
@@ -134,11 +150,16 @@ def figures_restated(first: Report, second: Report) -> bool:
     return min(len(swapped), len(back)) >= SWAPPED_FIGURES
 
 
-def later_figures(first: Report, second: Report) -> bool:
-    """Filed LATER_HOURS or more apart, and few of their figures in common."""
+def _later(first: Report, second: Report) -> bool:
+    """Both dated, LATER_HOURS or more apart."""
     if first.published_at is None or second.published_at is None:
         return False
-    if abs((first.published_at - second.published_at).total_seconds()) < LATER_HOURS * 3600:
+    return abs((first.published_at - second.published_at).total_seconds()) >= LATER_HOURS * 3600
+
+
+def later_figures(first: Report, second: Report) -> bool:
+    """Filed LATER_HOURS or more apart, and few of their figures in common."""
+    if not _later(first, second):
         return False
     every = first.figures | second.figures
     shared = first.figures & second.figures
@@ -150,3 +171,8 @@ def next_report(first: Report, second: Report) -> bool:
     return (
         days_moved(first, second) or figures_restated(first, second) or later_figures(first, second)
     )
+
+
+def repeated_flash(first: Report, second: Report) -> bool:
+    """Two flashes filed LATER_HOURS or more apart, whatever their text."""
+    return first.flash and second.flash and _later(first, second)
