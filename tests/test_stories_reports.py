@@ -48,21 +48,21 @@ SECOND_DELAY = {
     "settle": "settle the pay dispute",
     "day": "Monday",
 }
-#: The harbour board's estimate of the day's berth shortfall, revised twice in one morning.
+#: The harbour board's count of ships it cannot berth today, raised twice in one morning.
 SHORTFALL = (
-    "HARBOURTON, June 4 - The harbour board said it has revised its estimate of today's berth "
-    "shortfall to {new} berths from {old}{extra}.\n"
+    "HARBOURTON, June 4 - The harbour board now puts the number of ships it cannot berth today "
+    "at {new}, up from its earlier count of {old}{extra}.\n"
     "Ships waiting in the outer roads will be brought in as berths free up, the board said, and "
     "pilots have been told to expect a busy evening tide."
 )
 #: A recurring morning bulletin: the same opening every day, that day's figures further down.
 BERTH_BULLETIN = (
-    "HARBOURTON, June {date} - The harbour board is expected to open extra berths to shipping "
-    "this morning, agents said.\n"
-    "They expect it to free {berths} berths on the eastern quay. The board may open the old "
-    "grain wharf instead.\n"
-    "Waiting times, which averaged {average} hours {when}, opened at {opening} hours {trading}. "
-    "{reason}"
+    "HARBOURTON, June {date} - Shipping agents think the harbour board will open more berths "
+    "before the morning tide.\n"
+    "In their view it will give {berths} berths along the eastern quay, or else reopen the old "
+    "grain wharf.\n"
+    "Ships queued for an average of {average} hours {when} and for {opening} hours at first "
+    "light, {trading}. {reason}"
 )
 TUESDAY = {
     "date": 4,
@@ -70,28 +70,28 @@ TUESDAY = {
     "average": "6.5",
     "when": "yesterday",
     "opening": "7.25",
-    "trading": "and stayed there in early trading",
-    "reason": "Agents said the queue grew partly because of fog in the channel overnight.",
+    "trading": "with no change by breakfast",
+    "reason": "Agents blamed part of the wait on fog in the channel overnight.",
 }
 WEDNESDAY = {
     "date": 5,
-    "berths": "a fairly large number, nine or more, of",
+    "berths": "a good many, nine or more,",
     "average": "7.1",
     "when": "on Tuesday",
     "opening": "8.5",
-    "trading": "and moved between there and nine hours",
-    "reason": "The queue is under pressure from the arrival of the spring fruit fleet.",
+    "trading": "drifting between that and nine hours since",
+    "reason": "The spring fruit fleet arriving this week keeps the queue long.",
 }
 
 
 #: A bond's two tranches priced one after the other.
 TRANCHE = (
-    "HARBOURTON, June 4 - The coupon on the {amount} mln dlr, {term} year bond for Harbour "
-    "Quay Holdings has been set at {coupon} pct, lead manager Tidewater Securities said.\n"
-    "The issue price was set at 101.25 and the bonds will be listed in Harbourton."
+    "HARBOURTON, June 4 - Harbour Quay Holdings fixed the interest on its {amount} mln dlr, "
+    "{term} year notes at {coupon} pct, said Tidewater Securities, which arranges the sale.\n"
+    "The notes were sold at 101.25 and will trade on the Harbourton exchange."
 )
-FIVE_YEAR = {"amount": 100, "term": "five", "coupon": "1-3/8"}
-SEVEN_YEAR = {"amount": 50, "term": "seven", "coupon": "2-7/8"}
+FOUR_YEAR = {"amount": 80, "term": "four", "coupon": "3-1/4"}
+NINE_YEAR = {"amount": 60, "term": "nine", "coupon": "4-5/8"}
 
 
 def _one_story_by_text(first: str, second: str) -> bool:
@@ -123,13 +123,13 @@ def test_the_dateline_gives_its_place_and_the_text_after_it() -> None:
 
 
 def test_figures_are_normalised_and_years_left_out() -> None:
-    assert figures("2,000 tonnes of a five-year 16-3/8 pct 50-mln-dlr bond due 2007.") == {
+    assert figures("2,000 tonnes of a five-year 12-5/8 pct 50-mln-dlr bond due 2009.") == {
         "2000",
         "5",
-        "16-3/8",
+        "12-5/8",
         "50",
     }
-    assert figures("three mln shares, 6.18 pct, May 4, 1987") == {"3", "6.18", "4"}
+    assert figures("three mln shares, 7.45 pct, June 4, 1998") == {"3", "7.45", "4"}
     assert figures("The eleventh hour") == frozenset()
 
 
@@ -177,23 +177,21 @@ def test_an_estimate_revised_again_is_a_next_report_and_a_corrected_figure_is_no
 
 
 def test_a_second_tranche_opening_with_its_own_figures_is_a_next_report() -> None:
-    first = (
-        TRANCHE.format(**FIVE_YEAR) + " The seven-year tranche of 50 mln dlrs will be priced later."
-    )
-    second = TRANCHE.format(**SEVEN_YEAR) + (
-        " The five-year tranche of 100 mln dlrs was priced earlier at 1-3/8 pct."
+    first = TRANCHE.format(**FOUR_YEAR) + " The nine-year notes of 60 mln dlrs follow later."
+    second = TRANCHE.format(**NINE_YEAR) + (
+        " The four-year notes of 80 mln dlrs were priced earlier at 3-1/4 pct."
     )
     assert _one_story_by_text(first, second)
     ours, theirs = Report.of(first), Report.of(second)
-    # The second gives the first tranche's figures further down: only "2-7/8" is new to the
+    # The second gives the first tranche's figures further down: only "4-5/8" is new to the
     # other text, but each opening has three figures the other opening lacks.
     assert ours.opening_figures - theirs.figures == frozenset()
-    assert theirs.opening_figures - ours.figures == {"2-7/8"}
+    assert theirs.opening_figures - ours.figures == {"4-5/8"}
     assert SWAPPED_FIGURES == 2
     assert figures_restated(ours, theirs) and figures_restated(theirs, ours)
     # One figure fixed in the opening swaps one each way: a correction.
-    fixed = TRANCHE.format(**{**FIVE_YEAR, "coupon": "1-1/2"})
-    assert not figures_restated(Report.of(TRANCHE.format(**FIVE_YEAR)), Report.of(fixed))
+    fixed = TRANCHE.format(**{**FOUR_YEAR, "coupon": "3-1/2"})
+    assert not figures_restated(Report.of(TRANCHE.format(**FOUR_YEAR)), Report.of(fixed))
 
 
 def test_a_recurring_bulletin_a_day_later_with_other_figures_is_a_next_report() -> None:

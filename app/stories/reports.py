@@ -7,12 +7,12 @@ price instead of the midday one, the next day's reserve figures. Such a pair pas
 on shared text (app/stories/verify.py `later_report` lets it through, its opening being shared),
 yet a copy or a correction of the same report changes none of these:
 
-- `days_moved`: each text names a day of the week the other never names ("rescheduled for
-  Thursday", then "for Monday"). A copy keeps its days; an update the next day rewrites
+- `days_moved`: each text names a day of the week the other never names ("put off until
+  Thursday", then "until Monday"). A copy keeps its days; an update the next day rewrites
   "today" as a weekday, which only adds one.
 - `figures_restated`: each opening (the first sentence after the dateline) holds a figure the
-  other text lacks, `RESTATED_FIGURES` or more in all ("to 800 mln stg from 750 mln" after "to
-  750 mln stg from 700 mln"), or `SWAPPED_FIGURES` or more the other opening lacks (the
+  other text lacks, `RESTATED_FIGURES` or more in all ("to 80 berths from 75" after "to 75
+  berths from 70"), or `SWAPPED_FIGURES` or more the other opening lacks (the
   seven-year tranche's amount, term and coupon in place of the five-year one's, which the
   second report still gives further down). A correction fixes one figure; the next report
   restates them.
@@ -25,7 +25,7 @@ yet a copy or a correction of the same report changes none of these:
   happens (the central bank's daily repurchase of the same amount); a story it sends again the
   next day has a body of its own.
 
-Years are not figures here (a repost writes "May 4, 1987" where the first wrote "May four"),
+Years are not figures here (a repost writes "June 4, 1998" where the first wrote "June four"),
 and neither is the dateline (a repost the next day carries the next day's dateline). Each
 signal alone was weighed against pairs read by hand (bench/stories_candidates.py): none refused
 a pair read as one story.
@@ -41,7 +41,7 @@ from typing import Final
 #: Word-like tokens that keep figures whole: "7-3/4", "1,000", "6.6" (as verify.py's).
 _TOKEN = re.compile(r"\w+(?:[.,/'-]\w+)*")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
-#: A wire dateline: "LONDON, March 5 - ", "SAN MATEO, Calif., March 2 - ", "st paul, april 7 -".
+#: A wire dateline: "HARBOURTON, March 5 - ", "PORT ELLEN, Argyll, March 2 - ", "padstow, may 7 -".
 _DATELINE = re.compile(rf"\s*([^\n]{{1,80}}?),\s*{_MONTH}\s+\d{{1,2}}\s*-\s*", re.IGNORECASE)
 #: The end of a sentence: a stop not closing a capital's abbreviation ("U.K.", "Corp.").
 _SENTENCE_END = re.compile(r"(?<![A-Z])[.!?](?=\s|$)")
@@ -120,8 +120,8 @@ def dateline(body: str) -> tuple[frozenset[str], str]:
 
 def figures(text: str) -> frozenset[str]:
     """The text's figures, normalised: thousands separators dropped, numbers up to ten spelt
-    out read as digits, a figure joined to a word split from it ("50-mln-dlr", "five-year");
-    years ("1987", not "2,000") left out."""
+    out read as digits, a figure joined to a word split from it ("40-mln-dlr", "five-year");
+    years ("1998", not "2,000") left out."""
     found = set()
     for token in _TOKEN.findall(text):
         for part in re.split(r"-(?=[^\W\d])|(?<=[^\W\d])-", token.casefold()):

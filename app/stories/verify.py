@@ -251,7 +251,7 @@ class Headline:
     def of(cls, title: str, body: str) -> Headline:
         body_tokens = _TOKEN.findall(body)
         capitals = {_word(token) for token in body_tokens if not token.islower()}
-        # The dateline's place is a name however the body is written ("st paul, april 7 -").
+        # The dateline's place is a name however the body is written ("padstow, may 7 -").
         place, _ = dateline(body)
         letters = [token for token in body_tokens if token.isalpha()]
         # A body in capitals marks no names; figures are not names.
