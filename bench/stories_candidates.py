@@ -80,7 +80,7 @@ def report_candidates() -> dict[str, Callable[[Doc, Doc], bool]]:
     """The candidates on days, figures and datelines (app/stories/reports.py)."""
 
     def report(doc: Doc) -> reports.Report:
-        return reports.Report.of(doc.body, doc.published_at)
+        return reports.Report.of(doc.body, doc.published_at, doc.title)
 
     def names_apart(a: Doc, b: Doc) -> bool:
         ours, theirs = verify.Headline.of(a.title, a.body), verify.Headline.of(b.title, b.body)
@@ -97,6 +97,9 @@ def report_candidates() -> dict[str, Callable[[Doc, Doc], bool]]:
             reports.later_figures(report(a), report(b))
         ),
         "any of the three (next_report)": lambda a, b: reports.next_report(report(a), report(b)),
+        "two flashes 18 h or more apart (repeated_flash)": lambda a, b: reports.repeated_flash(
+            report(a), report(b)
+        ),
         "headline names (capitals, the dateline's place) missing from the other text, both "
         "ways (subjects_apart)": names_apart,
     }
