@@ -7,25 +7,24 @@ shingles (recomputed from the stored text, so no estimate decides), then on what
 (app/stories/verify.py: two bulletins of one template, different names and figures, are two
 stories; so are two texts of one source that are not versions of each other, such as a
 follow-up and the story it follows, or whose headlines each name a subject the other lacks,
-or a next report that keeps the first one's opening with another day or other figures,
-app/stories/reports.py). A candidate counts only if its cluster's first
-publication is within the window of the new article's date (both dated), and its cluster only
-if no member compared and not the cluster's first member is another report of the new
-article's template or source (a chain of copies must not join two reports). When the new
-article verifies against members of several clusters, it joins the one it is most like,
+or a next report that keeps the first one's opening with another day or other figures, or
+a flash sent again a day later, app/stories/reports.py). A candidate counts only if its
+cluster's first publication is within the window of the new article's date (both dated), and
+its cluster only if no member compared and not the cluster's first member is another report of
+the new article's template or source (a chain of copies must not join two reports). When the
+new article verifies against members of several clusters, it joins the one it is most like,
 merged with those whose first publications are within the window of that one's and whose
 first members are not two reports of one template or source with its first member, under the
-oldest cluster id.
-A cluster's id is the id of the article that started it; an article alone has its own id and
-size 1. Articles stored before clustering existed, or while it was
-off, have no cluster until `newsarchive clusters rebuild`.
+oldest cluster id. A cluster's id is the id of the article that started it; an article alone
+has its own id and size 1. Articles stored before clustering existed, or while it was off,
+have no cluster until `newsarchive clusters rebuild`.
 
 The cost per article is bounded: at most PER_KEY rows per band key (the newest), at most
 MAX_CANDIDATES candidates ranked by shared bands, at most MAX_VERIFIED of them verified (at
 most MEMBERS_COMPARED per cluster), their texts (and sources) read in one query per batch,
 the sources of the batch's own articles in one more, and the first member of each cluster
-matched. Members whose `cluster_size` (or
-cluster) changed are queued for re-indexing in the same transaction.
+matched. Members whose `cluster_size` (or cluster) changed are queued for re-indexing in the
+same transaction.
 
 Clusters are not split when a member leaves (edited or deleted); `clusters rebuild` recomputes
 them from scratch. Two near-duplicates written at the same moment by two transactions do not
