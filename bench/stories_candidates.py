@@ -2,17 +2,19 @@
 
 Every pair of bench/stories_gold.tsv (BBC and Reuters, all of one source) that the pairwise
 checks of app/stories/verify.py let through (similarity, template, `later_report`; not
-`subjects_apart`, the rule being weighed with the others) is asked of each candidate: a rule
-is worth having when it refuses pairs read as two stories and none read as one. Entities are
-the archive's own (app/entities/extract.py, as stored for the article before it is
-clustered), found here for the texts of these pairs only.
+`subjects_apart` nor app/stories/reports.py `next_report`, the rules being weighed with the
+others) is asked of each candidate: a rule is worth having when it refuses pairs read as two
+stories and none read as one. Entities are the archive's own (app/entities/extract.py, as
+stored for the article before it is clustered), found here for the texts of these pairs only
+(--no-entities leaves those candidates out: the model takes minutes).
 
-Run:  .venv/bin/python -m bench.stories_candidates
+Run:  .venv/bin/python -m bench.stories_candidates [--no-entities]
 Data: ../shared/data (read in place; only ids are printed).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from collections.abc import Callable
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from app.entities.extract import extract_entities_batch
 from app.entities.types import ArticleText
 from app.paths import SHARED_DATA
-from app.stories import verify
+from app.stories import reports, verify
 from app.stories.minhash import Fingerprint, jaccard
 from bench import stories_gold as gold
 from bench.stories import Doc, bbc_docs, reuters_docs
@@ -74,6 +76,35 @@ def entities_of(docs: list[Doc]) -> dict[str, Entities]:
     return found
 
 
+def report_candidates() -> dict[str, Callable[[Doc, Doc], bool]]:
+    """The candidates on days, figures and datelines (app/stories/reports.py)."""
+
+    def report(doc: Doc) -> reports.Report:
+        return reports.Report.of(doc.body, doc.published_at, doc.title)
+
+    def names_apart(a: Doc, b: Doc) -> bool:
+        ours, theirs = verify.Headline.of(a.title, a.body), verify.Headline.of(b.title, b.body)
+        return verify.subjects_apart(ours, theirs)
+
+    return {
+        "days of the week each text names and the other never does (days_moved)": lambda a, b: (
+            reports.days_moved(report(a), report(b))
+        ),
+        "figures restated in both openings (figures_restated)": lambda a, b: (
+            reports.figures_restated(report(a), report(b))
+        ),
+        "18 h or more apart, at most a third of the figures shared (later_figures)": lambda a, b: (
+            reports.later_figures(report(a), report(b))
+        ),
+        "any of the three (next_report)": lambda a, b: reports.next_report(report(a), report(b)),
+        "two flashes 18 h or more apart (repeated_flash)": lambda a, b: reports.repeated_flash(
+            report(a), report(b)
+        ),
+        "headline names (capitals, the dateline's place) missing from the other text, both "
+        "ways (subjects_apart)": names_apart,
+    }
+
+
 def candidates(entities: dict[str, Entities]) -> dict[str, Callable[[Doc, Doc], bool]]:
     """Each candidate: whether it calls the two texts two stories."""
 
@@ -113,11 +144,6 @@ def candidates(entities: dict[str, Entities]) -> dict[str, Callable[[Doc, Doc], 
 
     org, named = {"organization"}, {"organization", "place", "person"}
     return {
-        "headline names missing from the other text, both ways (subjects_apart)": lambda a, b: (
-            verify.subjects_apart(
-                verify.Headline.of(a.title, a.body), verify.Headline.of(b.title, b.body)
-            )
-        ),
         "headline names missing from the other text, one way": lambda a, b: (
             bool(
                 verify.Headline.of(a.title, a.body).names
@@ -154,18 +180,26 @@ def candidates(entities: dict[str, Entities]) -> dict[str, Callable[[Doc, Doc], 
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--no-entities", action="store_true", help="leave out the candidates on entities"
+    )
+    args = parser.parse_args(argv)
     if not SHARED_DATA.is_dir():
         print(f"skipped: the corpora are not at {SHARED_DATA}")
         return
     pairs = passing_pairs()
     two = sum(not pair.review.same for pair in pairs)
     print(f"{len(pairs)} reviewed pairs pass the checks: {len(pairs) - two} one story, {two} two")
-    docs = list({doc.key: doc for p in pairs for doc in (p.first, p.second)}.values())
-    started = time.perf_counter()
-    entities = entities_of(docs)
-    print(f"entities of {len(docs)} texts in {time.perf_counter() - started:.0f} s")
-    for name, rule in candidates(entities).items():
+    rules = report_candidates()
+    if not args.no_entities:
+        docs = list({doc.key: doc for p in pairs for doc in (p.first, p.second)}.values())
+        started = time.perf_counter()
+        entities = entities_of(docs)
+        print(f"entities of {len(docs)} texts in {time.perf_counter() - started:.0f} s")
+        rules |= candidates(entities)
+    for name, rule in rules.items():
         refused = [pair for pair in pairs if rule(pair.first, pair.second)]
         wrong = [p for p in refused if not p.review.same]
         right = [p for p in refused if p.review.same]
@@ -177,4 +211,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

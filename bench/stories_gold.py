@@ -17,7 +17,9 @@ repository), one a line: corpus, the two document keys (BBC `bbc:section/number`
   background text in common; `related`: another story sharing some paragraphs.
 
 The corrected gold is the labels plus the `same` pairs, closed under transitivity (a version of
-a version is the same article). Found pairs that are neither labelled nor reviewed are
+a version is the same article), less the pairs read as `different`: identical bodies are not
+always one story (Reuters sends the same one-line flash on each day the same thing happens,
+such as the Fed's daily customer repurchases of one amount). Found pairs that are neither labelled nor reviewed are
 reported as unreviewed and count as errors, so the corrected precision is a lower bound until
 they are read (`quality --unreviewed FILE` writes them out for reading).
 """
@@ -69,7 +71,8 @@ def pairs_of(groups: Iterable[Iterable[str]]) -> set[Pair]:
 
 
 def corrected(labelled: Iterable[list[str]], reviews: Iterable[Review]) -> set[Pair]:
-    """The labelled groups joined by the reviewed `same` pairs; every pair inside a group."""
+    """The labelled groups joined by the reviewed `same` pairs; every pair inside a group but
+    those reviewed as `different`."""
     parent: dict[str, str] = {}
 
     def root(key: str) -> str:
@@ -93,7 +96,7 @@ def corrected(labelled: Iterable[list[str]], reviews: Iterable[Review]) -> set[P
     groups: dict[str, list[str]] = {}
     for key in list(parent):
         groups.setdefault(root(key), []).append(key)
-    return pairs_of(groups.values())
+    return pairs_of(groups.values()) - {review.pair for review in reviews if not review.same}
 
 
 #: Multi-member clusters drawn at random and read by hand (`bench/stories.py sample`).

@@ -39,6 +39,18 @@ def test_same_pairs_join_labelled_groups_transitively(tmp_path: Path) -> None:
     }
 
 
+def test_a_labelled_pair_read_as_two_stories_leaves_the_gold(tmp_path: Path) -> None:
+    path = _write(tmp_path, "reuters\tb\tc\tdifferent\ttemplate", "reuters\tc\td\tsame\trepost")
+    # Three identical flashes of three days: two of them read as two stories.
+    assert gold.corrected([["a", "b", "c"]], gold.load("reuters", path)) == {
+        ("a", "b"),
+        ("a", "c"),
+        ("a", "d"),
+        ("b", "d"),
+        ("c", "d"),
+    }
+
+
 def test_a_verdict_outside_the_documented_kinds_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, "bbc\ta\tb\tsame\ttemplate")
     with pytest.raises(ValueError, match="bad verdict 'same'/'template'"):

@@ -38,6 +38,14 @@ from tests.stories_texts import (
     article,
     reworded,
 )
+from tests.test_stories_reports import (
+    BERTH_BULLETIN,
+    FIRST_DELAY,
+    SECOND_DELAY,
+    TALKS_PUT_OFF,
+    TUESDAY,
+    WEDNESDAY,
+)
 
 pytestmark = pytest.mark.clusters
 
@@ -291,3 +299,45 @@ def test_one_sources_notices_on_two_subjects_stay_apart_and_a_version_joins_its_
     post(client, 2, "Saltmarsh Ferries files for quay permit", SALTMARSH_FILING, source="Wire")
     post(client, 3, "NORTHERN QUAY SEEKS PERMIT FOR NEW WALL", QUAY_FILING_UPDATED, source="Wire")
     assert clusters(client, 1, 2, 3) == [(1, 2), (2, 1), (1, 2)]
+
+
+def test_a_sources_next_report_keeping_its_opening_is_another_story_and_its_repost_is_not(
+    client: TestClient,
+) -> None:
+    def put(n: int, title: str, body: str, published_at: str) -> None:
+        response = client.post(
+            "/articles", json=article(n, title, body, published_at=published_at, source="Wire")
+        )
+        assert response.status_code in (200, 201), response.text
+
+    # Talks put off, then put off again to another day: two stories, and the first one's
+    # repost (a word fixed) joins the first.
+    first = TALKS_PUT_OFF.format(**FIRST_DELAY)
+    put(1, "Terminal talks put off", first, "2024-05-06T09:00:00Z")
+    put(
+        2,
+        "Terminal talks put off again",
+        TALKS_PUT_OFF.format(**SECOND_DELAY),
+        "2024-05-09T09:00:00Z",
+    )
+    put(
+        3,
+        "Terminal talks put off",
+        first.replace("stood still", "been still"),
+        "2024-05-07T09:00:00Z",
+    )
+    assert clusters(client, 1, 2, 3) == [(1, 2), (2, 1), (1, 2)]
+    # A morning bulletin and the next day's, figures of its own (the dates are read back from
+    # the database for the stored one); the first reposted the next day keeps its figures.
+    tuesday = BERTH_BULLETIN.format(**TUESDAY)
+    put(4, "Extra berths expected", tuesday, "2024-06-04T08:00:00Z")
+    put(5, "Extra berths expected", BERTH_BULLETIN.format(**WEDNESDAY), "2024-06-05T08:00:00Z")
+    put(6, "Extra berths expected", tuesday.replace("June 4", "June 5"), "2024-06-05T09:00:00Z")
+    assert clusters(client, 4, 5, 6) == [(4, 2), (5, 1), (4, 2)]
+    # A one-line flash sent again the next day, word for word: the next day's; sent twice
+    # the same morning: one.
+    flash = "HARBOUR BOARD OPENS TWO EXTRA BERTHS, BOARD SAYS"
+    put(7, flash, flash, "2024-06-04T11:40:00Z")
+    put(8, flash, flash, "2024-06-05T11:40:00Z")
+    put(9, flash, flash, "2024-06-05T11:45:00Z")
+    assert clusters(client, 7, 8, 9) == [(7, 1), (8, 2), (8, 2)]

@@ -6,24 +6,25 @@ store, and each candidate is verified on the exact Jaccard similarity of the two
 shingles (recomputed from the stored text, so no estimate decides), then on what differs
 (app/stories/verify.py: two bulletins of one template, different names and figures, are two
 stories; so are two texts of one source that are not versions of each other, such as a
-follow-up and the story it follows, or whose headlines each name a subject the other lacks). A candidate counts only if its cluster's first
-publication is within the window of the new article's date (both dated), and its cluster only
-if no member compared and not the cluster's first member is another report of the new
-article's template or source (a chain of copies must not join two reports). When the new
-article verifies against members of several clusters, it joins the one it is most like,
+follow-up and the story it follows, or whose headlines each name a subject the other lacks,
+or a next report that keeps the first one's opening with another day or other figures, or
+a flash sent again a day later, app/stories/reports.py). A candidate counts only if its
+cluster's first publication is within the window of the new article's date (both dated), and
+its cluster only if no member compared and not the cluster's first member is another report of
+the new article's template or source (a chain of copies must not join two reports). When the
+new article verifies against members of several clusters, it joins the one it is most like,
 merged with those whose first publications are within the window of that one's and whose
 first members are not two reports of one template or source with its first member, under the
-oldest cluster id.
-A cluster's id is the id of the article that started it; an article alone has its own id and
-size 1. Articles stored before clustering existed, or while it was
-off, have no cluster until `newsarchive clusters rebuild`.
+oldest cluster id. A cluster's id is the id of the article that started it; an article alone
+has its own id and size 1. Articles stored before clustering existed, or while it was off,
+have no cluster until `newsarchive clusters rebuild`.
 
 The cost per article is bounded: at most PER_KEY rows per band key (the newest), at most
 MAX_CANDIDATES candidates ranked by shared bands, at most MAX_VERIFIED of them verified (at
 most MEMBERS_COMPARED per cluster), their texts (and sources) read in one query per batch,
 the sources of the batch's own articles in one more, and the first member of each cluster
-matched. Members whose `cluster_size` (or
-cluster) changed are queued for re-indexing in the same transaction.
+matched. Members whose `cluster_size` (or cluster) changed are queued for re-indexing in the
+same transaction.
 
 Clusters are not split when a member leaves (edited or deleted); `clusters rebuild` recomputes
 them from scratch. Two near-duplicates written at the same moment by two transactions do not
@@ -37,6 +38,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -46,6 +48,7 @@ from app.articles.models import Article
 from app.config import Settings, get_settings
 from app.stories.minhash import Fingerprint, Hashes, jaccard
 from app.stories.models import StoryBand
+from app.stories.reports import Report, next_report, repeated_flash
 from app.stories.verify import (
     CONFLICT_FLOOR,
     NEAR_IDENTICAL,
@@ -62,6 +65,14 @@ from app.stories.verify import (
 ARTICLES: sa.Table = Article.__table__  # type: ignore[attr-defined]
 BANDS: sa.Table = StoryBand.__table__  # type: ignore[attr-defined]
 OUTBOX: sa.Table = outbox.OutboxEntry.__table__  # type: ignore[attr-defined]
+#: What a stored article's profile is made of.
+_PROFILE_COLUMNS = (
+    ARTICLES.c.title,
+    ARTICLES.c.summary,
+    ARTICLES.c.body,
+    ARTICLES.c.source,
+    ARTICLES.c.published_at,
+)
 
 #: Values in one IN (...) list.
 SLICE = 500
@@ -124,6 +135,7 @@ class _Profile:
     body: str
     source: str | None
     title: str = ""
+    published_at: datetime | None = None
 
     @functools.cached_property
     def tokens(self) -> Counter[str]:
@@ -137,9 +149,20 @@ class _Profile:
     def headline(self) -> Headline:
         return Headline.of(self.title, self.body)
 
+    @functools.cached_property
+    def report(self) -> Report:
+        return Report.of(self.body, self.published_at, self.title)
+
     @classmethod
-    def of(cls, title: str, summary: str | None, body: str, source: str | None) -> _Profile:
-        return cls(Fingerprint.of(title, summary, body).hashes, body, source, title)
+    def of(cls, row: sa.Row[Any]) -> _Profile:
+        """From a row of title, summary, body, source and published_at."""
+        return cls(
+            Fingerprint.of(row.title, row.summary, row.body).hashes,
+            row.body,
+            row.source,
+            row.title,
+            _aware(row.published_at),
+        )
 
 
 @dataclass
@@ -217,7 +240,11 @@ def assign(
     for text in texts:
         fingerprint = prints[text.article_id]
         known.profiles[text.article_id] = _Profile(
-            fingerprint.hashes, text.body, sources.get(text.article_id), text.title
+            fingerprint.hashes,
+            text.body,
+            sources.get(text.article_id),
+            text.title,
+            text.published_at,
         )
         known.published[text.article_id] = text.published_at
         matched = _verified_clusters(session, known, text, votes[text.article_id], config)
@@ -384,15 +411,18 @@ def _verified_clusters(
 
 def _reports_of_one_source(similarity: float, own: _Profile, other: _Profile) -> bool:
     """Two texts of one source, neither a version of the other: a next bulletin or a
-    follow-up (app/stories/verify.py `later_report`), or one template's bulletins on two
-    subjects their headlines name (`subjects_apart`)."""
-    return (
-        similarity < NEAR_IDENTICAL
-        and one_source(own.source, other.source)
-        and (
-            later_report(own.shingles, other.shingles)
-            or subjects_apart(own.headline, other.headline)
-        )
+    follow-up (app/stories/verify.py `later_report`), one template's bulletins on two
+    subjects their headlines name (`subjects_apart`), or a next report keeping the first
+    one's opening with another day or other figures (app/stories/reports.py); and, however
+    alike, two flashes filed a day or more apart (`repeated_flash`)."""
+    if not one_source(own.source, other.source):
+        return False
+    if repeated_flash(own.report, other.report):
+        return True
+    return similarity < NEAR_IDENTICAL and (
+        later_report(own.shingles, other.shingles)
+        or subjects_apart(own.headline, other.headline)
+        or next_report(own.report, other.report)
     )
 
 
@@ -431,13 +461,13 @@ def _first_member(session: Session, known: _Known, cluster: int) -> _Profile | N
     if member_of == cluster and cluster in known.profiles:
         return known.profiles[cluster]
     row = session.execute(
-        sa.select(ARTICLES.c.title, ARTICLES.c.summary, ARTICLES.c.body, ARTICLES.c.source).where(
+        sa.select(*_PROFILE_COLUMNS).where(
             ARTICLES.c.id == cluster, ARTICLES.c.cluster_id == cluster
         )
     ).one_or_none()
     if row is None:
         return None
-    known.profiles[cluster] = _Profile.of(row.title, row.summary, row.body, row.source)
+    known.profiles[cluster] = _Profile.of(row)
     known.cluster_of.setdefault(cluster, cluster)
     return known.profiles[cluster]
 
@@ -453,12 +483,8 @@ def _firsts_conflict(session: Session, known: _Known, first: int, second: int) -
 
 def _profile(session: Session, known: _Known, article_id: int) -> _Profile:
     if article_id not in known.profiles:
-        row = session.execute(
-            sa.select(
-                ARTICLES.c.title, ARTICLES.c.summary, ARTICLES.c.body, ARTICLES.c.source
-            ).where(ARTICLES.c.id == article_id)
-        ).one()
-        known.profiles[article_id] = _Profile.of(row.title, row.summary, row.body, row.source)
+        row = session.execute(sa.select(*_PROFILE_COLUMNS).where(ARTICLES.c.id == article_id)).one()
+        known.profiles[article_id] = _Profile.of(row)
     return known.profiles[article_id]
 
 
@@ -467,16 +493,10 @@ def _prefetch(session: Session, known: _Known, ids: set[int]) -> None:
     ordered = sorted(ids - known.profiles.keys())
     for part in _slices(ordered):
         rows = session.execute(
-            sa.select(
-                ARTICLES.c.id,
-                ARTICLES.c.title,
-                ARTICLES.c.summary,
-                ARTICLES.c.body,
-                ARTICLES.c.source,
-            ).where(ARTICLES.c.id.in_(part))
+            sa.select(ARTICLES.c.id, *_PROFILE_COLUMNS).where(ARTICLES.c.id.in_(part))
         )
         for row in rows:
-            known.profiles[row.id] = _Profile.of(row.title, row.summary, row.body, row.source)
+            known.profiles[row.id] = _Profile.of(row)
 
 
 def _merge(session: Session, known: _Known, cluster: int, *, into: int) -> None:

@@ -37,7 +37,8 @@ are the part an outlet most often rewrites.
 A template's bulletins from one source can also keep one opening and swap only the subject:
 two companies' shelf filings, two livestock markets' hog prices. Their headlines name it: so
 two texts of one source are two reports when each headline holds a name, a word its own body
-writes with a capital, that the other text never mentions (`subjects_apart`). A version of a
+writes with a capital or its dateline's place, that the other text never mentions
+(`subjects_apart`): bulletins written all in lower case name their market only in the dateline. A version of a
 story may reword its headline, but the subject its headline names stays in its text.
 Entities the archive extracts were weighed for the same purpose and left aside: the model
 labels two copies of one text differently often enough that the lead organisation, or the
@@ -52,6 +53,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from app.stories import minhash
+from app.stories.reports import dateline
 
 #: Word-like tokens that keep figures whole: "7-3/4", "1,000", "6.6", "U.S.".
 _TOKEN = re.compile(r"\w+(?:[.,/'-]\w+)*")
@@ -249,6 +251,8 @@ class Headline:
     def of(cls, title: str, body: str) -> Headline:
         body_tokens = _TOKEN.findall(body)
         capitals = {_word(token) for token in body_tokens if not token.islower()}
+        # The dateline's place is a name however the body is written ("padstow, may 7 -").
+        place, _ = dateline(body)
         letters = [token for token in body_tokens if token.isalpha()]
         # A body in capitals marks no names; figures are not names.
         shouting = sum(token.isupper() for token in letters) * 2 > len(letters)
@@ -256,7 +260,8 @@ class Headline:
         names = frozenset(
             word
             for word in title_words
-            if not shouting and word in capitals and not any(char.isdigit() for char in word)
+            if (word in place or (not shouting and word in capitals))
+            and not any(char.isdigit() for char in word)
         )
         words = frozenset(title_words | {_word(token) for token in body_tokens})
         return cls(names, words)
