@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.entities.canonical import resolve
 from app.entities.extract import extract_entities_batch
 from app.entities.gazetteer import slugify
+from app.entities.names import resolve
 from app.entities.types import ArticleEntity, ArticleText, CanonicalRef, EntityType
 from app.ingestion.reuters import ReutersRecord, iter_reuters
 from app.paths import SHARED_DATA

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from app.entities.canonical import canonicalise, clean_surface, resolve
+from app.entities.canonical import canonicalise
 from app.entities.gazetteer import slugify
+from app.entities.names import clean_surface, resolve
 from app.entities.types import (
     ArticleEntity,
     CanonicalRef,

@@ -9,8 +9,9 @@ from collections.abc import Iterable
 from fastapi.testclient import TestClient
 
 from app.entities import senses
-from app.entities.canonical import canonicalise, resolve
+from app.entities.canonical import canonicalise
 from app.entities.gazetteer import lookup_country
+from app.entities.names import resolve
 from app.entities.types import EntityType
 from tests.conftest import sync_index
 from tests.test_entities_canonical import labelled, summary

@@ -35,8 +35,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.entities import curated
-from app.entities.canonical import strip_titles
 from app.entities.merging import DISTINCT, distinct
+from app.entities.names import strip_titles
 from app.entities.resolution import blocked, resolve_forms
 from app.entities.store import ENTITIES, normalise, slices
 from app.entities.types import ArticleEntity, ArticleText, EntitySource, EntityType

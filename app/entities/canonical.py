@@ -3,7 +3,7 @@
 The steps, in order:
 
 1. Clean each surface form (quotes, possessives, leading "the", honorifics, company-form
-   endings, ALL-CAPS words) and key it by its slug.
+   endings, ALL-CAPS words) and key it by its slug: app/entities/names.py.
 2. Give each key one type by majority vote over its mentions, then let knowledge overrule the
    vote: a known country (or its alias or demonym) is always a place, a known international
    body always an organisation, and a name followed by "region", "border" and the like is a
@@ -35,33 +35,28 @@ from app.entities.gazetteer import (
     lookup_subplace,
     slugify,
 )
+from app.entities.names import (
+    ACRONYM_MAX,
+    POSSESSIVE,
+    QUOTES,
+    clean_surface,
+    name_key,
+    resolve,
+)
 from app.entities.types import (
     LABEL_TO_TYPE,
     ArticleEntity,
-    CanonicalRef,
     ClientEntity,
     EntitySource,
     EntityType,
     RawMention,
 )
 
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"'})
-#: "International Coffee Organization (ICO)": the acronym joins later mentions by itself.
-_TRAILING_PARENTHESIS = re.compile(r"\s*\([^()]*\)?$")
-_POSSESSIVE = re.compile(r"(?:'s|(?<=s)')$", re.IGNORECASE)
-_HANDLE = re.compile(r"\s*@\w+")
-_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
-#: "pro-Western", "anti-American": the lowercase prefix is the writer's stance, not the name.
-_STANCE_PREFIX = re.compile(r"^[a-z]+-(?=[A-Z])")
 #: "ex-Soviet nations" names a former affiliation of the nations, not the Soviet Union itself.
 _FORMER_PREFIX = re.compile(r"(?:\b(?:ex|post|pre|non)-|\bformer\s+)$", re.IGNORECASE)
-_DOT_COM = re.compile(r"(?<=[A-Za-z]{2})\.com$", re.IGNORECASE)
-_EDGE_PUNCTUATION = " \t\n\"'`,;:()[]{}<>*-–—"
 _NEXT_WORD = re.compile(r"^(?:'s)?\s+([A-Za-z]+)")
 _OF_COUNTRY = re.compile(r"\bof (?:the )?([A-Z][\w.' ]+)$")
 _ACRONYM_STOPWORDS = frozenset({"of", "the", "and", "for", "&", "on", "in", "de"})
-#: Words longer than this in ALL CAPS are shouting, not acronyms ("REUTERS" but not "OPEC").
-_ACRONYM_MAX = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,81 +107,8 @@ class _Group:
         # Mixed case beats shouting; then frequency; then the longer form.
         return max(
             self.surfaces,
-            key=lambda s: (not s.isupper() or len(s) <= _ACRONYM_MAX, self.surfaces[s], len(s)),
+            key=lambda s: (not s.isupper() or len(s) <= ACRONYM_MAX, self.surfaces[s], len(s)),
         )
-
-
-def clean_surface(surface: str, type: EntityType) -> str:
-    """The name as a reader would write it: "the Nagorno-Karabakh’s" -> "Nagorno-Karabakh"."""
-    text = " ".join(surface.translate(_QUOTES).split())
-    previous = None
-    while text != previous:
-        previous = text
-        text = _TRAILING_PARENTHESIS.sub("", text).strip(_EDGE_PUNCTUATION)
-        text = _POSSESSIVE.sub("", text)
-        text = _LEADING_THE.sub("", text)
-        text = _STANCE_PREFIX.sub("", text)
-        # "Corp." loses its full stop, "U.S." keeps it.
-        if text.endswith(".") and text[-3:-2] != ".":
-            text = text[:-1]
-    # "Twitter @RevJJackson", "#BlackLivesMatter": handles and hashtags are not part of a name.
-    text = _HANDLE.sub("", text).strip().lstrip("#") or text
-    words = text.split(" ")
-    if type is EntityType.PERSON:
-        words = strip_titles(" ".join(words)).split(" ")
-    if type is EntityType.ORGANIZATION:
-        while len(words) > 1 and words[-1].rstrip(".,").lower() in curated.LEGAL_SUFFIXES:
-            words = words[:-1]
-        words[-1] = words[-1].rstrip(",")
-        # "Amazon.com Inc.": a company named by its web address is the company.
-        words[-1] = _DOT_COM.sub("", words[-1])
-    return " ".join(_uncap(word) for word in words)
-
-
-def _uncap(word: str) -> str:
-    letters = [char for char in word if char.isalpha()]
-    if len(letters) <= _ACRONYM_MAX or not word.isupper():
-        return word
-    return "-".join(part.capitalize() for part in word.split("-"))
-
-
-def strip_titles(name: str) -> str:
-    """Drop the titles before a name while a capitalised name is left: "President Trump" ->
-    "Trump", "House Speaker Nancy Pelosi" -> "Nancy Pelosi", "First Lady Michelle Obama" ->
-    "Michelle Obama" (but "Lady Gaga" stays)."""
-    words = name.split()
-    previous = ""
-    while len(words) > 1 and words[1][:1].isupper():
-        word = words[0].rstrip(".,").lower()
-        if word not in _TITLE_WORDS and not (word == "lady" and previous == "first"):
-            break
-        previous, words = word, words[1:]
-    return " ".join(words)
-
-
-_TITLE_WORDS = curated.TITLES | curated.HONORIFICS
-
-
-def resolve(name: str, type: EntityType) -> CanonicalRef:
-    """What a name means without an article around it: for client entities and queries."""
-    surface = clean_surface(name, type)
-    if type is EntityType.PERSON:
-        surface = strip_titles(surface)
-    country = lookup_country(surface)
-    if country is not None:
-        return CanonicalRef(slug=country.slug, name=country.name, type=EntityType.PLACE)
-    organization = lookup_organization(surface)
-    if organization is not None:
-        return CanonicalRef(
-            slug=organization.slug, name=organization.name, type=EntityType(organization.type)
-        )
-    if type is EntityType.PLACE:
-        place = lookup_subplace(surface)
-        if place is not None:
-            return CanonicalRef(
-                slug=place.slug, name=place.name, type=EntityType.PLACE, within=place.within
-            )
-    return CanonicalRef(slug=_key(surface, type), name=surface, type=type)
 
 
 def canonicalise(
@@ -195,7 +117,7 @@ def canonicalise(
     """One entity per real thing named in `text`, ordered by first appearance."""
     groups: dict[str, _Group] = {}
     for mention in _prepare(text, _split_spans(sorted(mentions, key=lambda m: m.start))):
-        key = _key(mention.surface, mention.type)
+        key = name_key(mention.surface, mention.type)
         if key and any(char.isalpha() for char in key):
             groups.setdefault(key, _Group(key=key)).add(mention)
     for group in groups.values():
@@ -203,29 +125,6 @@ def canonicalise(
     parents = _join_references(list(groups.values()))
     entities = _merge(groups, parents)
     return _with_clients(text, entities, client_entities)
-
-
-def _key(surface: str, type: EntityType) -> str:
-    key = slugify(surface)
-    if type is not EntityType.ORGANIZATION:
-        return key
-    # British and American spellings of one body ("Organisation") must not split it.
-    return department_key(key.replace("isation", "ization"))
-
-
-#: "U.S. Justice Department", "US Department of Justice": the country of a federal body is
-#: understood, and dropping it keeps one body one entity.
-_US_PREFIX = re.compile(r"^(?:us|u-s|united-states|federal)-(?=department-|[a-z-]+-department$)")
-
-
-def department_key(key: str) -> str:
-    """One key for the word orders of a department: "justice-department" and
-    "department-of-justice" are both "department-of-justice"."""
-    key = _US_PREFIX.sub("", key)
-    words = key.split("-")
-    if len(words) > 1 and words[-1] == "department" and "of" not in words and "for" not in words:
-        return "-".join(["department", "of", *words[:-1]])
-    return key
 
 
 #: "Trump's Mar-a-Lago", "Obama's 2008 campaign": the owner is a mention of its own.
@@ -241,7 +140,7 @@ def _split_spans(mentions: Sequence[RawMention]) -> list[RawMention]:
     """Split the spans the model runs across two names, so that neither is lost."""
     split: list[RawMention] = []
     for raw in mentions:
-        text = raw.text.translate(_QUOTES)
+        text = raw.text.translate(QUOTES)
         possessive = _INNER_POSSESSIVE.match(text) if raw.label != "ORG" else None
         # "McDonald's Corp", "Moody's Investors Service": a possessive inside an organisation's
         # name is part of it.
@@ -270,7 +169,7 @@ def _split_spans(mentions: Sequence[RawMention]) -> list[RawMention]:
         if inside and not _CONNECTORS.sub("", rest):
             continue  # "the State Department and EPA": the two bodies, nothing more
         split.append(raw)
-        leader = _LEADER_BODY.match(_POSSESSIVE.sub("", text))
+        leader = _LEADER_BODY.match(POSSESSIVE.sub("", text))
         if leader and raw.label != "PERSON" and leader.group(1)[0].isupper():
             start = raw.start + leader.start(1)
             split.append(RawMention(leader.group(1), "PERSON", start, start + len(leader.group(1))))
@@ -348,7 +247,7 @@ def _prepare(text: str, mentions: Sequence[RawMention]) -> list[_Mention]:
             )
         else:
             prepared.extend(_countries_inside(raw, surface, type))
-        follower = _NEXT_WORD.match(text[raw.end : raw.end + 40].translate(_QUOTES))
+        follower = _NEXT_WORD.match(text[raw.end : raw.end + 40].translate(QUOTES))
         cue = follower is not None and follower.group(1).lower() in curated.PLACE_CUES
         if surface:
             at = senses.locate(text, surface, raw.start) if type is EntityType.PERSON else None
@@ -407,7 +306,7 @@ def _countries_inside(raw: RawMention, surface: str, type: EntityType) -> list[_
 
 
 def _state_owner(text: str, previous: RawMention, raw: RawMention, surface: str) -> str | None:
-    between = text[previous.end : raw.start].translate(_QUOTES)
+    between = text[previous.end : raw.start].translate(QUOTES)
     if between not in ("'s ", "' "):
         return None
     if not set(slugify(surface).split("-")) & curated.STATE_BODY_HEADS:

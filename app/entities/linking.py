@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from app.db import utcnow
 from app.entities import archive_names, compounds, consolidation, evidence, resolution
-from app.entities.canonical import canonicalise, resolve
+from app.entities.canonical import canonicalise
 from app.entities.extract import EntityExtractor, extract_entities, extract_entities_batch
 from app.entities.gazetteer import lookup_country, lookup_subplace
 from app.entities.models import (
@@ -25,6 +25,7 @@ from app.entities.models import (
     ArticleEntityLink,
     Entity,
 )
+from app.entities.names import resolve
 from app.entities.schemas import (
     ArticleEntityPublic,
 )

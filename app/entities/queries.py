@@ -21,7 +21,6 @@ from app.articles.cursor import Cursor, SortOrder
 from app.articles.models import Article
 from app.db import integer_max, utcnow
 from app.entities import person_names, resolution, senses
-from app.entities.canonical import clean_surface, department_key, resolve, strip_titles
 from app.entities.gazetteer import slugify
 from app.entities.models import (
     NAME_MAX_CHARS,
@@ -30,6 +29,7 @@ from app.entities.models import (
     EntityAlias,
     EntityMerge,
 )
+from app.entities.names import clean_surface, department_key, resolve, strip_titles
 from app.entities.schemas import (
     CoOccurrence,
     EntityDetail,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.articles.schemas import ArticleCreate
-from app.entities.canonical import resolve
+from app.entities.names import resolve
 from app.entities.types import EntityType
 from app.ingestion.allsides import parse_allsides_file
 from app.ingestion.bbc import parse_bbc_file
