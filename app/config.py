@@ -51,8 +51,9 @@ class Settings(BaseSettings):
     #: Find entities in article text on write; off, only the entities a client sends are kept.
     ENTITY_EXTRACTION_ENABLED: bool = True
 
-    #: Group near-duplicate articles into story clusters as they are written.
-    CLUSTERING_ENABLED: bool = False
+    #: Group near-duplicate articles into story clusters as they are written (articles stored
+    #: before, or while it was off, join clusters with `newsarchive clusters rebuild`).
+    CLUSTERING_ENABLED: bool = True
     #: Least Jaccard similarity of two texts' word 3-shingles for them to be one story (two
     #: reports of one template are told apart above it: app/stories/verify.py).
     CLUSTER_SIMILARITY: float = Field(default=0.3, gt=0, le=1)

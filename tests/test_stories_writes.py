@@ -263,6 +263,20 @@ def test_the_importer_clusters_its_set_based_inserts(settings: Settings, tmp_pat
     assert sorted(queued(settings)) == [1, 3, 4, 5]
 
 
+def test_copies_cluster_with_no_clustering_setting_at_all(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clustering is on by default: a server whose environment says nothing of it clusters."""
+    monkeypatch.delenv("CLUSTERING_ENABLED")
+    get_settings.cache_clear()
+    try:
+        post(client, 1, "Ferry", FERRY)
+        post(client, 2, "Ferry copy", reworded(FERRY, 0.1, seed=3))
+        assert clusters(client, 1, 2) == [(1, 2), (1, 2)]
+    finally:
+        get_settings.cache_clear()
+
+
 def test_rebuild_clusters_what_was_stored_without_clustering(
     settings: Settings, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
