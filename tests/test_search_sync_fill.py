@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from app.db import utcnow
 from app.outbox import OutboxEntry
-from app.search.sync import SyncWorker
+from app.search.sync_worker import SyncWorker
 from tests.conftest import index_sync
 from tests.test_articles_api import make_article
 

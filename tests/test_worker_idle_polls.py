@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.alerts import worker as alert_worker
 from app.polling import IdleBackoff
-from app.search.sync import SyncWorker
+from app.search.sync_worker import SyncWorker
 from tests.conftest import index_sync
 from tests.test_articles_api import make_article
 from tests.test_search_sync_fill import pending

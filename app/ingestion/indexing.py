@@ -27,7 +27,8 @@ from collections.abc import Callable
 
 from app.embeddings.provider import EmbeddingsUnavailable
 from app.embeddings.worker import EmbedSync, EmbedWorker
-from app.search.sync import TASK_TIMEOUT_MS, IndexSync, SyncWorker, drain
+from app.search.sync import TASK_TIMEOUT_MS, IndexSync, drain
+from app.search.sync_worker import SyncWorker
 
 #: How long `finish` waits for the thread's batch in flight: Meilisearch's task timeout.
 _IN_FLIGHT_SECONDS = TASK_TIMEOUT_MS / 1000

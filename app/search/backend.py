@@ -17,7 +17,8 @@ from app.entities.service import load_document_entities
 from app.search.client import SearchClient, build_client
 from app.search.index_settings import ensure_index
 from app.search.meili_http import AsyncMeiliHttp
-from app.search.sync import EntityLoader, IndexSync, SyncWorker
+from app.search.sync import EntityLoader, IndexSync
+from app.search.sync_worker import SyncWorker
 
 logger = logging.getLogger(__name__)
 
