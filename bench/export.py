@@ -35,7 +35,8 @@ from typing import Any
 import httpx
 
 from app.paths import SHARED_DATA
-from bench.search import free_port, start_api
+from bench.search import start_api
+from bench.search_wrk import free_port
 
 REUTERS = SHARED_DATA / "reuters21578"
 TARGET_ARCHIVE = 200_000

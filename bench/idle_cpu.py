@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from bench.process_cpu import tree_cpu_seconds
-from bench.search import free_port, start_api
+from bench.search import start_api
+from bench.search_wrk import free_port
 
 
 def main() -> None:

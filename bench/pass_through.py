@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 from starlette.types import Receive, Scope, Send
 
 from app.search.meili_http import AsyncMeiliHttp
-from bench.search import direct_body
+from bench.search_requests import direct_body
 
 _JSON = [(b"content-type", b"application/json")]
 

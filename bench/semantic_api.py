@@ -34,7 +34,7 @@ class ApiServer:
         import httpx
 
         from app.paths import PROJECT_ROOT
-        from bench.search import free_port
+        from bench.search_wrk import free_port
 
         port = free_port()
         env = {
