@@ -245,7 +245,9 @@ def cluster_docs(
                 clustering.assign(
                     session=session,
                     texts=[
-                        clustering.StoryText(i, doc.title[:1000], None, doc.body, doc.published_at)
+                        clustering.StoryText(
+                            i, doc.title[:1000], None, doc.body, doc.published_at, doc.source
+                        )
                         for i, doc in zip(chunk_ids, chunk, strict=True)
                     ],
                     config=config,
@@ -483,7 +485,12 @@ def cost(args: argparse.Namespace) -> None:
                         session=session,
                         texts=[
                             clustering.StoryText(
-                                probe_id, probe.title, None, probe.body, probe.published_at
+                                probe_id,
+                                probe.title,
+                                None,
+                                probe.body,
+                                probe.published_at,
+                                probe.source,
                             )
                         ],
                         config=config,

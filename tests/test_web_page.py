@@ -306,17 +306,24 @@ def private(
         yield served
 
 
-def test_a_private_archive_asks_for_a_key_and_reads_with_it(private: Served, page: "Page") -> None:
-    read_key = web_server.create_key(private, Scope.read)
+def authorization_sent(page: "Page", prefix: str) -> list[str | None]:
+    """The Authorization header (None without one) of each request to a URL under `prefix`,
+    as the page sends them."""
     sent: list[str | None] = []
     page.on(
         "request",
         lambda request: (
             sent.append(request.headers.get("authorization"))
-            if request.url.startswith(private.url + "/search")
+            if request.url.startswith(prefix)
             else None
         ),
     )
+    return sent
+
+
+def test_a_private_archive_asks_for_a_key_and_reads_with_it(private: Served, page: "Page") -> None:
+    read_key = web_server.create_key(private, Scope.read)
+    sent = authorization_sent(page, private.url + "/search")
     page.goto(private.url + "/?q=ferri")
     key_input = page.get_by_role("textbox", name="API key")
     key_input.wait_for()
@@ -358,15 +365,7 @@ def test_a_private_archive_from_another_origin_sends_its_key_through_cors(
     """The key travels in a header CORS must allow (a preflight): the hits show it did."""
     other_origin = f"http://localhost:{private.port}"
     read_key = web_server.create_key(private, Scope.read)
-    sent: list[str | None] = []
-    page.on(
-        "request",
-        lambda request: (
-            sent.append(request.headers.get("authorization"))
-            if request.url.startswith(private.url + "/search?")
-            else None
-        ),
-    )
+    sent = authorization_sent(page, private.url + "/search?")
     page.goto(f"{other_origin}/?api={private.url}&q=ferri")
     page.get_by_role("textbox", name="API key").fill(read_key)
     page.get_by_role("button", name="Use key").click()

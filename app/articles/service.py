@@ -151,6 +151,7 @@ def _cluster(session: Session, article: Article, *, new: bool) -> None:
         summary=article.summary,
         body=article.body,
         published_at=article.published_at,
+        source=article.source,
     )
     if new:
         clustering.assign(session=session, texts=[text])

@@ -302,6 +302,7 @@ def insert_new(
                 summary=row["summary"],
                 body=row["body"],
                 published_at=row["published_at"],
+                source=row["source"],
             )
             for row, article_id in zip(rows, ids, strict=True)
         ],

@@ -22,8 +22,7 @@ have no cluster until `newsarchive clusters rebuild`.
 The cost per article is bounded: at most PER_KEY rows per band key (the newest), at most
 MAX_CANDIDATES candidates ranked by shared bands, at most MAX_VERIFIED of them verified (at
 most MEMBERS_COMPARED per cluster), their texts (and sources) read in one query per batch,
-the sources of the batch's own articles in one more, and the first member of each cluster
-matched. Members whose `cluster_size` (or cluster) changed are queued for re-indexing in the
+and the first member of each cluster matched. Members whose `cluster_size` (or cluster) changed are queued for re-indexing in the
 same transaction.
 
 Clusters are not split when a member leaves (edited or deleted); `clusters rebuild` recomputes
@@ -123,6 +122,8 @@ class StoryText:
     summary: str | None
     body: str
     published_at: datetime | None
+    #: As stored: two texts of one source are told apart by more checks.
+    source: str | None
 
 
 @dataclass(frozen=True)
@@ -236,13 +237,12 @@ def assign(
         },
     )
     merged_away: set[int] = set()
-    sources = _sources(session, new_ids)
     for text in texts:
         fingerprint = prints[text.article_id]
         known.profiles[text.article_id] = _Profile(
             fingerprint.hashes,
             text.body,
-            sources.get(text.article_id),
+            text.source,
             text.title,
             text.published_at,
         )
@@ -432,17 +432,6 @@ def _apart(similarity: float, own: _Profile, other: _Profile) -> bool:
     return conflicting(similarity, own.tokens, other.tokens) or (
         similarity >= CONFLICT_FLOOR and _reports_of_one_source(similarity, own, other)
     )
-
-
-def _sources(session: Session, ids: Sequence[int]) -> dict[int, str | None]:
-    """The stored source of each article just written (the caller has flushed it)."""
-    found: dict[int, str | None] = {}
-    for part in _slices(ids):
-        rows = session.execute(
-            sa.select(ARTICLES.c.id, ARTICLES.c.source).where(ARTICLES.c.id.in_(part))
-        )
-        found.update((article_id, source) for article_id, source in rows)
-    return found
 
 
 def _conflicts_with_first(session: Session, known: _Known, own: _Profile, cluster: int) -> bool:

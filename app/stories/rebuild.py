@@ -63,6 +63,7 @@ def rebuild(
                     articles.c.summary,
                     articles.c.body,
                     articles.c.published_at,
+                    articles.c.source,
                 )
                 .where(articles.c.id > last_id)
                 .order_by(articles.c.id)
@@ -77,6 +78,7 @@ def rebuild(
                     summary=row.summary,
                     body=row.body,
                     published_at=row.published_at,
+                    source=row.source,
                 )
                 for row in rows
             ]
